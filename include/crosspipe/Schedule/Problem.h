@@ -1,0 +1,145 @@
+//===- Problem.h - The pipeline-scheduling problem, free of MLIR -*- C++ -*-===//
+//
+// The problem every scheduler, the simulator and the solver read: a cluster of
+// datacenters and devices joined by alpha-beta links, model chunks placed on
+// devices with per-microbatch costs, a memory budget and data parallelism.
+// Units are fixed: times in milliseconds, sizes in bytes, bandwidth in Gbit/s
+// (1e9 bit/s). This mirrors the JSON contract documented in the README.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CROSSPIPE_SCHEDULE_PROBLEM_H
+#define CROSSPIPE_SCHEDULE_PROBLEM_H
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace crosspipe {
+namespace sched {
+
+constexpr uint64_t kMiB = uint64_t(1) << 20;
+/// A memory limit that never binds.
+constexpr uint64_t kUnlimited = std::numeric_limits<uint64_t>::max();
+
+/// A position in the source the problem came from (JSON); 0 = unknown.
+struct SourceLoc {
+  int line = 0;
+  int column = 0;
+};
+
+enum class Placement { Unidirectional, Interleaved, Wave, Custom };
+enum class DpSpan { IntraDc, CrossDc };
+
+/// Alpha-beta cost of one directed link.
+struct LinkCost {
+  double latencyMs = 0;
+  double bandwidthGbps = 0;
+  /// Time the link is occupied by a message of `bytes` bytes.
+  double bandwidthMs(uint64_t bytes) const {
+    return bandwidthGbps <= 0 ? 0.0
+                              : double(bytes) * 8.0 / (bandwidthGbps * 1e9) * 1e3;
+  }
+  double costMs(uint64_t bytes) const { return latencyMs + bandwidthMs(bytes); }
+};
+
+struct Datacenter {
+  std::string name;
+  int numDevices = 0;
+  /// Device memory capacity, informational; 0 = unknown.
+  uint64_t deviceMemoryBytes = 0;
+  SourceLoc loc;
+};
+
+/// A directed link between two datacenters; from == to describes the network
+/// inside a datacenter (each directed device pair there is its own link).
+struct DcLink {
+  int fromDc = 0;
+  int toDc = 0;
+  LinkCost cost;
+  SourceLoc loc;
+};
+
+/// One model chunk (pipeline stage) in model order.
+struct Chunk {
+  int device = 0;
+  double forwardMs = 0;
+  double backwardMs = 0; ///< Used when !Problem::splitBackward.
+  double dgradMs = 0;    ///< Used when Problem::splitBackward.
+  double wgradMs = 0;    ///< Used when Problem::splitBackward.
+  uint64_t activationBytes = 0; ///< Held from F start to W (or B) end.
+  uint64_t messageBytes = 0;    ///< Activation sent to chunk+1 (and gradient back).
+  uint64_t gradientBytes = 0;   ///< Parameter gradient all-reduced across DP.
+  SourceLoc loc;
+};
+
+/// Identifies the resource a message queues on. Cross-datacenter messages
+/// share the directed datacenter link; inside a datacenter each directed
+/// device pair is its own link.
+struct LinkId {
+  int src = 0; ///< Datacenter index (cross-DC) or device index (intra-DC).
+  int dst = 0;
+  bool crossDc = false;
+  bool operator==(const LinkId &o) const {
+    return src == o.src && dst == o.dst && crossDc == o.crossDc;
+  }
+  bool operator<(const LinkId &o) const {
+    if (crossDc != o.crossDc)
+      return crossDc < o.crossDc;
+    return src != o.src ? src < o.src : dst < o.dst;
+  }
+};
+
+struct Problem {
+  std::string name;
+  int numMicrobatches = 0;
+  std::vector<Datacenter> datacenters;
+  std::vector<DcLink> links;
+  Placement placement = Placement::Unidirectional;
+  bool splitBackward = false;
+  std::vector<Chunk> chunks;
+  /// Activation memory limit per device, in bytes (kUnlimited = none).
+  /// Empty means unlimited everywhere.
+  std::vector<uint64_t> memoryLimitBytes;
+  /// When the budget was given relative to 1F1B, the factor (else nullopt).
+  std::optional<double> memoryRelativeTo1F1B;
+  int dpDegree = 1;
+  DpSpan dpSpan = DpSpan::IntraDc;
+
+  //===--- Derived quantities ---------------------------------------------===//
+  int numDevices() const;
+  int numChunks() const { return int(chunks.size()); }
+  /// Datacenter of a global device index (devices numbered in DC order).
+  int dcOfDevice(int device) const;
+  /// Directed link cost between two datacenters, if declared.
+  const LinkCost *dcLinkCost(int fromDc, int toDc) const;
+  /// The link a message from device src to device dst (src != dst) uses.
+  LinkId linkBetween(int srcDevice, int dstDevice) const;
+  /// Alpha-beta cost of the link between two devices; nullptr if none.
+  const LinkCost *linkCost(int srcDevice, int dstDevice) const;
+  /// Human-readable link name for traces: "east->west" or "dev0->dev1".
+  std::string linkName(const LinkId &link) const;
+  /// Memory limit of a device (kUnlimited if none).
+  uint64_t memoryLimit(int device) const;
+  /// Chunks placed on a device, in model order.
+  std::vector<int> chunksOnDevice(int device) const;
+  /// Duration of the backward work of a chunk (B, or D + W when split).
+  double backwardTotalMs(int chunk) const;
+  /// Ring all-reduce time of a chunk's gradient across the DP group;
+  /// 0 when dpDegree == 1.
+  double allreduceMs(int chunk) const;
+  /// The largest per-microbatch forward time of any chunk (T_F).
+  double maxForwardMs() const;
+
+  /// Device of chunk c under a placement rule with P devices.
+  static int placeChunk(Placement placement, int chunk, int numDevices);
+  /// Per-device limits f * (P - d) * max activation on d (the JSON contract).
+  std::vector<uint64_t> limitsRelativeTo1F1B(double factor) const;
+};
+
+} // namespace sched
+} // namespace crosspipe
+
+#endif // CROSSPIPE_SCHEDULE_PROBLEM_H

@@ -1,0 +1,134 @@
+//===- Problem.cpp - Derived quantities of a scheduling problem -----------===//
+//
+// Network lookups, placement rules and DP all-reduce costs, exactly as the
+// JSON contract in the README defines them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "crosspipe/Schedule/Problem.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace crosspipe::sched;
+
+int Problem::numDevices() const {
+  int n = 0;
+  for (const Datacenter &dc : datacenters)
+    n += dc.numDevices;
+  return n;
+}
+
+int Problem::dcOfDevice(int device) const {
+  for (int i = 0, e = int(datacenters.size()); i < e; ++i) {
+    if (device < datacenters[i].numDevices)
+      return i;
+    device -= datacenters[i].numDevices;
+  }
+  return -1;
+}
+
+const LinkCost *Problem::dcLinkCost(int fromDc, int toDc) const {
+  for (const DcLink &link : links)
+    if (link.fromDc == fromDc && link.toDc == toDc)
+      return &link.cost;
+  return nullptr;
+}
+
+LinkId Problem::linkBetween(int srcDevice, int dstDevice) const {
+  int srcDc = dcOfDevice(srcDevice), dstDc = dcOfDevice(dstDevice);
+  if (srcDc != dstDc)
+    return LinkId{srcDc, dstDc, /*crossDc=*/true};
+  return LinkId{srcDevice, dstDevice, /*crossDc=*/false};
+}
+
+const LinkCost *Problem::linkCost(int srcDevice, int dstDevice) const {
+  return dcLinkCost(dcOfDevice(srcDevice), dcOfDevice(dstDevice));
+}
+
+std::string Problem::linkName(const LinkId &link) const {
+  if (link.crossDc)
+    return datacenters[link.src].name + "->" + datacenters[link.dst].name;
+  return "dev" + std::to_string(link.src) + "->dev" + std::to_string(link.dst);
+}
+
+uint64_t Problem::memoryLimit(int device) const {
+  if (device < 0 || device >= int(memoryLimitBytes.size()))
+    return kUnlimited;
+  return memoryLimitBytes[device];
+}
+
+std::vector<int> Problem::chunksOnDevice(int device) const {
+  std::vector<int> result;
+  for (int c = 0, e = numChunks(); c < e; ++c)
+    if (chunks[c].device == device)
+      result.push_back(c);
+  return result;
+}
+
+double Problem::backwardTotalMs(int chunk) const {
+  const Chunk &c = chunks[chunk];
+  return splitBackward ? c.dgradMs + c.wgradMs : c.backwardMs;
+}
+
+double Problem::allreduceMs(int chunk) const {
+  if (dpDegree <= 1)
+    return 0.0;
+  const LinkCost *cost = nullptr;
+  if (dpSpan == DpSpan::IntraDc) {
+    int dc = dcOfDevice(chunks[chunk].device);
+    cost = dcLinkCost(dc, dc);
+  } else {
+    // The slowest cross-datacenter link bounds the ring.
+    double worst = -1;
+    for (const DcLink &link : links) {
+      if (link.fromDc == link.toDc)
+        continue;
+      double t = link.cost.costMs(chunks[chunk].gradientBytes);
+      if (t > worst) {
+        worst = t;
+        cost = &link.cost;
+      }
+    }
+  }
+  if (!cost)
+    return 0.0;
+  double n = dpDegree;
+  return 2 * (n - 1) * cost->latencyMs +
+         2 * (n - 1) / n * cost->bandwidthMs(chunks[chunk].gradientBytes);
+}
+
+double Problem::maxForwardMs() const {
+  double m = 0;
+  for (const Chunk &c : chunks)
+    m = std::max(m, c.forwardMs);
+  return m;
+}
+
+int Problem::placeChunk(Placement placement, int chunk, int numDevices) {
+  switch (placement) {
+  case Placement::Interleaved:
+    return chunk % numDevices;
+  case Placement::Wave: {
+    int pos = chunk % (2 * numDevices);
+    return pos < numDevices ? pos : 2 * numDevices - 1 - pos;
+  }
+  case Placement::Unidirectional:
+  case Placement::Custom:
+    return chunk;
+  }
+  return chunk;
+}
+
+std::vector<uint64_t> Problem::limitsRelativeTo1F1B(double factor) const {
+  int p = numDevices();
+  std::vector<uint64_t> limits(p, kUnlimited);
+  for (int d = 0; d < p; ++d) {
+    uint64_t largest = 0;
+    for (const Chunk &c : chunks)
+      if (c.device == d)
+        largest = std::max(largest, c.activationBytes);
+    limits[d] = uint64_t(std::floor(factor * double(p - d) * double(largest)));
+  }
+  return limits;
+}
