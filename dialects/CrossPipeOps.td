@@ -1,0 +1,331 @@
+//===- CrossPipeOps.td - Cluster, pipeline and schedule ops -*- tablegen -*-===//
+//
+// The ops of the crosspipe dialect. Structural invariants are checked by op
+// verifiers; invariants that span symbols (a stage's device against its
+// cluster, a schedule's blocks against its pipeline) live in
+// verifySymbolUses with a note at the related op.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CROSSPIPE_OPS
+#define CROSSPIPE_OPS
+
+include "CrossPipeDialect.td"
+include "CrossPipeAttrs.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/IR/RegionKindInterface.td"
+
+//===----------------------------------------------------------------------===//
+// Cluster
+//===----------------------------------------------------------------------===//
+
+def CrossPipe_ClusterOp : CrossPipe_Op<"cluster", [
+    Symbol, SymbolTable, NoTerminator, SingleBlock, NoRegionArguments,
+    IsolatedFromAbove]> {
+  let summary = "Datacenters and the network between them";
+  let description = [{
+    A cluster holds `crosspipe.datacenter` ops and the directed
+    `crosspipe.link`s between them. Devices are numbered globally in the
+    order the datacenters appear (the first datacenter's devices come
+    first). A link from a datacenter to itself describes the network inside
+    it: there every directed device pair is its own link with that cost.
+
+    ```mlir
+    crosspipe.cluster @net {
+      crosspipe.datacenter @east devices 4
+      crosspipe.datacenter @west devices 4 memory 96 GiB
+      crosspipe.link @east -> @east latency 0.01 ms bandwidth 200 Gbps
+      crosspipe.link @east -> @west latency 20 ms bandwidth 100 Gbps
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Total number of devices over all datacenters.
+    int64_t getNumDevices();
+    /// The datacenter holding a global device index, or null.
+    DatacenterOp getDatacenterOfDevice(int64_t device);
+    /// The directed link between two datacenters, or null.
+    LinkOp getLink(llvm::StringRef from, llvm::StringRef to);
+  }];
+}
+
+def CrossPipe_DatacenterOp : CrossPipe_Op<"datacenter", [
+    Symbol, HasParent<"ClusterOp">]> {
+  let summary = "A datacenter and its devices";
+  let description = [{
+    A datacenter with `devices` accelerators and, optionally, the memory of
+    each device.
+
+    ```mlir
+    crosspipe.datacenter @west devices 4 memory 96 GiB
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, CrossPipe_IntAttr:$devices,
+                       OptionalAttr<CrossPipe_BytesAttr>:$device_memory);
+  let assemblyFormat = [{
+    $sym_name `devices` $devices custom<OptionalMemory>($device_memory)
+    attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def CrossPipe_LinkOp : CrossPipe_Op<"link", [HasParent<"ClusterOp">]> {
+  let summary = "A directed network link between datacenters";
+  let description = [{
+    The alpha-beta cost of sending from one datacenter to another: a message
+    of S bytes takes `latency + S * 8 / bandwidth`. Messages that cross
+    between two datacenters share the directed link and queue on it. A link
+    from a datacenter to itself gives the cost inside it.
+
+    ```mlir
+    crosspipe.link @east -> @west latency 20 ms bandwidth 100 Gbps
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$from, FlatSymbolRefAttr:$to,
+                       CrossPipe_TimeAttr:$latency,
+                       CrossPipe_BandwidthAttr:$bandwidth);
+  let assemblyFormat = [{
+    $from `->` $to `latency` custom<Time>($latency)
+    `bandwidth` custom<Bandwidth>($bandwidth) attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Pipeline
+//===----------------------------------------------------------------------===//
+
+def CrossPipe_PipelineOp : CrossPipe_Op<"pipeline", [
+    Symbol, NoTerminator, SingleBlock, NoRegionArguments,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Model chunks placed on the devices of a cluster";
+  let description = [{
+    A training step: the `crosspipe.stage`s (model chunks) in model order,
+    each on a device of the cluster, run for `microbatches` microbatches.
+    With `split_backward` each stage's backward pass is split into an
+    input-gradient block D and a weight-gradient block W (zero-bubble
+    style); otherwise it is one block B. `placement` names the rule that
+    placed the stages (`custom` when they were placed one by one).
+
+    The optional `memory` clause bounds the activation memory of each device
+    (one limit per device); `relative_to_1f1b` records that the limits were
+    derived as f * (P - d) times the device's largest stage activation.
+    `data_parallel N span` replicates the pipeline N times; each stage's
+    gradient is all-reduced once per step across the replicas, inside a
+    datacenter (`intra_dc`) or over the slowest cross-datacenter link
+    (`cross_dc`).
+
+    ```mlir
+    crosspipe.pipeline @step on @net microbatches 16 placement unidirectional
+        split_backward memory [8 GiB, 4 GiB] relative_to_1f1b 1.0 {
+      crosspipe.stage device 0 forward 38 ms dgrad 38 ms wgrad 30 ms
+          activation 4 GiB message 64 MiB gradient 2000 MiB
+      crosspipe.stage device 1 forward 38 ms dgrad 38 ms wgrad 30 ms
+          activation 4 GiB message 0 B gradient 2000 MiB
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       FlatSymbolRefAttr:$cluster,
+                       CrossPipe_IntAttr:$microbatches,
+                       CrossPipe_PlacementAttr:$placement,
+                       UnitAttr:$split_backward,
+                       OptionalAttr<TypedArrayAttrBase<CrossPipe_BytesAttr,
+                           "array of byte sizes">>:$memory_limits,
+                       OptionalAttr<F64Attr>:$memory_relative,
+                       DefaultValuedAttr<CrossPipe_IntAttr, "1">:$dp_degree,
+                       DefaultValuedAttr<CrossPipe_DpSpanAttr,
+                           "::crosspipe::DpSpan::intra_dc">:$dp_span);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $sym_name `on` $cluster `microbatches` $microbatches
+    `placement` $placement (`split_backward` $split_backward^)?
+    custom<Memory>($memory_limits, $memory_relative)
+    custom<DataParallel>($dp_degree, $dp_span)
+    attr-dict-with-keyword $body
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The stages in model order.
+    llvm::SmallVector<StageOp, 8> getStages();
+  }];
+}
+
+def CrossPipe_StageOp : CrossPipe_Op<"stage", [HasParent<"PipelineOp">]> {
+  let summary = "A model chunk on a device with its per-microbatch costs";
+  let description = [{
+    One model chunk, in model order within its pipeline. Times are per
+    microbatch: `forward`, and either `backward` or `dgrad` and `wgrad`
+    (when the pipeline has `split_backward`). `activation` is held from the
+    start of the forward block until the end of the block that releases it
+    (W when split, B otherwise); `message` is the activation sent to the next
+    stage (the gradient sent back has the same size); `gradient` is the size
+    of this chunk's parameter gradient all-reduced across data parallelism.
+
+    ```mlir
+    crosspipe.stage device 0 forward 38 ms dgrad 38 ms wgrad 30 ms
+        activation 4 GiB message 64 MiB gradient 2000 MiB
+    ```
+  }];
+  let arguments = (ins CrossPipe_IntAttr:$device, CrossPipe_TimeAttr:$forward,
+                       OptionalAttr<CrossPipe_TimeAttr>:$backward,
+                       OptionalAttr<CrossPipe_TimeAttr>:$dgrad,
+                       OptionalAttr<CrossPipe_TimeAttr>:$wgrad,
+                       CrossPipe_BytesAttr:$activation,
+                       CrossPipe_BytesAttr:$message,
+                       CrossPipe_BytesAttr:$gradient);
+  let assemblyFormat = [{
+    `device` $device `forward` custom<Time>($forward)
+    custom<Backward>($backward, $dgrad, $wgrad)
+    `activation` custom<Bytes>($activation)
+    `message` custom<Bytes>($message)
+    `gradient` custom<Bytes>($gradient) attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Position of this stage in model order.
+    int64_t getIndex();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Schedule
+//===----------------------------------------------------------------------===//
+
+def CrossPipe_ScheduleOp : CrossPipe_Op<"schedule", [
+    Symbol, NoTerminator, SingleBlock, NoRegionArguments,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "A schedule of a pipeline: one ordered program per device";
+  let description = [{
+    The result of a scheduling algorithm for the pipeline `pipeline`: one
+    `crosspipe.program` per device listing its compute blocks in execution
+    order, and optionally the `crosspipe.transfer`s between devices with
+    their link occupancy. The simulator annotates `makespan`,
+    `lower_bound` (the best bound known on the optimal makespan) and, for
+    the optimal solver, `optimal` and `gap`.
+
+    ```mlir
+    crosspipe.schedule @s for @step algorithm "1f1b" {
+      crosspipe.program device 0 {
+        crosspipe.compute F chunk 0 mb 0
+        crosspipe.compute B chunk 0 mb 0
+      }
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       FlatSymbolRefAttr:$pipeline,
+                       StrAttr:$algorithm,
+                       OptionalAttr<CrossPipe_TimeAttr>:$makespan,
+                       OptionalAttr<CrossPipe_TimeAttr>:$lower_bound,
+                       OptionalAttr<BoolAttr>:$optimal,
+                       OptionalAttr<F64Attr>:$gap);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $sym_name `for` $pipeline `algorithm` $algorithm
+    attr-dict-with-keyword $body
+  }];
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    llvm::SmallVector<ProgramOp, 8> getPrograms();
+  }];
+}
+
+def CrossPipe_ProgramOp : CrossPipe_Op<"program", [
+    HasParent<"ScheduleOp">, NoTerminator, SingleBlock, NoRegionArguments]> {
+  let summary = "The ordered blocks and collectives of one device";
+  let description = [{
+    The work of one device in execution order: `crosspipe.compute` blocks on
+    its compute stream and `crosspipe.allreduce` collectives on its
+    communication stream. The simulator annotates `bubble` (idle fraction of
+    the makespan) and `peak_memory` (peak activation memory).
+
+    ```mlir
+    crosspipe.program device 1 {
+      crosspipe.compute F chunk 1 mb 0 [38 ms, 76 ms]
+    }
+    ```
+  }];
+  let arguments = (ins CrossPipe_IntAttr:$device, OptionalAttr<F64Attr>:$bubble,
+                       OptionalAttr<CrossPipe_BytesAttr>:$peak_memory);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "`device` $device attr-dict-with-keyword $body";
+  let hasVerifier = 1;
+}
+
+def CrossPipe_ComputeOp : CrossPipe_Op<"compute", [HasParent<"ProgramOp">]> {
+  let summary = "One compute block: F, B, D or W of a chunk and microbatch";
+  let description = [{
+    A forward (F), backward (B), input-gradient (D) or weight-gradient (W)
+    block of stage `chunk` for microbatch `mb`. A block may be cut into
+    `parts` equal sub-blocks (`part 0 of 2`); its inputs attach to the first
+    part and its outputs leave from the last. Simulated start and end times
+    are optional.
+
+    ```mlir
+    crosspipe.compute D chunk 3 mb 7 part 1 of 2 [1.5 ms, 2.5 ms]
+    ```
+  }];
+  let arguments = (ins CrossPipe_BlockKindAttr:$kind, CrossPipe_IntAttr:$chunk,
+                       CrossPipe_IntAttr:$mb, OptionalAttr<CrossPipe_IntAttr>:$part,
+                       OptionalAttr<CrossPipe_IntAttr>:$parts,
+                       OptionalAttr<CrossPipe_TimeAttr>:$start,
+                       OptionalAttr<CrossPipe_TimeAttr>:$end);
+  let assemblyFormat = [{
+    $kind `chunk` $chunk `mb` $mb (`part` $part^ `of` $parts)?
+    custom<Span>($start, $end) attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def CrossPipe_AllReduceOp : CrossPipe_Op<"allreduce", [
+    HasParent<"ProgramOp">]> {
+  let summary = "A data-parallel all-reduce of one chunk's gradient";
+  let description = [{
+    The all-reduce of stage `chunk`'s gradient across the data-parallel
+    replicas, on the device's communication stream. It may start once the
+    last W (or B) of the chunk has ended.
+
+    ```mlir
+    crosspipe.allreduce chunk 0 [900 ms, 1100 ms]
+    ```
+  }];
+  let arguments = (ins CrossPipe_IntAttr:$chunk,
+                       OptionalAttr<CrossPipe_TimeAttr>:$start,
+                       OptionalAttr<CrossPipe_TimeAttr>:$end);
+  let assemblyFormat = "`chunk` $chunk custom<Span>($start, $end) attr-dict";
+  let hasVerifier = 1;
+}
+
+def CrossPipe_TransferOp : CrossPipe_Op<"transfer", [
+    HasParent<"ScheduleOp">]> {
+  let summary = "A point-to-point message between two devices";
+  let description = [{
+    The activation (`act`, from stage `chunk` to `chunk + 1`) or gradient
+    (`grad`, from stage `chunk + 1` back to `chunk`) of microbatch `mb`,
+    sent from device `src` to device `dst`. The span is the time the message
+    occupies its link's bandwidth; `arrives` is when the consumer may use it.
+
+    ```mlir
+    crosspipe.transfer act chunk 3 mb 0 from 3 to 4 [152 ms, 157.4 ms]
+        arrives 177.4 ms
+    ```
+  }];
+  let arguments = (ins CrossPipe_TransferKindAttr:$kind, CrossPipe_IntAttr:$chunk,
+                       CrossPipe_IntAttr:$mb, CrossPipe_IntAttr:$src, CrossPipe_IntAttr:$dst,
+                       OptionalAttr<CrossPipe_TimeAttr>:$start,
+                       OptionalAttr<CrossPipe_TimeAttr>:$end,
+                       OptionalAttr<CrossPipe_TimeAttr>:$arrival);
+  let assemblyFormat = [{
+    $kind `chunk` $chunk `mb` $mb `from` $src `to` $dst
+    custom<Span>($start, $end) custom<Arrival>($arrival) attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // CROSSPIPE_OPS

@@ -1,0 +1,36 @@
+//===- CrossPipeDialect.h - The crosspipe dialect ---------------*- C++ -*-===//
+//
+// Declarations of the crosspipe dialect, its attributes and ops, generated
+// from dialects/*.td, plus the unit-aware quantity parsers they share.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CROSSPIPE_DIALECT_CROSSPIPEDIALECT_H
+#define CROSSPIPE_DIALECT_CROSSPIPEDIALECT_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "crosspipe/Dialect/CrossPipeDialect.h.inc"
+#include "crosspipe/Dialect/CrossPipeEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "crosspipe/Dialect/CrossPipeAttrs.h.inc"
+
+namespace crosspipe {
+class ClusterOp;
+class DatacenterOp;
+class LinkOp;
+class StageOp;
+class ProgramOp;
+} // namespace crosspipe
+
+#define GET_OP_CLASSES
+#include "crosspipe/Dialect/CrossPipeOps.h.inc"
+
+#endif // CROSSPIPE_DIALECT_CROSSPIPEDIALECT_H

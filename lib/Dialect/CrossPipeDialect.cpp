@@ -1,0 +1,198 @@
+//===- CrossPipeDialect.cpp - Dialect and unit-aware attributes -----------===//
+//
+// Registers the dialect and implements the quantity attributes (time, bytes,
+// bandwidth): their text form is a number and a unit, shared by the
+// attributes' own syntax and by the ops' custom directives.
+//
+//===----------------------------------------------------------------------===//
+
+#include "crosspipe/Dialect/CrossPipeDialect.h"
+#include "crosspipe/Dialect/Quantities.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <charconv>
+#include <cmath>
+
+using namespace mlir;
+using namespace crosspipe;
+
+#include "crosspipe/Dialect/CrossPipeDialect.cpp.inc"
+#include "crosspipe/Dialect/CrossPipeEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "crosspipe/Dialect/CrossPipeAttrs.cpp.inc"
+
+void CrossPipeDialect::initialize() {
+  registerAttributes();
+  addOperations<
+#define GET_OP_LIST
+#include "crosspipe/Dialect/CrossPipeOps.cpp.inc"
+      >();
+}
+
+void CrossPipeDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "crosspipe/Dialect/CrossPipeAttrs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// Number formatting and unit parsing
+//===----------------------------------------------------------------------===//
+
+std::string crosspipe::formatNumber(double value) {
+  // Shortest text that reads back to the same double, so IR round-trips.
+  char buffer[64];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  if (ec != std::errc())
+    return "nan";
+  return std::string(buffer, end);
+}
+
+ParseResult crosspipe::parseNumber(AsmParser &parser, double &value) {
+  // Integers are the common case (`64 MiB`); parseFloat alone rejects them.
+  int64_t integer;
+  OptionalParseResult asInteger = parser.parseOptionalInteger(integer);
+  if (asInteger.has_value()) {
+    if (failed(*asInteger))
+      return failure();
+    value = double(integer);
+    return success();
+  }
+  return parser.parseFloat(value);
+}
+
+ParseResult crosspipe::parseTimeMs(AsmParser &parser, double &ms) {
+  double value;
+  llvm::SMLoc loc = parser.getCurrentLocation();
+  StringRef unit;
+  if (parseNumber(parser, value) || parser.parseKeyword(&unit))
+    return failure();
+  std::optional<double> scale = llvm::StringSwitch<std::optional<double>>(unit)
+                                    .Case("s", 1e3)
+                                    .Case("ms", 1.0)
+                                    .Case("us", 1e-3)
+                                    .Case("ns", 1e-6)
+                                    .Default(std::nullopt);
+  if (!scale)
+    return parser.emitError(loc, "expected a time unit (s, ms, us, ns), got '")
+           << unit << "'";
+  ms = value * *scale;
+  return success();
+}
+
+void crosspipe::printTimeMs(llvm::raw_ostream &os, double ms) {
+  os << formatNumber(ms) << " ms";
+}
+
+ParseResult crosspipe::parseByteSize(AsmParser &parser, uint64_t &bytes) {
+  double value;
+  llvm::SMLoc loc = parser.getCurrentLocation();
+  StringRef unit;
+  if (parseNumber(parser, value) || parser.parseKeyword(&unit))
+    return failure();
+  std::optional<double> scale =
+      llvm::StringSwitch<std::optional<double>>(unit)
+          .Case("B", 1.0)
+          .Case("KiB", 1024.0)
+          .Case("MiB", 1024.0 * 1024)
+          .Case("GiB", 1024.0 * 1024 * 1024)
+          .Case("TiB", 1024.0 * 1024 * 1024 * 1024)
+          .Default(std::nullopt);
+  if (!scale)
+    return parser.emitError(loc, "expected a size unit (B, KiB, MiB, GiB, "
+                                 "TiB), got '")
+           << unit << "'";
+  double total = value * *scale;
+  if (total < 0 || total > 1.8e19)
+    return parser.emitError(loc, "byte size out of range");
+  if (total != std::floor(total))
+    return parser.emitError(loc, "byte size is not a whole number of bytes");
+  bytes = uint64_t(total);
+  return success();
+}
+
+void crosspipe::printByteSize(llvm::raw_ostream &os, uint64_t bytes) {
+  static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int unit = 0;
+  uint64_t value = bytes;
+  while (unit < 4 && value != 0 && value % 1024 == 0) {
+    value /= 1024;
+    ++unit;
+  }
+  os << value << " " << units[unit];
+}
+
+ParseResult crosspipe::parseBandwidthGbps(AsmParser &parser, double &gbps) {
+  double value;
+  llvm::SMLoc loc = parser.getCurrentLocation();
+  StringRef unit;
+  if (parseNumber(parser, value) || parser.parseKeyword(&unit))
+    return failure();
+  std::optional<double> scale = llvm::StringSwitch<std::optional<double>>(unit)
+                                    .Case("Mbps", 1e-3)
+                                    .Case("Gbps", 1.0)
+                                    .Case("Tbps", 1e3)
+                                    .Default(std::nullopt);
+  if (!scale)
+    return parser.emitError(loc,
+                            "expected a bandwidth unit (Mbps, Gbps, Tbps), "
+                            "got '")
+           << unit << "'";
+  gbps = value * *scale;
+  return success();
+}
+
+void crosspipe::printBandwidthGbps(llvm::raw_ostream &os, double gbps) {
+  os << formatNumber(gbps) << " Gbps";
+}
+
+//===----------------------------------------------------------------------===//
+// Attributes
+//===----------------------------------------------------------------------===//
+
+Attribute TimeAttr::parse(AsmParser &parser, Type) {
+  double ms;
+  if (parser.parseLess() || parseTimeMs(parser, ms) || parser.parseGreater())
+    return {};
+  return TimeAttr::get(parser.getContext(), ms);
+}
+
+void TimeAttr::print(AsmPrinter &printer) const {
+  printer << "<";
+  printTimeMs(printer.getStream(), getMs());
+  printer << ">";
+}
+
+Attribute BytesAttr::parse(AsmParser &parser, Type) {
+  uint64_t bytes;
+  if (parser.parseLess() || parseByteSize(parser, bytes) ||
+      parser.parseGreater())
+    return {};
+  return BytesAttr::get(parser.getContext(), bytes);
+}
+
+void BytesAttr::print(AsmPrinter &printer) const {
+  printer << "<";
+  printByteSize(printer.getStream(), getBytes());
+  printer << ">";
+}
+
+Attribute BandwidthAttr::parse(AsmParser &parser, Type) {
+  double gbps;
+  if (parser.parseLess() || parseBandwidthGbps(parser, gbps) ||
+      parser.parseGreater())
+    return {};
+  return BandwidthAttr::get(parser.getContext(), gbps);
+}
+
+void BandwidthAttr::print(AsmPrinter &printer) const {
+  printer << "<";
+  printBandwidthGbps(printer.getStream(), getGbps());
+  printer << ">";
+}
