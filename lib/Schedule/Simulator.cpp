@@ -1,0 +1,523 @@
+//===- Simulator.cpp - Event-driven timing of a pipeline schedule ---------===//
+//
+// Validates a schedule against its problem (every block exactly once, on its
+// chunk's device, of a kind the problem uses) and then times it with one heap
+// of completion events. Blocks are started as soon as their device is free and
+// their inputs are known; a block whose output crosses devices pushes a
+// completion event, and popping events in (end, device, position) order is
+// what commits messages to links in send-time order, so link FIFO holds
+// without any per-link sorting. All state lives in flat vectors indexed by
+// device position or by "logical block" (chunk, microbatch, slot).
+//
+//===----------------------------------------------------------------------===//
+
+#include "crosspipe/Schedule/Simulator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <queue>
+
+using namespace crosspipe::sched;
+
+namespace {
+
+std::string describe(const Block &b) {
+  std::string s = blockKindName(b.kind);
+  s += "(chunk " + std::to_string(b.chunk) + ", mb " + std::to_string(b.mb);
+  if (b.parts != 1)
+    s += ", part " + std::to_string(b.part) + "/" + std::to_string(b.parts);
+  return s + ")";
+}
+
+std::string where(int device, int pos) {
+  return "device " + std::to_string(device) + " position " +
+         std::to_string(pos);
+}
+
+bool validDuration(double ms) { return std::isfinite(ms) && ms >= 0; }
+
+/// Slot of a kind inside its (chunk, microbatch): F = 0, B or D = 1, W = 2.
+int slotOf(BlockKind kind) {
+  switch (kind) {
+  case BlockKind::F:
+    return 0;
+  case BlockKind::B:
+  case BlockKind::D:
+    return 1;
+  case BlockKind::W:
+    return 2;
+  }
+  return 0;
+}
+
+/// The link a chunk boundary's message uses, resolved once per boundary so
+/// the hot loop never calls Problem's linear-time lookups.
+struct Hop {
+  bool crossDevice = false;
+  int link = -1;
+  LinkId linkId;
+  double bandwidthMs = 0;
+  double latencyMs = 0;
+};
+
+struct Event {
+  double endMs;
+  int device;
+  int pos;
+  bool operator>(const Event &o) const {
+    if (endMs != o.endMs)
+      return endMs > o.endMs;
+    return device != o.device ? device > o.device : pos > o.pos;
+  }
+};
+
+class Simulation {
+public:
+  Simulation(const Problem &problem, const Schedule &schedule, SimResult &res)
+      : problem(problem), schedule(schedule), res(res) {}
+
+  void run();
+
+private:
+  bool fail(std::string message) {
+    res.ok = false;
+    res.error = std::move(message);
+    return false;
+  }
+  bool validateProblem();
+  bool validateSchedule();
+  void buildHops();
+  int lbIndex(int chunk, int mb, int slot) const {
+    return (chunk * m + mb) * k + slot;
+  }
+  int lbChunk(int lb) const { return lb / k / m; }
+  int lbMb(int lb) const { return lb / k % m; }
+  int lbSlot(int lb) const { return lb % k; }
+  /// Consumers of a logical block's output, in a fixed order; returns count.
+  int outputs(int lb, int out[2]) const;
+  /// Producers feeding a logical block's part 0; returns count.
+  int inputs(int lb, int in[2]) const;
+  int deviceOfLb(int lb) const { return problem.chunks[lbChunk(lb)].device; }
+  /// The hop a message from lb to its consumer `to` takes.
+  const Hop &hopOf(int lb, int to) const {
+    int c = lbChunk(lb), toC = lbChunk(to);
+    return toC > c ? fwdHop[c] : bwdHop[toC];
+  }
+  bool started(int lb) const {
+    int g = lbLast[lb], d = deviceOfLb(lb);
+    return g - offset[d] < cursor[d];
+  }
+  void resolve(int lb, double readyMs);
+  void advance(int device);
+  void reportDeadlock();
+  void finish();
+
+  const Problem &problem;
+  const Schedule &schedule;
+  SimResult &res;
+  int p = 0, c = 0, m = 0, k = 0;
+
+  std::vector<int> offset; // First flat index of each device.
+  std::vector<int> gLb;    // Flat index -> logical block.
+  std::vector<double> gStart, gEnd;
+  std::vector<int> lbFirst, lbLast, lbParts;
+  std::vector<int> lbPending;
+  std::vector<double> lbReady;
+  std::vector<int> cursor;
+  std::vector<double> devFree;
+  std::vector<Hop> fwdHop, bwdHop; // Boundary c: chunk c <-> chunk c+1.
+  std::vector<double> linkFree;
+  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> heap;
+};
+
+bool Simulation::validateProblem() {
+  p = problem.numDevices();
+  c = problem.numChunks();
+  m = problem.numMicrobatches;
+  k = problem.splitBackward ? 3 : 2;
+  if (p <= 0)
+    return fail("problem has no devices");
+  if (c <= 0)
+    return fail("problem has no chunks");
+  if (m <= 0)
+    return fail("problem has " + std::to_string(m) + " microbatches");
+  if (int64_t(c) * m * k > INT32_MAX / 2)
+    return fail("problem too large to simulate");
+  if (problem.dpDegree < 1)
+    return fail("dp degree " + std::to_string(problem.dpDegree) + " < 1");
+  for (int i = 0; i < c; ++i) {
+    const Chunk &ch = problem.chunks[i];
+    std::string name = "chunk " + std::to_string(i);
+    if (ch.device < 0 || ch.device >= p)
+      return fail(name + " is placed on device " + std::to_string(ch.device) +
+                  " but the problem has " + std::to_string(p) + " devices");
+    bool ok = validDuration(ch.forwardMs) &&
+              (problem.splitBackward
+                   ? validDuration(ch.dgradMs) && validDuration(ch.wgradMs)
+                   : validDuration(ch.backwardMs));
+    if (!ok)
+      return fail(name + " has a negative or non-finite duration");
+    if (!validDuration(problem.allreduceMs(i)))
+      return fail(name + " has a negative or non-finite all-reduce time");
+  }
+  for (const DcLink &link : problem.links)
+    if (!validDuration(link.cost.latencyMs) ||
+        std::isnan(link.cost.bandwidthGbps))
+      return fail("link " + std::to_string(link.fromDc) + "->" +
+                  std::to_string(link.toDc) +
+                  " has a negative or non-finite cost");
+  return true;
+}
+
+bool Simulation::validateSchedule() {
+  if (int(schedule.order.size()) != p)
+    return fail("schedule has " + std::to_string(schedule.order.size()) +
+                " device orders but the problem has " + std::to_string(p) +
+                " devices");
+  offset.assign(p + 1, 0);
+  for (int d = 0; d < p; ++d)
+    offset[d + 1] = offset[d] + int(schedule.order[d].size());
+  int numLb = c * m * k;
+  lbFirst.assign(numLb, -1);
+  lbLast.assign(numLb, -1);
+  lbParts.assign(numLb, 0);
+  gLb.resize(offset[p]);
+  // Parts must appear in increasing order: part k depends on part k-1, which
+  // runs on the same device, so any other order is an error, not a wait.
+  std::vector<int> nextPart(numLb, 0);
+  for (int d = 0; d < p; ++d) {
+    const std::vector<Block> &order = schedule.order[d];
+    for (int i = 0, e = int(order.size()); i < e; ++i) {
+      const Block &b = order[i];
+      int kind = int(b.kind);
+      if (kind < 0 || kind > int(BlockKind::W))
+        return fail(where(d, i) + ": unknown block kind " +
+                    std::to_string(kind));
+      if (b.chunk < 0 || b.chunk >= c)
+        return fail(where(d, i) + ": " + describe(b) + " names unknown chunk " +
+                    std::to_string(b.chunk) + " (problem has " +
+                    std::to_string(c) + " chunks)");
+      if (b.mb < 0 || b.mb >= m)
+        return fail(where(d, i) + ": " + describe(b) +
+                    " names unknown microbatch " + std::to_string(b.mb) +
+                    " (problem has " + std::to_string(m) + " microbatches)");
+      if (problem.splitBackward && b.kind == BlockKind::B)
+        return fail(where(d, i) + ": " + describe(b) +
+                    " is a fused backward but the problem splits backward "
+                    "into D and W");
+      if (!problem.splitBackward &&
+          (b.kind == BlockKind::D || b.kind == BlockKind::W))
+        return fail(where(d, i) + ": " + describe(b) +
+                    " is a split backward but the problem uses fused B");
+      if (b.parts < 1 || b.part < 0 || b.part >= b.parts)
+        return fail(where(d, i) + ": " + describe(b) + " has invalid part " +
+                    std::to_string(b.part) + " of " + std::to_string(b.parts));
+      if (problem.chunks[b.chunk].device != d)
+        return fail(where(d, i) + ": " + describe(b) + " is on device " +
+                    std::to_string(d) + " but chunk " +
+                    std::to_string(b.chunk) + " is placed on device " +
+                    std::to_string(problem.chunks[b.chunk].device));
+      int lb = lbIndex(b.chunk, b.mb, slotOf(b.kind));
+      int g = offset[d] + i;
+      gLb[g] = lb;
+      if (lbFirst[lb] < 0) {
+        lbFirst[lb] = g;
+        lbParts[lb] = b.parts;
+      } else if (lbParts[lb] != b.parts) {
+        return fail(where(d, i) + ": " + describe(b) + " is cut into " +
+                    std::to_string(b.parts) + " parts but into " +
+                    std::to_string(lbParts[lb]) + " at " +
+                    where(d, lbFirst[lb] - offset[d]));
+      }
+      if (b.part < nextPart[lb])
+        return fail(where(d, i) + ": duplicate block " + describe(b));
+      if (b.part > nextPart[lb]) {
+        Block want = b;
+        want.part = nextPart[lb];
+        return fail(where(d, i) + ": " + describe(b) + " comes before " +
+                    describe(want) + ", which it depends on");
+      }
+      ++nextPart[lb];
+      lbLast[lb] = g;
+    }
+  }
+  for (int lb = 0; lb < numLb; ++lb) {
+    if (nextPart[lb] == lbParts[lb] && lbFirst[lb] >= 0)
+      continue;
+    Block b;
+    int slot = lbSlot(lb);
+    b.kind = slot == 0 ? BlockKind::F
+             : slot == 2
+                 ? BlockKind::W
+                 : (problem.splitBackward ? BlockKind::D : BlockKind::B);
+    b.chunk = lbChunk(lb);
+    b.mb = lbMb(lb);
+    if (lbFirst[lb] < 0)
+      return fail("missing block " + describe(b) + " (expected on device " +
+                  std::to_string(deviceOfLb(lb)) + ")");
+    b.parts = lbParts[lb];
+    b.part = nextPart[lb];
+    return fail("missing block " + describe(b));
+  }
+  return true;
+}
+
+void Simulation::buildHops() {
+  fwdHop.assign(std::max(c - 1, 0), Hop());
+  bwdHop.assign(std::max(c - 1, 0), Hop());
+  std::map<LinkId, int> linkIndex;
+  auto makeHop = [&](int src, int dst, uint64_t bytes) {
+    Hop hop;
+    if (src == dst)
+      return hop;
+    hop.crossDevice = true;
+    hop.linkId = problem.linkBetween(src, dst);
+    auto it = linkIndex.emplace(hop.linkId, int(linkIndex.size())).first;
+    hop.link = it->second;
+    // A link the problem does not declare costs nothing: intra-datacenter
+    // networks are often left implicit.
+    if (const LinkCost *cost = problem.linkCost(src, dst)) {
+      hop.bandwidthMs = cost->bandwidthMs(bytes);
+      hop.latencyMs = cost->latencyMs;
+    }
+    return hop;
+  };
+  for (int i = 0; i + 1 < c; ++i) {
+    int a = problem.chunks[i].device, b = problem.chunks[i + 1].device;
+    uint64_t bytes = problem.chunks[i].messageBytes;
+    fwdHop[i] = makeHop(a, b, bytes);
+    bwdHop[i] = makeHop(b, a, bytes);
+  }
+  linkFree.assign(linkIndex.size(), 0.0);
+}
+
+int Simulation::outputs(int lb, int out[2]) const {
+  int ch = lbChunk(lb), mb = lbMb(lb), slot = lbSlot(lb), n = 0;
+  if (slot == 0) {
+    if (ch + 1 < c)
+      out[n++] = lbIndex(ch + 1, mb, 0);
+    out[n++] = lbIndex(ch, mb, 1);
+  } else if (slot == 1) {
+    if (ch > 0)
+      out[n++] = lbIndex(ch - 1, mb, 1);
+    if (k == 3)
+      out[n++] = lbIndex(ch, mb, 2);
+  }
+  return n;
+}
+
+int Simulation::inputs(int lb, int in[2]) const {
+  int ch = lbChunk(lb), mb = lbMb(lb), slot = lbSlot(lb), n = 0;
+  if (slot == 0) {
+    if (ch > 0)
+      in[n++] = lbIndex(ch - 1, mb, 0);
+  } else if (slot == 1) {
+    in[n++] = lbIndex(ch, mb, 0);
+    if (ch + 1 < c)
+      in[n++] = lbIndex(ch + 1, mb, 1);
+  } else {
+    in[n++] = lbIndex(ch, mb, 1);
+  }
+  return n;
+}
+
+void Simulation::resolve(int lb, double readyMs) {
+  lbReady[lb] = std::max(lbReady[lb], readyMs);
+  --lbPending[lb];
+}
+
+void Simulation::advance(int d) {
+  const std::vector<Block> &order = schedule.order[d];
+  int n = int(order.size());
+  while (cursor[d] < n) {
+    int g = offset[d] + cursor[d];
+    int lb = gLb[g];
+    const Block &b = order[cursor[d]];
+    double start = devFree[d];
+    if (b.part == 0) {
+      if (lbPending[lb] > 0)
+        return;
+      start = std::max(start, lbReady[lb]);
+    }
+    double end = start + blockDurationMs(problem, b);
+    gStart[g] = start;
+    gEnd[g] = end;
+    devFree[d] = end;
+    ++cursor[d];
+    if (b.part != b.parts - 1)
+      continue;
+    int out[2];
+    bool crosses = false;
+    for (int i = 0, e = outputs(lb, out); i < e; ++i) {
+      if (deviceOfLb(out[i]) == d)
+        resolve(out[i], end); // Same device: no message, no delay.
+      else
+        crosses = true;
+    }
+    if (crosses)
+      heap.push(Event{end, d, cursor[d] - 1});
+  }
+}
+
+void Simulation::reportDeadlock() {
+  std::string msg = "deadlock: no device can progress;";
+  for (int d = 0; d < p; ++d) {
+    if (cursor[d] >= int(schedule.order[d].size()))
+      continue;
+    int g = offset[d] + cursor[d];
+    Stall stall;
+    stall.device = d;
+    stall.blocked = schedule.order[d][cursor[d]];
+    int in[2];
+    for (int i = 0, e = inputs(gLb[g], in); i < e; ++i) {
+      if (started(in[i]))
+        continue;
+      int wd = deviceOfLb(in[i]);
+      stall.waitsFor = schedule.order[wd][lbLast[in[i]] - offset[wd]];
+      stall.waitsForDevice = wd;
+      break;
+    }
+    msg += " device " + std::to_string(d) + " waits at " +
+           describe(stall.blocked) + " for " + describe(stall.waitsFor) +
+           " on device " + std::to_string(stall.waitsForDevice) + ";";
+    res.stalls.push_back(stall);
+  }
+  msg.pop_back();
+  fail(msg);
+}
+
+void Simulation::run() {
+  res = SimResult();
+  if (!validateProblem() || !validateSchedule())
+    return;
+  buildHops();
+  int total = offset[p];
+  gStart.assign(total, 0.0);
+  gEnd.assign(total, 0.0);
+  int numLb = c * m * k;
+  lbPending.assign(numLb, 0);
+  lbReady.assign(numLb, 0.0);
+  for (int lb = 0; lb < numLb; ++lb) {
+    int in[2];
+    lbPending[lb] = inputs(lb, in);
+  }
+  cursor.assign(p, 0);
+  devFree.assign(p, 0.0);
+  for (int d = 0; d < p; ++d)
+    advance(d);
+  res.transfers.reserve(size_t(numLb));
+  while (!heap.empty()) {
+    Event ev = heap.top();
+    heap.pop();
+    int g = offset[ev.device] + ev.pos;
+    int lb = gLb[g];
+    int out[2];
+    for (int i = 0, e = outputs(lb, out); i < e; ++i) {
+      int dst = deviceOfLb(out[i]);
+      if (dst == ev.device)
+        continue;
+      const Hop &hop = hopOf(lb, out[i]);
+      TransferEvent t;
+      t.gradient = lbSlot(lb) != 0;
+      t.chunk = lbChunk(lb);
+      t.mb = lbMb(lb);
+      t.srcDevice = ev.device;
+      t.dstDevice = dst;
+      t.link = hop.linkId;
+      t.sendMs = ev.endMs;
+      t.occupancy.startMs = std::max(ev.endMs, linkFree[hop.link]);
+      t.occupancy.endMs = t.occupancy.startMs + hop.bandwidthMs;
+      linkFree[hop.link] = t.occupancy.endMs;
+      t.arrivalMs = t.occupancy.endMs + hop.latencyMs;
+      res.transfers.push_back(t);
+      resolve(out[i], t.arrivalMs);
+      if (lbPending[out[i]] == 0 &&
+          lbFirst[out[i]] == offset[dst] + cursor[dst])
+        advance(dst);
+    }
+  }
+  for (int d = 0; d < p; ++d) {
+    if (cursor[d] < int(schedule.order[d].size())) {
+      reportDeadlock();
+      return;
+    }
+  }
+  finish();
+}
+
+void Simulation::finish() {
+  res.ok = true;
+  res.times.resize(p);
+  res.bubbleRatio.assign(p, 0.0);
+  res.peakMemoryBytes.assign(p, 0);
+  std::vector<double> busy(p, 0.0);
+  double first = INFINITY, origin = INFINITY, last = 0;
+  int freeSlot = k - 1; // W when split, B when fused.
+  for (int d = 0; d < p; ++d) {
+    const std::vector<Block> &order = schedule.order[d];
+    res.times[d].resize(order.size());
+    uint64_t held = 0, peak = 0;
+    for (int i = 0, e = int(order.size()); i < e; ++i) {
+      int g = offset[d] + i;
+      const Block &b = order[i];
+      res.times[d][i] = Interval{gStart[g], gEnd[g]};
+      busy[d] += gEnd[g] - gStart[g];
+      first = std::min(first, gStart[g]);
+      last = std::max(last, gEnd[g]);
+      if (d == 0 && b.kind == BlockKind::F && origin == INFINITY)
+        origin = gStart[g];
+      // A device runs blocks one at a time, so walking its order visits the
+      // allocations (F starts) and frees (W or B ends) in time order, frees
+      // at an instant before allocations at the same instant.
+      uint64_t act = problem.chunks[b.chunk].activationBytes;
+      if (b.kind == BlockKind::F && b.part == 0) {
+        held += act;
+        peak = std::max(peak, held);
+      }
+      if (slotOf(b.kind) == freeSlot && b.part == b.parts - 1)
+        held -= act;
+    }
+    res.peakMemoryBytes[d] = peak;
+  }
+  if (origin == INFINITY)
+    origin = first == INFINITY ? 0.0 : first;
+
+  if (problem.dpDegree > 1) {
+    std::vector<double> ready(c, 0.0);
+    for (int ch = 0; ch < c; ++ch)
+      for (int mb = 0; mb < m; ++mb)
+        ready[ch] =
+            std::max(ready[ch], gEnd[lbLast[lbIndex(ch, mb, freeSlot)]]);
+    std::vector<int> byReady(c);
+    for (int ch = 0; ch < c; ++ch)
+      byReady[ch] = ch;
+    std::sort(byReady.begin(), byReady.end(), [&](int a, int b) {
+      return ready[a] != ready[b] ? ready[a] < ready[b] : a < b;
+    });
+    std::vector<double> commFree(p, 0.0);
+    res.collectives.resize(c);
+    for (int ch : byReady) {
+      int d = problem.chunks[ch].device;
+      double start = std::max(ready[ch], commFree[d]);
+      double end = start + problem.allreduceMs(ch);
+      commFree[d] = end;
+      res.collectives[ch] = CollectiveEvent{ch, d, Interval{start, end}};
+      last = std::max(last, end);
+    }
+  }
+  res.makespanMs = std::max(0.0, last - origin);
+  for (int d = 0; d < p; ++d)
+    res.bubbleRatio[d] =
+        res.makespanMs > 0 ? 1.0 - busy[d] / res.makespanMs : 0.0;
+}
+
+} // namespace
+
+SimResult crosspipe::sched::simulate(const Problem &problem,
+                                     const Schedule &schedule) {
+  SimResult result;
+  Simulation(problem, schedule, result).run();
+  return result;
+}
