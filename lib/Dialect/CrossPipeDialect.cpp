@@ -55,15 +55,6 @@ std::string crosspipe::formatNumber(double value) {
 }
 
 ParseResult crosspipe::parseNumber(AsmParser &parser, double &value) {
-  // Integers are the common case (`64 MiB`); parseFloat alone rejects them.
-  int64_t integer;
-  OptionalParseResult asInteger = parser.parseOptionalInteger(integer);
-  if (asInteger.has_value()) {
-    if (failed(*asInteger))
-      return failure();
-    value = double(integer);
-    return success();
-  }
   return parser.parseFloat(value);
 }
 

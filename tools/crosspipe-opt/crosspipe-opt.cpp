@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "crosspipe/Dialect/CrossPipeDialect.h"
+#include "crosspipe/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -14,6 +15,7 @@
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   registry.insert<crosspipe::CrossPipeDialect>();
+  crosspipe::registerCrossPipePasses();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "CrossPipe optimizer driver\n", registry));
 }

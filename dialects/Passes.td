@@ -1,0 +1,91 @@
+//===- Passes.td - CrossPipe passes ------------------------*- tablegen -*-===//
+//
+// The passes over crosspipe IR. Each is a thin adapter over the MLIR-free
+// algorithms in crosspipe/Schedule; options are typed so a RUN line shows
+// every setting.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CROSSPIPE_PASSES
+#define CROSSPIPE_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def Schedule : Pass<"crosspipe-schedule", "mlir::ModuleOp"> {
+  let summary = "Compute a schedule for every pipeline";
+  let description = [{
+    For every `crosspipe.pipeline` in the module, runs a scheduling algorithm
+    and inserts a `crosspipe.schedule` (named `<pipeline>_<algorithm>` unless
+    `name` is given; an existing schedule of that name is replaced) with one
+    ordered program per device. Algorithms:
+
+    - `gpipe`: all forwards, then all backwards;
+    - `1f1b`: one-forward-one-backward (unidirectional placement);
+    - `interleaved`: Megatron's interleaved 1F1B (interleaved placement);
+    - `zb-h1`: zero-bubble H1 (split backward, unidirectional placement);
+    - `zb-v`: zero-bubble V (split backward, wave placement);
+    - `greedy`: the delay- and memory-aware greedy list scheduler, which tries
+      several priority rules and keeps the best simulated result.
+
+    An algorithm that does not apply to the pipeline (1F1B on a wave
+    placement, a static schedule that exceeds the memory budget) is an error,
+    never a silent fallback. The memory options override the pipeline's
+    budget and are written back into the pipeline op so that later passes
+    check against the same budget.
+
+    ```
+    crosspipe-opt --crosspipe-schedule="algorithm=greedy sub-blocks=2" in.mlir
+    ```
+  }];
+  let options = [
+    Option<"algorithm", "algorithm", "std::string", /*default=*/"\"greedy\"",
+           "gpipe, 1f1b, interleaved, zb-h1, zb-v or greedy">,
+    Option<"subBlocks", "sub-blocks", "int", /*default=*/"1",
+           "greedy: cut every block into this many sub-blocks">,
+    Option<"memoryRelative", "memory-relative", "double", /*default=*/"0",
+           "override the budget: device d holds f*(P-d) of its largest "
+           "stage activation (0 keeps the pipeline's budget)">,
+    Option<"memoryLimitMiB", "memory-limit-mib", "double", /*default=*/"0",
+           "override the budget: this many MiB of activations per device "
+           "(0 keeps the pipeline's budget)">,
+    Option<"memoryUnlimited", "memory-unlimited", "bool", /*default=*/"false",
+           "override the budget: no memory limit">,
+    Option<"scheduleName", "name", "std::string", /*default=*/"\"\"",
+           "name of the schedule op (default <pipeline>_<algorithm>)">
+  ];
+  let dependentDialects = ["::crosspipe::CrossPipeDialect"];
+}
+
+def Simulate : Pass<"crosspipe-simulate", "mlir::ModuleOp"> {
+  let summary = "Annotate schedules with their simulated timeline";
+  let description = [{
+    Runs the performance model on every `crosspipe.schedule`: a block starts
+    at the later of the end of the previous block on its device and the
+    arrival of its inputs; a message goes onto its link when its producer
+    ends, queues behind earlier messages for its bandwidth time and arrives a
+    latency later; DP all-reduces run on a per-device communication stream
+    after the chunk's last W (or B). Every block gets its `[start, end]`,
+    transfers and all-reduces are materialized with their spans, programs get
+    `bubble` and `peak_memory`, and the schedule gets `makespan` and
+    `lower_bound` (the strongest analytic bound on the optimal makespan). A
+    schedule that is incomplete or deadlocks is an error, with a note at each
+    block that can never start.
+  }];
+}
+
+def VerifySchedule : Pass<"crosspipe-verify-schedule", "mlir::ModuleOp"> {
+  let summary = "Check that schedules are complete, ordered and feasible";
+  let description = [{
+    Checks every `crosspipe.schedule` against its pipeline: every block
+    (each part of each kind of each chunk and microbatch) appears exactly
+    once; blocks on one device respect their dependencies on the same
+    device; sub-blocks come in order; the memory budget holds at every
+    moment; the transfers can all be matched without deadlock; and, where
+    the schedule carries simulated times, no block starts before its inputs
+    can have arrived or before the previous block on its device ends.
+    Violations are errors at the offending op with a note at the related
+    one; a valid schedule is left unchanged.
+  }];
+}
+
+#endif // CROSSPIPE_PASSES

@@ -1,0 +1,29 @@
+//===- Translations.h - crosspipe-translate registrations -------*- C++ -*-===//
+//
+// The translations between crosspipe IR and the outside world: JSON
+// experiment descriptions in, Chrome traces out.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CROSSPIPE_TARGET_TRANSLATIONS_H
+#define CROSSPIPE_TARGET_TRANSLATIONS_H
+
+namespace crosspipe {
+
+/// --import-json: JSON experiment description -> cluster + pipeline.
+void registerImportJsonTranslation();
+/// --export-chrome-trace: simulated schedule -> Chrome trace JSON.
+void registerExportChromeTraceTranslation();
+
+/// --schedule-report: a Markdown table comparing the module's schedules.
+void registerScheduleReportTranslation();
+
+inline void registerTranslations() {
+  registerImportJsonTranslation();
+  registerExportChromeTraceTranslation();
+  registerScheduleReportTranslation();
+}
+
+} // namespace crosspipe
+
+#endif // CROSSPIPE_TARGET_TRANSLATIONS_H

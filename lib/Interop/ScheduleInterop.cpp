@@ -1,0 +1,336 @@
+//===- ScheduleInterop.cpp - Between the dialect and the scheduler --------===//
+//
+// Conversions between crosspipe ops and the MLIR-free problem and schedule
+// model. Reading assumes verified IR (the verifiers already rejected
+// malformed pipelines); writing produces ops that verify.
+//
+//===----------------------------------------------------------------------===//
+
+#include "crosspipe/Interop/ScheduleInterop.h"
+
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <map>
+
+using namespace mlir;
+using namespace crosspipe;
+
+static sched::Placement toSched(Placement p) {
+  switch (p) {
+  case Placement::unidirectional:
+    return sched::Placement::Unidirectional;
+  case Placement::interleaved:
+    return sched::Placement::Interleaved;
+  case Placement::wave:
+    return sched::Placement::Wave;
+  case Placement::custom:
+    return sched::Placement::Custom;
+  }
+  return sched::Placement::Custom;
+}
+
+static Placement fromSched(sched::Placement p) {
+  switch (p) {
+  case sched::Placement::Unidirectional:
+    return Placement::unidirectional;
+  case sched::Placement::Interleaved:
+    return Placement::interleaved;
+  case sched::Placement::Wave:
+    return Placement::wave;
+  case sched::Placement::Custom:
+    return Placement::custom;
+  }
+  return Placement::custom;
+}
+
+static sched::BlockKind toSched(BlockKind k) {
+  switch (k) {
+  case BlockKind::F:
+    return sched::BlockKind::F;
+  case BlockKind::B:
+    return sched::BlockKind::B;
+  case BlockKind::D:
+    return sched::BlockKind::D;
+  case BlockKind::W:
+    return sched::BlockKind::W;
+  }
+  return sched::BlockKind::F;
+}
+
+static BlockKind fromSched(sched::BlockKind k) {
+  switch (k) {
+  case sched::BlockKind::F:
+    return BlockKind::F;
+  case sched::BlockKind::B:
+    return BlockKind::B;
+  case sched::BlockKind::D:
+    return BlockKind::D;
+  case sched::BlockKind::W:
+    return BlockKind::W;
+  }
+  return BlockKind::F;
+}
+
+FailureOr<sched::Problem> crosspipe::buildProblem(PipelineOp pipeline) {
+  auto cluster = SymbolTable::lookupNearestSymbolFrom<ClusterOp>(
+      pipeline, pipeline.getClusterAttr());
+  if (!cluster)
+    return pipeline.emitOpError("'@")
+           << pipeline.getCluster() << "' does not reference a cluster";
+  sched::Problem problem;
+  problem.name = pipeline.getSymName().str();
+  problem.numMicrobatches = int(pipeline.getMicrobatches());
+  llvm::StringMap<int> dcIndex;
+  for (DatacenterOp dc : cluster.getBody().getOps<DatacenterOp>()) {
+    sched::Datacenter d;
+    d.name = dc.getSymName().str();
+    d.numDevices = int(dc.getDevices());
+    if (auto memory = dc.getDeviceMemoryAttr())
+      d.deviceMemoryBytes = memory.getBytes();
+    dcIndex[d.name] = int(problem.datacenters.size());
+    problem.datacenters.push_back(d);
+  }
+  for (LinkOp link : cluster.getBody().getOps<LinkOp>()) {
+    sched::DcLink l;
+    l.fromDc = dcIndex.lookup(link.getFrom());
+    l.toDc = dcIndex.lookup(link.getTo());
+    l.cost.latencyMs = link.getLatency().getMs();
+    l.cost.bandwidthGbps = link.getBandwidth().getGbps();
+    problem.links.push_back(l);
+  }
+  problem.placement = toSched(pipeline.getPlacement());
+  problem.splitBackward = pipeline.getSplitBackward();
+  for (StageOp stage : pipeline.getStages()) {
+    sched::Chunk c;
+    c.device = int(stage.getDevice());
+    c.forwardMs = stage.getForward().getMs();
+    if (auto b = stage.getBackwardAttr())
+      c.backwardMs = b.getMs();
+    if (auto d = stage.getDgradAttr())
+      c.dgradMs = d.getMs();
+    if (auto w = stage.getWgradAttr())
+      c.wgradMs = w.getMs();
+    c.activationBytes = stage.getActivation().getBytes();
+    c.messageBytes = stage.getMessage().getBytes();
+    c.gradientBytes = stage.getGradient().getBytes();
+    problem.chunks.push_back(c);
+  }
+  if (ArrayAttr limits = pipeline.getMemoryLimitsAttr())
+    for (Attribute limit : limits)
+      problem.memoryLimitBytes.push_back(cast<BytesAttr>(limit).getBytes());
+  if (auto relative = pipeline.getMemoryRelativeAttr())
+    problem.memoryRelativeTo1F1B = relative.getValueAsDouble();
+  problem.dpDegree = int(pipeline.getDpDegree());
+  problem.dpSpan = pipeline.getDpSpan() == DpSpan::cross_dc
+                       ? sched::DpSpan::CrossDc
+                       : sched::DpSpan::IntraDc;
+  return problem;
+}
+
+PipelineOp crosspipe::getSchedulePipeline(ScheduleOp op) {
+  return SymbolTable::lookupNearestSymbolFrom<PipelineOp>(
+      op, op.getPipelineAttr());
+}
+
+FailureOr<ScheduleFromIR>
+crosspipe::readSchedule(ScheduleOp op, const sched::Problem &problem) {
+  ScheduleFromIR read;
+  int numDevices = problem.numDevices();
+  read.schedule.algorithm = op.getAlgorithm().str();
+  read.schedule.order.resize(numDevices);
+  read.ops.resize(numDevices);
+  for (ProgramOp program : op.getPrograms()) {
+    int device = int(program.getDevice());
+    if (device >= numDevices)
+      return program.emitOpError("is for a device the cluster does not have");
+    for (ComputeOp compute : program.getBody().getOps<ComputeOp>()) {
+      sched::Block block;
+      block.kind = toSched(compute.getKind());
+      block.chunk = int(compute.getChunk());
+      block.mb = int(compute.getMb());
+      block.part = int(compute.getPart().value_or(0));
+      block.parts = int(compute.getParts().value_or(1));
+      read.schedule.order[device].push_back(block);
+      read.ops[device].push_back(compute);
+    }
+  }
+  return read;
+}
+
+static Location locFor(MLIRContext *ctx, StringRef file,
+                       const sched::SourceLoc &loc) {
+  if (loc.line <= 0 || file.empty())
+    return UnknownLoc::get(ctx);
+  return FileLineColLoc::get(ctx, file, loc.line, loc.column);
+}
+
+PipelineOp crosspipe::emitProblem(ModuleOp module,
+                                  const sched::Problem &problem,
+                                  StringRef file) {
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Location fileLoc = file.empty() ? UnknownLoc::get(ctx)
+                                  : Location(FileLineColLoc::get(ctx, file, 1, 1));
+  std::string name = problem.name.empty() ? "pipeline" : problem.name;
+  auto cluster = b.create<ClusterOp>(fileLoc, name + "_net");
+  cluster.getBody().emplaceBlock();
+  {
+    OpBuilder cb = OpBuilder::atBlockEnd(&cluster.getBody().front());
+    for (const sched::Datacenter &dc : problem.datacenters) {
+      BytesAttr memory = dc.deviceMemoryBytes
+                             ? BytesAttr::get(ctx, dc.deviceMemoryBytes)
+                             : BytesAttr();
+      cb.create<DatacenterOp>(locFor(ctx, file, dc.loc), dc.name,
+                              int64_t(dc.numDevices), memory);
+    }
+    for (const sched::DcLink &link : problem.links)
+      cb.create<LinkOp>(
+          locFor(ctx, file, link.loc),
+          FlatSymbolRefAttr::get(ctx, problem.datacenters[link.fromDc].name),
+          FlatSymbolRefAttr::get(ctx, problem.datacenters[link.toDc].name),
+          TimeAttr::get(ctx, link.cost.latencyMs),
+          BandwidthAttr::get(ctx, link.cost.bandwidthGbps));
+  }
+  ArrayAttr limits;
+  if (!problem.memoryLimitBytes.empty()) {
+    SmallVector<Attribute> values;
+    for (uint64_t limit : problem.memoryLimitBytes)
+      values.push_back(BytesAttr::get(ctx, limit));
+    limits = b.getArrayAttr(values);
+  }
+  FloatAttr relative;
+  if (problem.memoryRelativeTo1F1B)
+    relative = b.getF64FloatAttr(*problem.memoryRelativeTo1F1B);
+  auto pipeline = b.create<PipelineOp>(
+      fileLoc, b.getStringAttr(name),
+      FlatSymbolRefAttr::get(ctx, cluster.getSymName()),
+      b.getI64IntegerAttr(problem.numMicrobatches),
+      PlacementAttr::get(ctx, fromSched(problem.placement)),
+      problem.splitBackward ? b.getUnitAttr() : UnitAttr(), limits, relative,
+      b.getI64IntegerAttr(problem.dpDegree),
+      DpSpanAttr::get(ctx, problem.dpSpan == sched::DpSpan::CrossDc
+                               ? DpSpan::cross_dc
+                               : DpSpan::intra_dc));
+  pipeline.getBody().emplaceBlock();
+  OpBuilder pb = OpBuilder::atBlockEnd(&pipeline.getBody().front());
+  for (const sched::Chunk &c : problem.chunks) {
+    auto time = [&](double ms, bool present) {
+      return present ? TimeAttr::get(ctx, ms) : TimeAttr();
+    };
+    pb.create<StageOp>(
+        locFor(ctx, file, c.loc), int64_t(c.device),
+        TimeAttr::get(ctx, c.forwardMs),
+        time(c.backwardMs, !problem.splitBackward),
+        time(c.dgradMs, problem.splitBackward),
+        time(c.wgradMs, problem.splitBackward),
+        BytesAttr::get(ctx, c.activationBytes),
+        BytesAttr::get(ctx, c.messageBytes),
+        BytesAttr::get(ctx, c.gradientBytes));
+  }
+  return pipeline;
+}
+
+ScheduleOp crosspipe::emitSchedule(PipelineOp pipeline,
+                                   const sched::Schedule &schedule,
+                                   StringRef name) {
+  MLIRContext *ctx = pipeline.getContext();
+  OpBuilder b(ctx);
+  b.setInsertionPointAfter(pipeline);
+  auto op = b.create<ScheduleOp>(
+      pipeline.getLoc(), b.getStringAttr(name),
+      FlatSymbolRefAttr::get(ctx, pipeline.getSymName()),
+      b.getStringAttr(schedule.algorithm),
+      TimeAttr(), TimeAttr(), BoolAttr(), FloatAttr());
+  op.getBody().emplaceBlock();
+  OpBuilder sb = OpBuilder::atBlockEnd(&op.getBody().front());
+  for (size_t d = 0; d < schedule.order.size(); ++d) {
+    auto program = sb.create<ProgramOp>(pipeline.getLoc(), int64_t(d),
+                                        FloatAttr(), BytesAttr());
+    program.getBody().emplaceBlock();
+    OpBuilder kb = OpBuilder::atBlockEnd(&program.getBody().front());
+    for (const sched::Block &block : schedule.order[d]) {
+      IntegerAttr part, parts;
+      if (block.parts > 1) {
+        part = kb.getI64IntegerAttr(block.part);
+        parts = kb.getI64IntegerAttr(block.parts);
+      }
+      kb.create<ComputeOp>(pipeline.getLoc(), fromSched(block.kind),
+                           int64_t(block.chunk), int64_t(block.mb), part,
+                           parts, TimeAttr(), TimeAttr());
+    }
+  }
+  return op;
+}
+
+void crosspipe::annotateSchedule(ScheduleOp op, const ScheduleFromIR &read,
+                                 const sched::Problem &problem,
+                                 const sched::SimResult &result,
+                                 double lowerBoundMs) {
+  MLIRContext *ctx = op.getContext();
+  OpBuilder b(ctx);
+  op.setMakespanAttr(TimeAttr::get(ctx, result.makespanMs));
+  op.setLowerBoundAttr(TimeAttr::get(ctx, lowerBoundMs));
+  for (size_t d = 0; d < read.ops.size(); ++d)
+    for (size_t i = 0; i < read.ops[d].size(); ++i) {
+      ComputeOp compute = read.ops[d][i];
+      compute.setStartAttr(TimeAttr::get(ctx, result.times[d][i].startMs));
+      compute.setEndAttr(TimeAttr::get(ctx, result.times[d][i].endMs));
+    }
+
+  // Programs: bubble and peak memory; create missing ones so every device
+  // with collectives has a place for them.
+  std::map<int, ProgramOp> programs;
+  for (ProgramOp program : op.getPrograms())
+    programs[int(program.getDevice())] = program;
+  for (int d = 0, e = problem.numDevices(); d < e; ++d) {
+    ProgramOp &program = programs[d];
+    if (!program) {
+      b.setInsertionPointToEnd(&op.getBody().front());
+      program = b.create<ProgramOp>(op.getLoc(), int64_t(d), FloatAttr(),
+                                    BytesAttr());
+      program.getBody().emplaceBlock();
+    }
+    if (d < int(result.bubbleRatio.size()))
+      program.setBubbleAttr(b.getF64FloatAttr(result.bubbleRatio[d]));
+    if (d < int(result.peakMemoryBytes.size()))
+      program.setPeakMemoryAttr(BytesAttr::get(ctx, result.peakMemoryBytes[d]));
+  }
+
+  // Collectives: update the ones a pass placed, append the others.
+  for (const sched::CollectiveEvent &event : result.collectives) {
+    ProgramOp program = programs[event.device];
+    AllReduceOp existing;
+    for (AllReduceOp ar : program.getBody().getOps<AllReduceOp>())
+      if (ar.getChunk() == event.chunk)
+        existing = ar;
+    if (!existing) {
+      b.setInsertionPointToEnd(&program.getBody().front());
+      existing = b.create<AllReduceOp>(op.getLoc(), int64_t(event.chunk),
+                                       TimeAttr(), TimeAttr());
+    }
+    existing.setStartAttr(TimeAttr::get(ctx, event.time.startMs));
+    existing.setEndAttr(TimeAttr::get(ctx, event.time.endMs));
+  }
+
+  // Transfers: replaced wholesale, in link-occupancy order.
+  for (TransferOp t : llvm::make_early_inc_range(op.getBody().getOps<TransferOp>()))
+    t.erase();
+  std::vector<const sched::TransferEvent *> transfers;
+  for (const sched::TransferEvent &t : result.transfers)
+    transfers.push_back(&t);
+  std::stable_sort(transfers.begin(), transfers.end(),
+                   [](const sched::TransferEvent *a,
+                      const sched::TransferEvent *b) {
+                     return a->occupancy.startMs < b->occupancy.startMs;
+                   });
+  b.setInsertionPointToEnd(&op.getBody().front());
+  for (const sched::TransferEvent *t : transfers)
+    b.create<TransferOp>(op.getLoc(),
+                         t->gradient ? TransferKind::grad : TransferKind::act,
+                         int64_t(t->chunk), int64_t(t->mb),
+                         int64_t(t->srcDevice), int64_t(t->dstDevice),
+                         TimeAttr::get(ctx, t->occupancy.startMs),
+                         TimeAttr::get(ctx, t->occupancy.endMs),
+                         TimeAttr::get(ctx, t->arrivalMs));
+}

@@ -1,0 +1,116 @@
+//===- ScheduleReport.cpp - A table comparing a module's schedules --------===//
+//
+// `crosspipe-translate --schedule-report`: simulates every schedule in the
+// module and prints one Markdown row each (makespan, distance to the lower
+// bound, bubble, peak memory), fastest first, so users can pick a schedule
+// by its numbers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "crosspipe/Dialect/Quantities.h"
+#include "crosspipe/Interop/ScheduleInterop.h"
+#include "crosspipe/Schedule/LowerBound.h"
+#include "crosspipe/Target/Translations.h"
+#include "crosspipe/Transforms/ScheduleDiagnostics.h"
+
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/Support/Format.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace crosspipe;
+
+namespace {
+struct Row {
+  std::string name, algorithm;
+  double makespanMs, lowerBoundMs, meanBubble;
+  uint64_t peakBytes, budgetBytes;
+};
+} // namespace
+
+static LogicalResult scheduleReport(Operation *root, raw_ostream &os) {
+  std::vector<Row> rows;
+  WalkResult walk = root->walk([&](ScheduleOp op) {
+    PipelineOp pipeline = getSchedulePipeline(op);
+    if (!pipeline) {
+      op.emitOpError("does not reference a pipeline");
+      return WalkResult::interrupt();
+    }
+    FailureOr<sched::Problem> problem = buildProblem(pipeline);
+    if (failed(problem))
+      return WalkResult::interrupt();
+    FailureOr<ScheduleFromIR> read = readSchedule(op, *problem);
+    if (failed(read))
+      return WalkResult::interrupt();
+    sched::SimResult result = sched::simulate(*problem, read->schedule);
+    if (!result.ok) {
+      (void)reportSimulationFailure(op, *read, result);
+      return WalkResult::interrupt();
+    }
+    Row row;
+    row.name = op.getSymName().str();
+    row.algorithm = op.getAlgorithm().str();
+    row.makespanMs = result.makespanMs;
+    row.lowerBoundMs = sched::computeLowerBound(*problem).makespanMs;
+    if (auto bound = op.getLowerBoundAttr())
+      row.lowerBoundMs = std::max(row.lowerBoundMs, bound.getMs());
+    double bubble = 0;
+    for (double b : result.bubbleRatio)
+      bubble += b;
+    row.meanBubble = result.bubbleRatio.empty()
+                         ? 0
+                         : bubble / double(result.bubbleRatio.size());
+    // The device closest to its budget tells whether memory binds.
+    row.peakBytes = 0;
+    row.budgetBytes = sched::kUnlimited;
+    double worst = -1;
+    for (int d = 0, e = problem->numDevices(); d < e; ++d) {
+      uint64_t limit = problem->memoryLimit(d);
+      double use = limit == sched::kUnlimited
+                       ? 0
+                       : double(result.peakMemoryBytes[d]) / double(limit);
+      if (use > worst || (worst <= 0 && result.peakMemoryBytes[d] >
+                                            row.peakBytes)) {
+        worst = use;
+        row.peakBytes = result.peakMemoryBytes[d];
+        row.budgetBytes = limit;
+      }
+    }
+    rows.push_back(row);
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  if (rows.empty())
+    return root->emitError("no crosspipe.schedule to report; run "
+                           "--crosspipe-schedule first");
+  std::stable_sort(rows.begin(), rows.end(), [](const Row &a, const Row &b) {
+    return a.makespanMs < b.makespanMs;
+  });
+  os << "| schedule | algorithm | makespan (ms) | makespan / lower bound | "
+        "mean bubble | peak activations (budget) |\n"
+     << "|---|---|---:|---:|---:|---|\n";
+  for (const Row &row : rows) {
+    std::string peak, budget;
+    llvm::raw_string_ostream peakOs(peak), budgetOs(budget);
+    printByteSize(peakOs, row.peakBytes);
+    if (row.budgetBytes == sched::kUnlimited)
+      budgetOs << "unlimited";
+    else
+      printByteSize(budgetOs, row.budgetBytes);
+    os << "| " << row.name << " | " << row.algorithm << " | "
+       << llvm::format("%.1f", row.makespanMs) << " | "
+       << llvm::format("%.3f", row.makespanMs / row.lowerBoundMs) << " | "
+       << llvm::format("%.3f", row.meanBubble) << " | " << peak << " ("
+       << budget << ") |\n";
+  }
+  return success();
+}
+
+void crosspipe::registerScheduleReportTranslation() {
+  TranslateFromMLIRRegistration registration(
+      "schedule-report", "print a table comparing the module's schedules",
+      scheduleReport,
+      [](DialectRegistry &registry) { registry.insert<CrossPipeDialect>(); });
+}

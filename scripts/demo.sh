@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# `make demo`: the whole compiler on one example. Imports the JSON
+# description, schedules it with every algorithm that applies, verifies and
+# simulates the schedules, prints a comparison table and writes the Chrome
+# trace of the fastest schedule.
+set -euo pipefail
+
+build=${1:-build}
+example=${2:-examples/m70-2dc.json}
+out=$build/demo
+opt=$build/bin/crosspipe-opt
+translate=$build/bin/crosspipe-translate
+mkdir -p "$out"
+
+echo "== Importing $example"
+"$translate" --import-json "$example" -o "$out/problem.mlir"
+cat "$out/problem.mlir"
+
+echo "== Scheduling"
+cp "$out/problem.mlir" "$out/schedules.mlir"
+for algorithm in gpipe 1f1b interleaved zb-h1 zb-v greedy; do
+  if "$opt" --crosspipe-schedule="algorithm=$algorithm" "$out/schedules.mlir" \
+       -o "$out/next.mlir" 2> "$out/$algorithm.err"; then
+    mv "$out/next.mlir" "$out/schedules.mlir"
+    echo "  $algorithm: scheduled"
+  else
+    reason=$(grep -m1 'error:' "$out/$algorithm.err" | sed 's/.*error: //')
+    echo "  $algorithm: does not apply ($reason)"
+  fi
+done
+
+"$opt" --crosspipe-verify-schedule --crosspipe-simulate "$out/schedules.mlir" \
+  -o "$out/simulated.mlir"
+echo
+echo "== Simulated schedules of $(basename "$example")"
+"$translate" --schedule-report "$out/simulated.mlir"
+"$translate" --export-chrome-trace "$out/simulated.mlir" -o "$out/trace.json"
+echo
+echo "Wrote $out/simulated.mlir (all schedules with their timelines) and"
+echo "$out/trace.json (the fastest schedule; open it in https://ui.perfetto.dev)."

@@ -1,0 +1,36 @@
+# -*- Python -*-
+# Lit configuration of the CrossPipe regression tests.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "CrossPipe"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py",
+                   "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.crosspipe_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.crosspipe_tools_dir,
+                             append_path=False)
+
+config.substitutions.append(
+    ("%examples", os.path.join(config.crosspipe_src_root, "examples")))
+config.substitutions.append(("%crosspipe_src", config.crosspipe_src_root))
+config.substitutions.append(("%cxx", config.cxx_compiler))
+config.substitutions.append(("%crosspipe_obj", config.crosspipe_obj_root))
+config.substitutions.append(("%mlir_cmake_dir", config.mlir_cmake_dir))
+
+# The CUDA toolkit (headers and libraries, no GPU needed) lets integration
+# tests compile and link generated code; a GPU lets them run it.
+if config.cuda_root and os.path.exists(
+        os.path.join(config.cuda_root, "include", "cuda_runtime.h")):
+    config.available_features.add("cuda-toolkit")
+    config.substitutions.append(("%cuda_root", config.cuda_root))
+if os.path.exists("/dev/nvidia0"):
+    config.available_features.add("cuda-device")

@@ -1,0 +1,16 @@
+//===- crosspipe-translate.cpp - The CrossPipe translation driver ---------===//
+//
+// MLIR's translate driver with CrossPipe's translations: JSON experiment
+// descriptions in, Chrome traces (and C++) out.
+//
+//===----------------------------------------------------------------------===//
+
+#include "crosspipe/Target/Translations.h"
+
+#include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
+
+int main(int argc, char **argv) {
+  crosspipe::registerTranslations();
+  return mlir::failed(
+      mlir::mlirTranslateMain(argc, argv, "CrossPipe translation driver\n"));
+}
