@@ -1,0 +1,50 @@
+//===- LowerBound.h - Provable lower bounds on the makespan -----*- C++ -*-===//
+//
+// Bounds that no schedule of a problem can beat, so every schedule can
+// report its distance to the limit without a solver. Each is a relaxation of
+// the simulator's model (links never queue, other devices never interfere),
+// hence valid for every schedule, and each is exact on a family of cases
+// the unit tests pin down (one microbatch without delay; 1F1B, ZB-H1 and
+// ZB-V with equal blocks; a device that can hold one activation).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CROSSPIPE_SCHEDULE_LOWERBOUND_H
+#define CROSSPIPE_SCHEDULE_LOWERBOUND_H
+
+#include "crosspipe/Schedule/Problem.h"
+
+namespace crosspipe {
+namespace sched {
+
+struct LowerBound {
+  /// The largest of the bounds below.
+  double makespanMs = 0;
+  /// Per device, maximized: the earliest its first forward can start, plus
+  /// all its compute, plus the least work that must follow its last block.
+  double deviceBoundMs = 0;
+  /// One microbatch's forward chain and backward chain with one message
+  /// per hop, then its W and all-reduce tails.
+  double roundTripBoundMs = 0;
+  /// Little's law per chunk: a device that can hold k activations of a
+  /// chunk, each for at least the chunk's round trip, needs ceil(M/k)
+  /// rounds; and the memory-time integral over all chunks of a device.
+  /// 0 without a budget; +infinity when no schedule fits the budget.
+  double memoryBoundMs = 0;
+  /// Per device, the all-reduces queued behind the earliest possible end of
+  /// each chunk's last W (or B). Without DP: the latest chunk completion.
+  double dpTailBoundMs = 0;
+  /// False when even one microbatch cannot fit some device's budget.
+  bool memoryFeasible = true;
+};
+
+/// Computes the bounds. Never throws; a malformed problem (no chunks or
+/// microbatches, a chunk on a missing device) yields all zeros. Makespan is
+/// measured as the simulator does, from the first F on device 0; when device
+/// 0 holds chunks but not chunk 0, only its own device bound is valid.
+LowerBound computeLowerBound(const Problem &problem);
+
+} // namespace sched
+} // namespace crosspipe
+
+#endif // CROSSPIPE_SCHEDULE_LOWERBOUND_H

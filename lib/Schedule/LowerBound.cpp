@@ -1,0 +1,231 @@
+//===- LowerBound.cpp - Provable lower bounds on the makespan -------------===//
+//
+// Every bound here is the length of a chain of work that any schedule must
+// run in sequence, under the simulator's semantics with everything that can
+// only add delay removed (link queueing, contention on other devices). Time
+// 0 is the start of the first F(0, m): all blocks depend on one, and it runs
+// on device 0, where the simulator's makespan starts.
+//
+// Notation: beta_c is the input-gradient pass (B fused, D split), w_c the
+// weight pass (0 fused), ar_c the all-reduce, hopF_c / hopB_c one message's
+// latency plus bandwidth time between chunks c and c+1 (0 on one device).
+//
+//===----------------------------------------------------------------------===//
+
+#include "crosspipe/Schedule/LowerBound.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace crosspipe::sched;
+
+namespace {
+
+class BoundBuilder {
+public:
+  explicit BoundBuilder(const Problem &p) : p(p) {}
+
+  bool valid() const;
+  LowerBound compute();
+
+private:
+  double beta(int c) const {
+    const Chunk &ch = p.chunks[c];
+    return p.splitBackward ? ch.dgradMs : ch.backwardMs;
+  }
+  double w(int c) const { return p.splitBackward ? p.chunks[c].wgradMs : 0; }
+  double hop(int src, int dst, uint64_t bytes) const;
+  void precompute();
+  double deviceBound(int d, bool fromOrigin) const;
+  double memoryBound(int d, bool &feasible) const;
+  double dpTailBound(int d) const;
+
+  const Problem &p;
+  int numChunks = 0, m = 0, numDevices = 0;
+  std::vector<double> hopF, hopB;
+  /// headF[c]: earliest start of any F(c, m).
+  std::vector<double> headF;
+  /// tail[c]: least time from the end of a D/B(c, m) to the end of the
+  /// step: the gradient chain down to each c' <= c, then W(c', m) and c''s
+  /// all-reduce.
+  std::vector<double> tail;
+  /// hold[c]: least time an activation of chunk c is held, from F(c, m)
+  /// start to W/B(c, m) end: the round trip from chunk c onwards.
+  std::vector<double> hold;
+  /// backChain[c]: least time from the end of F(C-1, m) to the end of
+  /// D/B(c, m).
+  std::vector<double> backChain;
+  std::vector<std::vector<int>> onDevice;
+};
+
+bool BoundBuilder::valid() const {
+  if (p.numChunks() <= 0 || p.numMicrobatches <= 0 || p.numDevices() <= 0)
+    return false;
+  for (const Chunk &c : p.chunks)
+    if (c.device < 0 || c.device >= p.numDevices())
+      return false;
+  return true;
+}
+
+double BoundBuilder::hop(int src, int dst, uint64_t bytes) const {
+  if (src == dst)
+    return 0;
+  const LinkCost *cost = p.linkCost(src, dst);
+  return cost ? cost->costMs(bytes) : 0;
+}
+
+void BoundBuilder::precompute() {
+  numChunks = p.numChunks();
+  m = p.numMicrobatches;
+  numDevices = p.numDevices();
+  hopF.assign(numChunks, 0);
+  hopB.assign(numChunks, 0);
+  for (int c = 0; c + 1 < numChunks; ++c) {
+    int a = p.chunks[c].device, b = p.chunks[c + 1].device;
+    hopF[c] = hop(a, b, p.chunks[c].messageBytes);
+    hopB[c] = hop(b, a, p.chunks[c].messageBytes);
+  }
+  headF.assign(numChunks, 0);
+  for (int c = 1; c < numChunks; ++c)
+    headF[c] = headF[c - 1] + p.chunks[c - 1].forwardMs + hopF[c - 1];
+  // tail[c] = max(w_c + ar_c, hopB_{c-1} + beta_{c-1} + tail[c-1]).
+  tail.assign(numChunks, 0);
+  for (int c = 0; c < numChunks; ++c) {
+    tail[c] = w(c) + p.allreduceMs(c);
+    if (c > 0)
+      tail[c] = std::max(tail[c], hopB[c - 1] + beta(c - 1) + tail[c - 1]);
+  }
+  backChain.assign(numChunks, 0);
+  int last = numChunks - 1;
+  backChain[last] = beta(last);
+  for (int c = last - 1; c >= 0; --c)
+    backChain[c] = backChain[c + 1] + hopB[c] + beta(c);
+  hold.assign(numChunks, 0);
+  double forwardAfter = 0; // F chain from chunk c to the end of F(C-1).
+  for (int c = last; c >= 0; --c) {
+    forwardAfter += p.chunks[c].forwardMs + (c < last ? hopF[c] : 0);
+    hold[c] = forwardAfter + backChain[c] + w(c);
+  }
+  onDevice.assign(numDevices, {});
+  for (int c = 0; c < numChunks; ++c)
+    onDevice[p.chunks[c].device].push_back(c);
+}
+
+/// All blocks on device d start at or after its head, run one at a time,
+/// and the last one is followed by forced work. Let t be the end of the last
+/// D (B) on d, of chunk c: before t the device ran every F and D and some
+/// W's; after t it runs the other W's (then an all-reduce), while the chain
+/// below c needs tail[c]. Hence
+///   end >= head + F + D + max(W + min ar, min over c on d of tail[c]).
+double BoundBuilder::deviceBound(int d, bool fromOrigin) const {
+  const std::vector<int> &chunks = onDevice[d];
+  if (chunks.empty())
+    return 0;
+  double head = INFINITY, fd = 0, wsum = 0, minAr = INFINITY,
+         minTail = INFINITY;
+  for (int c : chunks) {
+    head = std::min(head, headF[c]);
+    fd += m * (p.chunks[c].forwardMs + beta(c));
+    wsum += m * w(c);
+    minAr = std::min(minAr, p.allreduceMs(c));
+    minTail = std::min(minTail, tail[c]);
+  }
+  if (fromOrigin)
+    head = 0;
+  return head + fd + std::max(wsum + minAr, minTail);
+}
+
+/// At most k = floor(limit / a_c) activations of chunk c coexist, so the
+/// M hold intervals (each >= hold[c]) split into k chains of disjoint
+/// intervals (interval graphs are perfect); one chain has ceil(M/k) of them.
+/// Its last interval's D ends at least hold[c] - w_c after that interval
+/// starts and is followed by tail[c]. Separately, the device's memory-time
+/// integral sum(M a_c hold[c]) fits under limit * (end - head).
+double BoundBuilder::memoryBound(int d, bool &feasible) const {
+  uint64_t limit = p.memoryLimit(d);
+  const std::vector<int> &chunks = onDevice[d];
+  if (limit == kUnlimited || chunks.empty())
+    return 0;
+  // One microbatch holds all of its activations on d at once: F of d's last
+  // chunk runs after every earlier F of that microbatch on d and before
+  // any of their W's.
+  uint64_t together = 0;
+  for (int c : chunks)
+    together += p.chunks[c].activationBytes;
+  if (together > limit) {
+    feasible = false;
+    return INFINITY;
+  }
+  double best = 0, integral = 0, head = INFINITY;
+  for (int c : chunks) {
+    uint64_t act = p.chunks[c].activationBytes;
+    head = std::min(head, headF[c]);
+    if (act == 0)
+      continue;
+    uint64_t k = limit / act;
+    double rounds = std::ceil(double(m) / double(k));
+    best = std::max(best, headF[c] + rounds * hold[c] - w(c) + tail[c]);
+    integral += double(m) * double(act) * hold[c];
+  }
+  if (limit > 0)
+    best = std::max(best, head + integral / double(limit));
+  return best;
+}
+
+/// The last W (B) of chunk c ends no earlier than headF[c] plus all of the
+/// chunk's M blocks, nor than one microbatch's chain to it plus W. Its
+/// all-reduce follows; the device's all-reduces run one at a time, so those
+/// whose ready bound is >= r all run after r.
+double BoundBuilder::dpTailBound(int d) const {
+  std::vector<std::pair<double, double>> jobs; // (ready bound, all-reduce)
+  int last = numChunks - 1;
+  double reachLast = headF[last] + p.chunks[last].forwardMs;
+  for (int c : onDevice[d]) {
+    const Chunk &ch = p.chunks[c];
+    double ready = std::max(headF[c] + m * (ch.forwardMs + beta(c) + w(c)),
+                            reachLast + backChain[c] + w(c));
+    jobs.emplace_back(ready, p.allreduceMs(c));
+  }
+  std::sort(jobs.begin(), jobs.end());
+  double best = 0, suffix = 0;
+  for (int i = int(jobs.size()) - 1; i >= 0; --i) {
+    suffix += jobs[i].second;
+    best = std::max(best, jobs[i].first + suffix);
+  }
+  return best;
+}
+
+LowerBound BoundBuilder::compute() {
+  LowerBound lb;
+  precompute();
+  // The makespan starts at the first F on device 0. When device 0 holds
+  // chunks but not chunk 0, it may start arbitrarily late, and only what
+  // device 0 must still do afterwards is a valid bound.
+  bool shifted = p.chunks[0].device != 0 && !onDevice[0].empty();
+  if (shifted) {
+    lb.deviceBoundMs = deviceBound(0, /*fromOrigin=*/true);
+    lb.makespanMs = lb.deviceBoundMs;
+    return lb;
+  }
+  for (int d = 0; d < numDevices; ++d) {
+    lb.deviceBoundMs = std::max(lb.deviceBoundMs, deviceBound(d, false));
+    lb.memoryBoundMs =
+        std::max(lb.memoryBoundMs, memoryBound(d, lb.memoryFeasible));
+    lb.dpTailBoundMs = std::max(lb.dpTailBoundMs, dpTailBound(d));
+  }
+  int last = numChunks - 1;
+  lb.roundTripBoundMs =
+      headF[last] + p.chunks[last].forwardMs + beta(last) + tail[last];
+  lb.makespanMs = std::max({lb.deviceBoundMs, lb.roundTripBoundMs,
+                            lb.memoryBoundMs, lb.dpTailBoundMs});
+  return lb;
+}
+
+} // namespace
+
+LowerBound crosspipe::sched::computeLowerBound(const Problem &problem) {
+  BoundBuilder builder(problem);
+  if (!builder.valid())
+    return LowerBound();
+  return builder.compute();
+}
