@@ -152,9 +152,11 @@ double BoundBuilder::memoryBound(int d, bool &feasible) const {
   uint64_t together = 0;
   for (int c : chunks)
     together += p.chunks[c].activationBytes;
+  // No schedule exists then; any finite number is a valid bound, and
+  // finite numbers keep reports and IR attributes printable.
   if (together > limit) {
     feasible = false;
-    return INFINITY;
+    return 0;
   }
   double best = 0, integral = 0, head = INFINITY;
   for (int c : chunks) {
@@ -202,16 +204,18 @@ LowerBound BoundBuilder::compute() {
   // chunks but not chunk 0, it may start arbitrarily late, and only what
   // device 0 must still do afterwards is a valid bound.
   bool shifted = p.chunks[0].device != 0 && !onDevice[0].empty();
+  for (int d = 0; d < numDevices; ++d) {
+    double memory = memoryBound(d, lb.memoryFeasible);
+    if (shifted)
+      continue;
+    lb.deviceBoundMs = std::max(lb.deviceBoundMs, deviceBound(d, false));
+    lb.memoryBoundMs = std::max(lb.memoryBoundMs, memory);
+    lb.dpTailBoundMs = std::max(lb.dpTailBoundMs, dpTailBound(d));
+  }
   if (shifted) {
     lb.deviceBoundMs = deviceBound(0, /*fromOrigin=*/true);
     lb.makespanMs = lb.deviceBoundMs;
     return lb;
-  }
-  for (int d = 0; d < numDevices; ++d) {
-    lb.deviceBoundMs = std::max(lb.deviceBoundMs, deviceBound(d, false));
-    lb.memoryBoundMs =
-        std::max(lb.memoryBoundMs, memoryBound(d, lb.memoryFeasible));
-    lb.dpTailBoundMs = std::max(lb.dpTailBoundMs, dpTailBound(d));
   }
   int last = numChunks - 1;
   lb.roundTripBoundMs =

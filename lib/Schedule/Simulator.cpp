@@ -7,7 +7,10 @@
 // completion event, and popping events in (end, device, position) order is
 // what commits messages to links in send-time order, so link FIFO holds
 // without any per-link sorting. All state lives in flat vectors indexed by
-// device position or by "logical block" (chunk, microbatch, slot).
+// device position or by "logical block" (chunk, microbatch, slot). Only a
+// cascade of zero-length blocks and zero-cost links within one instant can
+// order equal send times by discovery rather than by device: there a
+// message caused by another one's arrival cannot be queued ahead of it.
 //
 //===----------------------------------------------------------------------===//
 

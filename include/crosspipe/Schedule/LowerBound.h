@@ -29,12 +29,14 @@ struct LowerBound {
   /// Little's law per chunk: a device that can hold k activations of a
   /// chunk, each for at least the chunk's round trip, needs ceil(M/k)
   /// rounds; and the memory-time integral over all chunks of a device.
-  /// 0 without a budget; +infinity when no schedule fits the budget.
+  /// 0 without a budget.
   double memoryBoundMs = 0;
   /// Per device, the all-reduces queued behind the earliest possible end of
   /// each chunk's last W (or B). Without DP: the latest chunk completion.
   double dpTailBoundMs = 0;
-  /// False when even one microbatch cannot fit some device's budget.
+  /// False when even one microbatch cannot fit some device's budget: no
+  /// schedule exists. The bounds stay finite (that device's memory bound is
+  /// left out) so that callers can still print them.
   bool memoryFeasible = true;
 };
 
