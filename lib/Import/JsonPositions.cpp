@@ -7,6 +7,8 @@
 // one following structural byte, while everything between the previous event
 // and the current token is whitespace, ',' or ':'. Skipping those from the
 // previous event's offset lands exactly on the current token's first byte.
+// Syntax errors come with the offset of the last byte read; when the parser
+// (not the lexer) rejected a complete token, we step back to its first byte.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,7 +17,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <iterator>
+#include <tuple>
 #include <unordered_set>
 #include <utility>
 
@@ -121,37 +125,91 @@ public:
   bool start_array(std::size_t) { return open(/*isArray=*/true); }
   bool end_object() { return close(); }
   bool end_array() { return close(); }
-  bool parse_error(std::size_t, const std::string &,
-                   const nlohmann::detail::exception &) {
+  bool parse_error(std::size_t position, const std::string &token,
+                   const nlohmann::detail::exception &error) {
+    // `position` counts the bytes read, so the last one read is at
+    // position - 1 (== text.size() at the end of the input).
+    std::size_t last = position ? position - 1 : 0;
+    std::string what = error.what();
+    std::size_t cut = what.find("parse error");
+    cut = what.find(": ", cut == std::string::npos ? 0 : cut);
+    if (cut == std::string::npos)
+      cut = what.find("] ");
+    std::string detail = cut == std::string::npos ? what : what.substr(cut + 2);
+    JsonPositions::Problem problem;
+    if (error.id == 406) {
+      // A number literal that overflows a double (1e999): valid JSON, so name
+      // the field it was meant for.
+      auto [pointer, dotted] = childPath();
+      problem = {prefixed(dotted, "number " + token + " is out of range"),
+                 pointer, lines.locate(tokenStartEndingAt(last))};
+    } else {
+      // "... - unexpected <token>" is the parser rejecting a complete token;
+      // anything else is the lexer stopping at the offending byte.
+      bool wholeToken = detail.find(" - unexpected ") != std::string::npos;
+      problem = {"invalid JSON: " + detail, "",
+                 lines.locate(wholeToken ? tokenStartEndingAt(last) : last)};
+    }
+    // A syntax error outranks a duplicate key found earlier.
+    out.firstProblem = std::move(problem);
     return false;
   }
 
   bool key(json::string_t &name) {
     SourceLoc loc = lines.locate(tokenStart());
     Frame &top = stack.back();
-    std::string pointer = top.pointer + "/" + escapePointerToken(name);
-    if (!top.seen.insert(name).second) {
+    // Keep parsing after a duplicate: a later syntax error takes precedence.
+    if (!top.seen.insert(name).second && out.firstProblem.message.empty())
       out.firstProblem = {prefixed(top.dotted, "duplicate key '" + name + "'"),
-                          pointer, loc};
-      return false;
-    }
-    out.keys[pointer] = loc;
+                          top.pointer + "/" + escapePointerToken(name), loc};
     top.key = name;
+    top.keyLoc = loc;
     return true;
   }
 
 private:
   struct Frame {
+    int node = 0;
     bool isArray = false;
     std::size_t nextIndex = 0;
     std::string pointer;
     std::string dotted; ///< The same path as written in messages.
     std::string key;
+    SourceLoc keyLoc;
     std::unordered_set<std::string> seen;
   };
 
   static std::string prefixed(const std::string &dotted, std::string what) {
     return dotted.empty() ? what : dotted + ": " + what;
+  }
+
+  /// First byte of the complete token whose last byte is at `last`.
+  std::size_t tokenStartEndingAt(std::size_t last) const {
+    if (last >= text.size())
+      return text.size();
+    auto isWord = [](char c) {
+      return std::isalnum((unsigned char)c) || c == '.' || c == '+' || c == '-';
+    };
+    std::size_t start = last;
+    if (text[last] == '"') {
+      // Back to the opening quote: the first quote not escaped by an odd run
+      // of backslashes (the token is a valid string, so this is exact).
+      while (start > 0) {
+        --start;
+        if (text[start] != '"')
+          continue;
+        std::size_t slashes = 0;
+        while (slashes < start && text[start - 1 - slashes] == '\\')
+          ++slashes;
+        if (slashes % 2 == 0)
+          break;
+      }
+    } else if (isWord(text[last])) {
+      // Numbers and true/false/null.
+      while (start > 0 && isWord(text[start - 1]))
+        --start;
+    }
+    return start;
   }
 
   std::size_t tokenStart() {
@@ -167,22 +225,40 @@ private:
     return pos;
   }
 
-  /// Pointer and dotted path of the value the parser is about to report.
-  std::pair<std::string, std::string> childPath() {
+  /// Pointer and dotted path of the value the parser is about to report;
+  /// built only for containers and messages, never per leaf.
+  std::pair<std::string, std::string> childPath() const {
     if (stack.empty())
       return {"", ""};
-    Frame &top = stack.back();
+    const Frame &top = stack.back();
     if (top.isArray) {
-      std::string index = std::to_string(top.nextIndex++);
+      std::string index = std::to_string(top.nextIndex);
       return {top.pointer + "/" + index, top.dotted + "[" + index + "]"};
     }
     return {top.pointer + "/" + escapePointerToken(top.key),
             top.dotted.empty() ? top.key : top.dotted + "." + top.key};
   }
 
+  /// Adds the node of a value starting at `start` under the current frame.
+  int addNode(std::size_t start) {
+    int id = int(out.nodes.size());
+    out.nodes.emplace_back();
+    out.nodes.back().value = lines.locate(start);
+    if (!stack.empty()) {
+      Frame &top = stack.back();
+      out.nodes[top.node].children.push_back(id);
+      if (top.isArray) {
+        ++top.nextIndex;
+      } else {
+        out.nodes[id].name = top.key;
+        out.nodes[id].key = top.keyLoc;
+      }
+    }
+    return id;
+  }
+
   bool value() {
-    std::size_t start = tokenStart();
-    out.values[childPath().first] = lines.locate(start);
+    addNode(tokenStart());
     return true;
   }
 
@@ -196,18 +272,25 @@ private:
           stack.back().pointer, lines.locate(start)};
       return false;
     }
-    auto [pointer, dotted] = childPath();
-    out.values[pointer] = lines.locate(start);
     Frame frame;
+    std::tie(frame.pointer, frame.dotted) = childPath();
+    frame.node = addNode(start);
     frame.isArray = isArray;
-    frame.pointer = std::move(pointer);
-    frame.dotted = std::move(dotted);
+    out.nodes[frame.node].isArray = isArray;
+    out.nodes[frame.node].isObject = !isArray;
     stack.push_back(std::move(frame));
     return true;
   }
 
   bool close() {
     lastPos = consumed;
+    JsonPositions::Node &node = out.nodes[stack.back().node];
+    if (node.isObject) {
+      // Stable, so that with duplicate keys lookups find the first.
+      std::stable_sort(
+          node.children.begin(), node.children.end(),
+          [&](int a, int b) { return out.nodes[a].name < out.nodes[b].name; });
+    }
     stack.pop_back();
     return true;
   }
@@ -228,16 +311,63 @@ JsonPositions::JsonPositions(std::string_view text) {
   PositionRecorder recorder(text, *this, consumed);
   const char *begin = text.data(), *end = text.data() + text.size();
   nlohmann::json::sax_parse(CountingIterator(begin, begin, &consumed),
-                            CountingIterator(begin, end, &consumed),
-                            &recorder);
+                            CountingIterator(begin, end, &consumed), &recorder);
+}
+
+int JsonPositions::find(const std::string &pointer) const {
+  if (nodes.empty())
+    return -1;
+  int current = 0;
+  std::size_t pos = 0;
+  while (pos < pointer.size()) {
+    if (pointer[pos] != '/')
+      return -1;
+    std::size_t next = pointer.find('/', pos + 1);
+    if (next == std::string::npos)
+      next = pointer.size();
+    std::string token;
+    for (std::size_t i = pos + 1; i < next; ++i) {
+      if (pointer[i] == '~' && i + 1 < next) {
+        token += pointer[i + 1] == '1' ? '/' : '~';
+        ++i;
+      } else {
+        token += pointer[i];
+      }
+    }
+    pos = next;
+    const Node &node = nodes[current];
+    if (node.isArray) {
+      if (token.empty() || token.size() > 9 ||
+          token.find_first_not_of("0123456789") != std::string::npos)
+        return -1;
+      std::size_t index = std::stoul(token);
+      if (index >= node.children.size())
+        return -1;
+      current = node.children[index];
+    } else if (node.isObject) {
+      auto it =
+          std::lower_bound(node.children.begin(), node.children.end(), token,
+                           [&](int child, const std::string &name) {
+                             return nodes[child].name < name;
+                           });
+      if (it == node.children.end() || nodes[*it].name != token)
+        return -1;
+      current = *it;
+    } else {
+      return -1;
+    }
+  }
+  return current;
 }
 
 SourceLoc JsonPositions::valueLoc(const std::string &pointer) const {
-  auto it = values.find(pointer);
-  return it == values.end() ? SourceLoc{} : it->second;
+  int node = find(pointer);
+  return node < 0 ? SourceLoc{} : nodes[node].value;
 }
 
 SourceLoc JsonPositions::keyLoc(const std::string &pointer) const {
-  auto it = keys.find(pointer);
-  return it == keys.end() ? valueLoc(pointer) : it->second;
+  int node = find(pointer);
+  if (node < 0)
+    return SourceLoc{};
+  return nodes[node].key.line ? nodes[node].key : nodes[node].value;
 }

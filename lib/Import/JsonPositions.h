@@ -2,9 +2,10 @@
 //
 // nlohmann::json keeps no source positions, yet every diagnostic of the
 // problem reader should point at a line and column. JsonPositions recovers
-// them with a second, SAX-driven pass over the text: the input is fed through
-// an iterator that counts consumed bytes, and at every key and value event the
-// start of the current token is recorded under its JSON pointer. The same pass
+// them with a SAX-driven pass over the text, run before the DOM is built: the
+// input is fed through an iterator that counts consumed bytes, and at every
+// key and value event the start of the current token is recorded under its
+// JSON pointer. The same pass locates syntax errors at the offending token and
 // finds duplicate object keys, which nlohmann's DOM silently collapses.
 // Internal to CrossPipeImport.
 //
@@ -18,7 +19,6 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace crosspipe {
@@ -41,12 +41,11 @@ std::string escapePointerToken(std::string_view token);
 class JsonPositions {
 public:
   /// Documents nested deeper than this are rejected: the problem schema is
-  /// four levels deep, and unbounded depth would make the per-value pointer
-  /// strings quadratic in memory.
+  /// four levels deep, and bounding the depth bounds the work per event.
   static constexpr int kMaxDepth = 64;
 
-  /// Scans `text`, which must already be known to be valid JSON. On a
-  /// duplicate key or excessive nesting, problem() describes it.
+  /// Scans `text`. A syntax error (or out-of-range number), excessive
+  /// nesting or a duplicate key, in that precedence, is left in problem().
   explicit JsonPositions(std::string_view text);
 
   /// Start of the value at a JSON pointer ("" is the root); {0, 0} if unknown.
@@ -54,8 +53,8 @@ public:
   /// Start of the key naming the member at a pointer; falls back to the value.
   sched::SourceLoc keyLoc(const std::string &pointer) const;
 
-  /// A structural problem the DOM cannot show (empty message if none); the
-  /// message already names the enclosing object in dotted form.
+  /// The first problem found (empty message if none), with the message in
+  /// its final form.
   struct Problem {
     std::string message;
     std::string pointer;
@@ -65,8 +64,20 @@ public:
 
 private:
   friend class PositionRecorder;
-  std::unordered_map<std::string, sched::SourceLoc> values;
-  std::unordered_map<std::string, sched::SourceLoc> keys;
+
+  /// The positions form a tree shaped like the document, so that no pointer
+  /// strings are built per value (a 100k-stage file has ~1M values).
+  struct Node {
+    sched::SourceLoc value;
+    sched::SourceLoc key; ///< For object members.
+    std::string name;     ///< For object members.
+    bool isObject = false;
+    bool isArray = false;
+    std::vector<int> children; ///< Objects: sorted by name once closed.
+  };
+  int find(const std::string &pointer) const;
+
+  std::vector<Node> nodes; ///< nodes[0] is the root, once parsed.
   Problem firstProblem;
 };
 

@@ -37,8 +37,8 @@ JsonPath JsonPath::child(std::size_t index) const {
 std::string JsonPath::pointer() const {
   std::string out;
   for (const Segment &s : segments)
-    out += "/" + (s.isIndex ? std::to_string(s.index)
-                            : escapePointerToken(s.key));
+    out +=
+        "/" + (s.isIndex ? std::to_string(s.index) : escapePointerToken(s.key));
   return out;
 }
 
@@ -93,8 +93,8 @@ SourceLoc Diagnoser::valueLoc(const JsonPath &path) const {
 /// and swapped letters ("nmae") count as one edit.
 static std::size_t editDistance(std::string_view a, std::string_view b) {
   auto lower = [](char c) { return char(std::tolower((unsigned char)c)); };
-  std::vector<std::vector<std::size_t>> d(a.size() + 1,
-                                          std::vector<std::size_t>(b.size() + 1));
+  std::vector<std::vector<std::size_t>> d(
+      a.size() + 1, std::vector<std::size_t>(b.size() + 1));
   for (std::size_t i = 0; i <= a.size(); ++i)
     d[i][0] = i;
   for (std::size_t j = 0; j <= b.size(); ++j)
@@ -102,8 +102,8 @@ static std::size_t editDistance(std::string_view a, std::string_view b) {
   for (std::size_t i = 1; i <= a.size(); ++i) {
     for (std::size_t j = 1; j <= b.size(); ++j) {
       std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
-                          d[i - 1][j - 1] + cost});
+      d[i][j] =
+          std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
       if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
           lower(a[i - 2]) == lower(b[j - 1]))
         d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
@@ -112,9 +112,8 @@ static std::size_t editDistance(std::string_view a, std::string_view b) {
   return d[a.size()][b.size()];
 }
 
-std::optional<std::string>
-crosspipe::json_detail::closestName(std::string_view name,
-                                    const std::vector<std::string_view> &candidates) {
+std::optional<std::string> crosspipe::json_detail::closestName(
+    std::string_view name, const std::vector<std::string_view> &candidates) {
   // Very long names are not typos of short keys; skip the quadratic work.
   if (name.empty() || name.size() > 64)
     return std::nullopt;
@@ -123,9 +122,9 @@ crosspipe::json_detail::closestName(std::string_view name,
   for (std::string_view candidate : candidates) {
     std::size_t distance = editDistance(name, candidate);
     // A missing unit suffix ("latency" for "latency_ms") is a common slip.
-    bool prefix = name.size() >= 3 &&
-                  (candidate.substr(0, name.size()) == name ||
-                   name.substr(0, candidate.size()) == candidate);
+    bool prefix =
+        name.size() >= 3 && (candidate.substr(0, name.size()) == name ||
+                             name.substr(0, candidate.size()) == candidate);
     bool close = distance <= std::max<std::size_t>(2, candidate.size() / 4);
     if (!close && !prefix)
       continue;
@@ -150,8 +149,8 @@ std::string crosspipe::json_detail::describe(const json &value) {
     if (s.size() <= 40)
       return value.dump(-1, ' ', false, json::error_handler_t::replace);
     // Cutting may split a UTF-8 sequence; the replace handler copes.
-    return json(s.substr(0, 40)).dump(-1, ' ', false,
-                                      json::error_handler_t::replace) +
+    return json(s.substr(0, 40))
+               .dump(-1, ' ', false, json::error_handler_t::replace) +
            "...";
   }
   case json::value_t::number_float: {
@@ -215,10 +214,11 @@ void Node::expectObject(std::initializer_list<std::string_view> allowed) const {
   }
   if (auto comment = get("comment")) {
     const json &c = comment->raw();
-    bool ok = c.is_string() ||
-              (c.is_array() && std::all_of(c.begin(), c.end(), [](const json &e) {
-                 return e.is_string();
-               }));
+    bool ok =
+        c.is_string() ||
+        (c.is_array() && std::all_of(c.begin(), c.end(), [](const json &e) {
+           return e.is_string();
+         }));
     if (!ok)
       comment->fail(comment->typeError("a string or an array of strings"));
   }
