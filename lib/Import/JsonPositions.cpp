@@ -56,6 +56,16 @@ std::string crosspipe::json_detail::escapePointerToken(std::string_view token) {
   return out;
 }
 
+std::string crosspipe::json_detail::quote(std::string_view text) {
+  if (text.size() <= 40)
+    return "'" + std::string(text) + "'";
+  // Cut at a UTF-8 sequence boundary so the message stays valid UTF-8.
+  std::size_t cut = 40;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;
+  return "'" + std::string(text.substr(0, cut)) + "...'";
+}
+
 namespace {
 
 /// A byte iterator that publishes how many bytes the parser has consumed.
@@ -136,13 +146,21 @@ public:
     if (cut == std::string::npos)
       cut = what.find("] ");
     std::string detail = cut == std::string::npos ? what : what.substr(cut + 2);
+    // nlohmann quotes the whole token it was reading, which for an
+    // unterminated string is the rest of the file, raw bytes included.
+    std::string lastRead = "; last read: '" + token + "'";
+    std::size_t at = detail.find(lastRead);
+    if (at != std::string::npos)
+      detail.replace(at, lastRead.size(),
+                     "; last read: '" + asciiTail(token) + "'");
     JsonPositions::Problem problem;
     if (error.id == 406) {
       // A number literal that overflows a double (1e999): valid JSON, so name
       // the field it was meant for.
       auto [pointer, dotted] = childPath();
-      problem = {prefixed(dotted, "number " + token + " is out of range"),
-                 pointer, lines.locate(tokenStartEndingAt(last))};
+      problem = {
+          prefixed(dotted, "number " + quote(token) + " is out of range"),
+          pointer, lines.locate(tokenStartEndingAt(last))};
     } else {
       // "... - unexpected <token>" is the parser rejecting a complete token;
       // anything else is the lexer stopping at the offending byte.
@@ -181,6 +199,26 @@ private:
 
   static std::string prefixed(const std::string &dotted, std::string what) {
     return dotted.empty() ? what : dotted + ": " + what;
+  }
+
+  /// The last bytes of `token` with anything but printable ASCII as \xNN, so
+  /// that messages stay short and valid UTF-8.
+  static std::string asciiTail(const std::string &token) {
+    constexpr std::size_t kKept = 40;
+    std::string out = token.size() > kKept ? "..." : "";
+    static const char digits[] = "0123456789abcdef";
+    for (std::size_t i = token.size() > kKept ? token.size() - kKept : 0;
+         i < token.size(); ++i) {
+      unsigned char c = static_cast<unsigned char>(token[i]);
+      if (c >= 0x20 && c < 0x7f) {
+        out += char(c);
+      } else {
+        out += "\\x";
+        out += digits[c >> 4];
+        out += digits[c & 15];
+      }
+    }
+    return out;
   }
 
   /// First byte of the complete token whose last byte is at `last`.

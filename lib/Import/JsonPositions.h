@@ -38,6 +38,9 @@ private:
 /// Escapes one JSON pointer reference token ("~" -> "~0", "/" -> "~1").
 std::string escapePointerToken(std::string_view token);
 
+/// A name in single quotes for messages, shortened when long: 'north'.
+std::string quote(std::string_view text);
+
 class JsonPositions {
 public:
   /// Documents nested deeper than this are rejected: the problem schema is

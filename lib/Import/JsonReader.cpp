@@ -164,16 +164,6 @@ std::string crosspipe::json_detail::describe(const json &value) {
   }
 }
 
-std::string crosspipe::json_detail::quote(std::string_view text) {
-  if (text.size() <= 40)
-    return "'" + std::string(text) + "'";
-  // Cut at a UTF-8 sequence boundary so the message stays valid UTF-8.
-  std::size_t cut = 40;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-    --cut;
-  return "'" + std::string(text.substr(0, cut)) + "...'";
-}
-
 std::string crosspipe::json_detail::formatNumber(double value) {
   char buffer[64];
   std::snprintf(buffer, sizeof(buffer), "%.10g", value);
@@ -207,7 +197,7 @@ void Node::expectObject(std::initializer_list<std::string_view> allowed) const {
     }
   }
   if (first) {
-    std::string what = "unknown field '" + *first + "'";
+    std::string what = "unknown field " + quote(*first);
     if (auto suggestion = closestName(*first, known))
       what += " (did you mean '" + *suggestion + "'?)";
     diag->failAtKey(path, *first, what);

@@ -82,9 +82,6 @@ closestName(std::string_view name,
 /// A short rendering of a value for messages: -3, "abc", an object, ...
 std::string describe(const json &value);
 
-/// A name in single quotes for messages, shortened when long: 'north'.
-std::string quote(std::string_view text);
-
 /// Formats a double compactly (no trailing zeros, up to 10 significant
 /// digits): 4096, 0.01, 7.064090947.
 std::string formatNumber(double value);

@@ -115,9 +115,6 @@ void ProblemReader::readStages() {
 
 void ProblemReader::placeStages(const Node &stages) {
   int n = p.numChunks(), numDevices = p.numDevices();
-  bool anyOverride = false;
-  for (const std::optional<int> &d : deviceOverride)
-    anyOverride |= d.has_value();
   std::string count = std::to_string(n);
   std::string devices = std::to_string(numDevices);
   Placement rule = Placement::Unidirectional;
@@ -127,12 +124,18 @@ void ProblemReader::placeStages(const Node &stages) {
     rule = Placement::Wave;
   else if (placementName == "custom")
     rule = Placement::Custom;
+  // A "device" that agrees with the rule changes nothing; one that deviates
+  // makes the placement Custom and lifts the rule's stage count.
+  bool deviates = false;
+  for (int i = 0; i < n; ++i)
+    deviates |= deviceOverride[i].has_value() &&
+                *deviceOverride[i] != Problem::placeChunk(rule, i, numDevices);
 
   if (rule == Placement::Custom) {
     for (int i = 0; i < n; ++i)
       if (!deviceOverride[i])
         stages.at(i).required("device", "placement is custom");
-  } else if (!anyOverride) {
+  } else if (!deviates) {
     if (rule == Placement::Unidirectional && n != numDevices)
       stages.fail("unidirectional placement needs " + devices +
                   " stages (one per device), got " + count);
@@ -145,8 +148,7 @@ void ProblemReader::placeStages(const Node &stages) {
                   " stages (down and back up over " + devices +
                   " devices), got " + count);
   }
-  // Stages without "device" follow the declared rule; any override makes
-  // the placement as a whole Custom.
+  // Stages without "device" follow the declared rule.
   for (int i = 0; i < n; ++i) {
     int device = deviceOverride[i] ? *deviceOverride[i]
                                    : Problem::placeChunk(rule, i, numDevices);
@@ -157,7 +159,7 @@ void ProblemReader::placeStages(const Node &stages) {
                         " devices; give it a 'device'");
     p.chunks[i].device = device;
   }
-  p.placement = anyOverride ? Placement::Custom : rule;
+  p.placement = deviates ? Placement::Custom : rule;
 
   std::vector<bool> used(numDevices, false);
   for (const Chunk &c : p.chunks)

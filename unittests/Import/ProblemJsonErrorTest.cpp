@@ -62,6 +62,17 @@ TEST(ProblemJsonSyntax, EmptyTruncatedAndBadBytes) {
   EXPECT_EQ(bytes.error.line, 1);
   EXPECT_NE(bytes.error.message.find("UTF-8"), std::string::npos)
       << bytes.error.message;
+  // The offending byte is shown escaped, keeping the message valid UTF-8.
+  EXPECT_NE(bytes.error.message.find("last read: '\"\\xff'"), std::string::npos)
+      << bytes.error.message;
+
+  // An unterminated string: nlohmann's "last read" would be the whole rest.
+  ParsedProblem open =
+      parseProblemJson("{\"name\": \"" + std::string(100000, 'x'));
+  ASSERT_FALSE(open.ok);
+  EXPECT_LT(open.error.message.size(), 200u) << open.error.message;
+  EXPECT_NE(open.error.message.find("last read: '..."), std::string::npos)
+      << open.error.message;
 }
 
 TEST(ProblemJsonSyntax, DuplicateKeysAndDeepNesting) {
@@ -123,7 +134,7 @@ TEST(ProblemJsonStages, NumbersAndRequiredFields) {
               "stages[2].forward_ms: expected a positive number, got -3",
               "/stages/2/forward_ms", "-3");
   expectError(edit("\"forward_ms\": 38", "\"forward_ms\": 1e999", 0),
-              "stages[0].forward_ms: number 1e999 is out of range",
+              "stages[0].forward_ms: number '1e999' is out of range",
               "/stages/0/forward_ms", "1e999");
   expectError(
       edit("\"forward_ms\": 38", "\"forward_ms\": 2e9", 1),
@@ -195,9 +206,10 @@ TEST(ProblemJsonStages, PlacementAndStageCount) {
       "stages: no stage is placed on device 7 (datacenter 'west'); every "
       "device must hold at least one stage",
       "/stages", "[\n");
-  // With an override, a unidirectional 9th stage has no device of its own.
+  // With a deviating override the count rule is lifted, but a
+  // unidirectional 9th stage still has no device of its own.
   std::string nine = replaceNth(contractDoc(9), "{\"forward_ms\"",
-                                "{\"device\": 0, \"forward_ms\"", 0);
+                                "{\"device\": 1, \"forward_ms\"", 0);
   expectError(
       nine,
       "stages[8]: unidirectional placement puts stage 8 on device 8, but "
@@ -354,6 +366,23 @@ TEST(ProblemJsonDataParallel, DegreeSpanAndGradients) {
               "data_parallel.span: cross_dc all-reduces over links between "
               "datacenters, but network.links declares none",
               "/data_parallel/span", "\"cross_dc\"");
+  // One device per datacenter: the pipeline needs no intra-DC network, the
+  // DP all-reduce inside each datacenter does.
+  std::string pair = R"({"microbatches": 2,
+  "datacenters": [{"name": "a", "devices": 1}, {"name": "b", "devices": 1}],
+  "network": {"links": [{"between": ["a", "b"], "latency_ms": 1, "bandwidth_gbps": 1}]},
+  "stages": [{"forward_ms": 1, "backward_ms": 2, "activation_mib": 1, "message_mib": 1, "gradient_mib": 1},
+             {"forward_ms": 1, "backward_ms": 2, "activation_mib": 1, "gradient_mib": 1}],
+  "data_parallel": {"degree": 2}
+})";
+  expectError(
+      pair,
+      "data_parallel: degree 2 all-reduces inside datacenter 'a', which "
+      "has no network; add network.intra_dc or datacenters[0].intra_dc",
+      "/data_parallel", "{\"degree\"");
+  EXPECT_TRUE(
+      parseProblemJson(replaceNth(pair, "{\"degree\": 2}", "{\"degree\": 1}"))
+          .ok);
 }
 
 } // namespace

@@ -271,6 +271,22 @@ TEST(ProblemJsonValid, DeviceOverrideMakesPlacementCustom) {
   EXPECT_EQ(p.chunks[7].device, 6);
 }
 
+TEST(ProblemJsonValid, DeviceOverridesAgreeingWithTheRuleKeepIt) {
+  std::string text =
+      replaceNth(contractDoc(16), "\"unidirectional\"", "\"wave\"");
+  text =
+      replaceNth(text, "\"relative_to_1f1b\": 1.0", "\"relative_to_1f1b\": 2");
+  // Stages 8 and 15 state the devices wave placement gives them anyway.
+  text =
+      replaceNth(text, "{\"forward_ms\"", "{\"device\": 0, \"forward_ms\"", 15);
+  text =
+      replaceNth(text, "{\"forward_ms\"", "{\"device\": 7, \"forward_ms\"", 8);
+  Problem p = parseOk(text);
+  EXPECT_EQ(p.placement, Placement::Wave);
+  EXPECT_EQ(p.chunks[8].device, 7);
+  EXPECT_EQ(p.chunks[15].device, 0);
+}
+
 TEST(ProblemJsonValid, ExplicitCustomPlacement) {
   std::string text =
       replaceNth(contractDoc(), "\"unidirectional\"", "\"custom\"");

@@ -41,7 +41,24 @@ struct ParsedProblem {
   sched::Problem problem;
 };
 
-/// Parses and validates an experiment description.
+/// Parses and validates an experiment description. Beyond the README's
+/// contract it accepts and defines:
+///  - "comment" (a string or an array of strings) in every object, ignored;
+///  - defaults: "name" "unnamed", "placement" "unidirectional",
+///    "split_backward" false, no "memory" = unlimited, no "data_parallel" =
+///    degree 1; "data_parallel.span" defaults to "intra_dc";
+///  - per datacenter "device_memory_gib" (GiB = 2^30 bytes, informational) and
+///    "intra_dc" (overrides network.intra_dc for that datacenter);
+///  - "placement": "custom", where every stage gives "device"; with another
+///    placement a stage's "device" that differs from the rule makes the
+///    placement Custom and lifts the rule's stage count (a "device" equal to
+///    the rule's changes nothing); every device must hold a stage;
+///  - split_backward false with dgrad_ms and wgrad_ms but no backward_ms:
+///    backward = dgrad + wgrad (one file serves both modes); split true keeps
+///    backwardMs = dgrad + wgrad unless backward_ms is given;
+///  - "message_mib" of the last stage is accepted and stored as 0;
+///    "gradient_mib" may be omitted (0) while the DP degree is 1.
+/// Columns count bytes, starting at 1.
 ParsedProblem parseProblemJson(std::string_view text);
 
 /// Reads `path` and parses it; an unreadable file is reported as an error
