@@ -15,9 +15,10 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.crosspipe_obj_root, "test")
 
 llvm_config.use_default_substitutions()
+# Our tools first, then LLVM's FileCheck/not/count, then the system's.
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.crosspipe_tools_dir,
-                             append_path=False)
+                             append_path=True)
 
 config.substitutions.append(
     ("%examples", os.path.join(config.crosspipe_src_root, "examples")))

@@ -55,7 +55,21 @@ std::string crosspipe::formatNumber(double value) {
 }
 
 ParseResult crosspipe::parseNumber(AsmParser &parser, double &value) {
-  return parser.parseFloat(value);
+  // A builtin literal: parseFloat alone rejects some decimal integers (`0`)
+  // and parseOptionalInteger rejects `-1.5` after consuming the minus.
+  llvm::SMLoc loc = parser.getCurrentLocation();
+  Attribute literal;
+  if (parser.parseAttribute(literal))
+    return failure();
+  if (auto integer = llvm::dyn_cast<IntegerAttr>(literal)) {
+    value = double(integer.getValue().getSExtValue());
+    return success();
+  }
+  if (auto real = llvm::dyn_cast<FloatAttr>(literal)) {
+    value = real.getValueAsDouble();
+    return success();
+  }
+  return parser.emitError(loc, "expected a number");
 }
 
 ParseResult crosspipe::parseTimeMs(AsmParser &parser, double &ms) {

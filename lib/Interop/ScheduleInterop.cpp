@@ -10,6 +10,7 @@
 
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringExtras.h"
 
 #include <map>
 
@@ -172,7 +173,14 @@ PipelineOp crosspipe::emitProblem(ModuleOp module,
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   Location fileLoc = file.empty() ? UnknownLoc::get(ctx)
                                   : Location(FileLineColLoc::get(ctx, file, 1, 1));
+  // Symbols stay bare identifiers (@m70_2dc, not @"m70-2dc") so schedule
+  // names derived from them read well.
   std::string name = problem.name.empty() ? "pipeline" : problem.name;
+  for (char &ch : name)
+    if (!llvm::isAlnum(ch) && ch != '_' && ch != '.' && ch != '$')
+      ch = '_';
+  if (llvm::isDigit(name.front()))
+    name = "_" + name;
   auto cluster = b.create<ClusterOp>(fileLoc, name + "_net");
   cluster.getBody().emplaceBlock();
   {
