@@ -1,0 +1,324 @@
+//===- Greedy.cpp - Portfolio driver of the greedy scheduler --------------===//
+//
+// scheduleGreedy() runs every applicable priority rule of the portfolio at
+// one and (if asked) several sub-blocks per block, then improves the best
+// schedules by promoting or demoting, one at a time, the blocks that its
+// critical path says were held up by their device, keeping a change only if
+// the makespan (then the sum of block end times) drops. The winner is timed
+// by simulate(), which must agree with the engine, and compared with the
+// static baselines that apply and fit the memory budget.
+//
+//===----------------------------------------------------------------------===//
+
+#include "crosspipe/Schedule/Greedy.h"
+
+#include "GreedyEngine.h"
+#include "crosspipe/Schedule/Baselines.h"
+#include "crosspipe/Schedule/Simulator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+using namespace crosspipe::sched;
+using namespace crosspipe::sched::detail;
+
+namespace {
+
+/// Engine work (blocks timed) the improvement loop may spend on a problem,
+/// so large problems stay fast; small ones are capped by the option.
+constexpr double kImproveBlockBudget = 2.5e5;
+/// Above this many blocks per run, the rules are first ranked on the same
+/// problem with fewer microbatches, and only the best kScreenKeep of them
+/// run at full size. Priority rules behave alike in the steady state, which
+/// is what extra microbatches add.
+constexpr double kScreenBlocks = 3e4;
+constexpr size_t kScreenKeep = 2;
+
+double blocksPerRun(const Problem &problem, int parts) {
+  return double(problem.numChunks()) * problem.numMicrobatches *
+         (problem.splitBackward ? 3 : 2) * parts;
+}
+
+bool tolerantLess(double a, double b) {
+  return a < b - 1e-9 * std::max(1.0, std::fabs(b));
+}
+
+/// Lexicographic (makespan, sum of block end times), with a relative
+/// tolerance so that rounding differences never count as progress.
+bool better(double makespan, double sumEnd, double bestMakespan,
+            double bestSumEnd) {
+  if (tolerantLess(makespan, bestMakespan))
+    return true;
+  return !tolerantLess(bestMakespan, makespan) &&
+         tolerantLess(sumEnd, bestSumEnd);
+}
+
+/// A (rule, sub-block count) run: where the improvement loop may start.
+struct Start {
+  int rule = -1;
+  int engine = -1;
+  double makespanMs = INFINITY;
+  double sumEndMs = INFINITY;
+  /// Promotion candidates from its critical path.
+  std::vector<int> moves;
+};
+
+struct Best {
+  bool valid = false;
+  Schedule schedule;
+  double makespanMs = INFINITY;
+  double sumEndMs = INFINITY;
+  int rule = -1;
+  int engine = -1;
+  int promotions = 0;
+
+  /// Takes `r` if it is better; otherwise hands its storage back.
+  bool offer(EngineResult &r, GreedyEngine &owner, int ruleIndex,
+             int engineIndex, int promoted) {
+    if (valid && !better(r.makespanMs, r.sumEndMs, makespanMs, sumEndMs)) {
+      owner.recycle(std::move(r.schedule));
+      return false;
+    }
+    valid = true;
+    schedule = std::move(r.schedule);
+    makespanMs = r.makespanMs;
+    sumEndMs = r.sumEndMs;
+    rule = ruleIndex;
+    engine = engineIndex;
+    promotions = promoted;
+    return true;
+  }
+};
+
+/// Peak activation memory per device never exceeds its limit. Walking each
+/// device's order is exact (allocation at F part 0, free at the end of the
+/// last part of W or B) and much cheaper than simulating a schedule that
+/// cannot be used anyway.
+bool fitsBudget(const Problem &problem, const Schedule &schedule) {
+  for (int d = 0, e = int(schedule.order.size()); d < e; ++d) {
+    uint64_t cap = problem.memoryLimit(d), held = 0;
+    if (cap == kUnlimited)
+      continue;
+    for (const Block &b : schedule.order[d]) {
+      if (b.chunk < 0 || b.chunk >= problem.numChunks())
+        return false;
+      uint64_t a = problem.chunks[b.chunk].activationBytes;
+      if (b.kind == BlockKind::F && b.part == 0) {
+        held += a;
+        if (held > cap)
+          return false;
+      }
+      bool frees = b.kind == BlockKind::W ||
+                   (b.kind == BlockKind::B && !problem.splitBackward);
+      if (frees && b.part + 1 == b.parts)
+        held -= std::min(held, a);
+    }
+  }
+  return true;
+}
+
+/// Promotes, one at a time, the held-up blocks on the critical path of the
+/// start's schedule, keeping a promotion when the makespan (then the sum of
+/// end times) drops below the start's; spends at most `runs` engine runs.
+/// Returns the runs spent.
+int improve(GreedyEngine &engine, const GreedyRule &rule, int ruleIndex,
+            int engineIndex, Start &start, size_t logicalBlocks, int runs,
+            Best &best) {
+  std::vector<float> boosts(logicalBlocks, 0.0f);
+  double makespan = start.makespanMs, sumEnd = start.sumEndMs;
+  int promoted = 0, spent = 0;
+  std::vector<int> moves = std::move(start.moves);
+  for (size_t next = 0; spent < runs && next < moves.size(); ++spent) {
+    float &slot = boosts[moves[next]];
+    slot += 1.0f;
+    engine.setBoosts(boosts);
+    EngineResult r = engine.run(rule);
+    if (r.ok && better(r.makespanMs, r.sumEndMs, makespan, sumEnd)) {
+      makespan = r.makespanMs;
+      sumEnd = r.sumEndMs;
+      ++promoted;
+      engine.delayedCriticalBlocks(r.schedule, moves);
+      next = 0;
+      best.offer(r, engine, ruleIndex, engineIndex, promoted);
+    } else {
+      slot -= 1.0f;
+      if (r.ok)
+        engine.recycle(std::move(r.schedule));
+      ++next;
+    }
+  }
+  engine.setBoosts({});
+  return spent;
+}
+
+/// Indices of the `keep` rules with the best makespans on `problem` cut to
+/// fewer microbatches (ties keep the rule order).
+std::vector<int> screenRules(const Problem &problem,
+                             const std::vector<GreedyRule> &rules,
+                             const std::vector<int> &partsList, size_t keep) {
+  Problem small = problem;
+  double scale = kScreenBlocks / blocksPerRun(problem, partsList.back());
+  small.numMicrobatches =
+      std::max(2 * problem.numDevices(), int(problem.numMicrobatches * scale));
+  small.numMicrobatches = std::min(small.numMicrobatches,
+                                   problem.numMicrobatches);
+  std::vector<std::pair<double, int>> ranked;
+  for (int i = 0, n = int(rules.size()); i < n; ++i) {
+    double bestMs = INFINITY;
+    for (int parts : partsList) {
+      GreedyEngine engine(small, parts);
+      EngineResult r = engine.run(rules[i]);
+      if (r.ok)
+        bestMs = std::min(bestMs, r.makespanMs);
+    }
+    ranked.push_back({bestMs, i});
+  }
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](auto &a, auto &b) { return a.first < b.first; });
+  std::vector<int> kept;
+  for (size_t i = 0; i < ranked.size() && i < keep; ++i)
+    kept.push_back(ranked[i].second);
+  std::sort(kept.begin(), kept.end());
+  return kept;
+}
+
+} // namespace
+
+std::vector<std::string> crosspipe::sched::greedyRuleNames() {
+  std::vector<std::string> names;
+  for (const GreedyRule &r : builtinGreedyRules())
+    names.push_back(r.name);
+  return names;
+}
+
+GreedyResult crosspipe::sched::scheduleGreedy(const Problem &problem,
+                                              const GreedyOptions &options) {
+  GreedyResult result;
+  if (options.subBlocks < 1) {
+    result.error = "subBlocks must be at least 1, got " +
+                   std::to_string(options.subBlocks);
+    return result;
+  }
+  if (problem.dpDegree < 1) {
+    result.error = "dp degree " + std::to_string(problem.dpDegree) + " < 1";
+    return result;
+  }
+  std::vector<GreedyRule> all = builtinGreedyRules(), rules;
+  for (const std::string &name : options.rules) {
+    auto it = std::find_if(all.begin(), all.end(), [&](const GreedyRule &r) {
+      return r.name == name;
+    });
+    if (it == all.end()) {
+      std::string known;
+      for (const GreedyRule &r : all)
+        known += (known.empty() ? "" : ", ") + r.name;
+      result.error = "unknown greedy rule '" + name + "' (known: " + known + ")";
+      return result;
+    }
+    rules.push_back(*it);
+  }
+  if (options.rules.empty())
+    for (const GreedyRule &r : all)
+      if (ruleApplies(r, problem))
+        rules.push_back(r);
+
+  std::vector<int> partsList = {options.subBlocks};
+  if (options.subBlocks > 1 && !options.exactSubBlocks)
+    partsList = {1, options.subBlocks};
+  if (rules.size() > kScreenKeep &&
+      blocksPerRun(problem, partsList.back()) > kScreenBlocks) {
+    std::vector<GreedyRule> kept;
+    for (int i : screenRules(problem, rules, partsList, kScreenKeep))
+      kept.push_back(rules[i]);
+    rules.swap(kept);
+  }
+
+  // Every rule at every sub-block count. The critical path of each run is
+  // read right away, while the engine still holds that run's state.
+  std::vector<std::unique_ptr<GreedyEngine>> engines;
+  std::vector<Start> starts;
+  Best best;
+  std::string firstError;
+  for (int parts : partsList) {
+    engines.push_back(std::make_unique<GreedyEngine>(problem, parts));
+    GreedyEngine &engine = *engines.back();
+    if (!engine.setupError().empty()) {
+      result.error = engine.setupError();
+      return result;
+    }
+    int e = int(engines.size()) - 1;
+    for (int i = 0, n = int(rules.size()); i < n; ++i) {
+      EngineResult r = engine.run(rules[i]);
+      if (!r.ok) {
+        if (firstError.empty())
+          firstError = r.error;
+        continue;
+      }
+      Start start;
+      start.rule = i;
+      start.engine = e;
+      start.makespanMs = r.makespanMs;
+      start.sumEndMs = r.sumEndMs;
+      if (options.improveIterations > 0)
+        engine.delayedCriticalBlocks(r.schedule, start.moves);
+      starts.push_back(std::move(start));
+      best.offer(r, engine, i, e, 0);
+    }
+  }
+  if (!best.valid) {
+    result.error = firstError.empty() ? "no greedy rule selected" : firstError;
+    return result;
+  }
+
+  // Improve the starts, best first, while the budget lasts.
+  std::stable_sort(starts.begin(), starts.end(), [](auto &a, auto &b) {
+    return better(a.makespanMs, a.sumEndMs, b.makespanMs, b.sumEndMs);
+  });
+  size_t logical = size_t(problem.numChunks()) * problem.numMicrobatches * 3;
+  double runBudget = options.improveIterations;
+  double blockBudget = kImproveBlockBudget;
+  for (Start &start : starts) {
+    double blocks = blocksPerRun(problem, partsList[start.engine]);
+    int runs = int(std::min(runBudget, blockBudget / blocks));
+    if (runs <= 0)
+      break;
+    int spent = improve(*engines[start.engine], rules[start.rule], start.rule,
+                        start.engine, start, logical, runs, best);
+    runBudget -= spent;
+    blockBudget -= spent * blocks;
+  }
+
+  // The engine models the simulator exactly; simulate() has the last word.
+  SimResult sim = simulate(problem, best.schedule);
+  if (!sim.ok) {
+    result.error = "internal error: simulate() rejected the greedy schedule: " +
+                   sim.error;
+    return result;
+  }
+  result.ok = true;
+  result.makespanMs = result.greedyMakespanMs = sim.makespanMs;
+  result.predictedMakespanMs = best.makespanMs;
+  result.rule = rules[best.rule].name;
+  if (partsList[best.engine] > 1)
+    result.rule += "/s" + std::to_string(partsList[best.engine]);
+  if (best.promotions > 0)
+    result.rule += "+cp" + std::to_string(best.promotions);
+  result.schedule = std::move(best.schedule);
+  result.schedule.algorithm = "greedy:" + result.rule;
+
+  if (options.includeBaselines) {
+    for (BaselineKind kind : allBaselineKinds()) {
+      BaselineResult b = buildBaseline(problem, kind);
+      if (!b.ok || !fitsBudget(problem, b.schedule))
+        continue;
+      SimResult bs = simulate(problem, b.schedule);
+      if (!bs.ok || !tolerantLess(bs.makespanMs, result.makespanMs))
+        continue;
+      result.makespanMs = bs.makespanMs;
+      result.rule = std::string("baseline:") + baselineName(kind);
+      result.schedule = std::move(b.schedule);
+    }
+  }
+  return result;
+}

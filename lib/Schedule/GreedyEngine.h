@@ -1,0 +1,235 @@
+//===- GreedyEngine.h - Event-driven core of the greedy scheduler -*- C++ -*-===//
+//
+// Internal to the scheduling library. The engine runs one priority rule over
+// a problem: it keeps, per device, the next block of every (chunk, kind) in
+// microbatch order as the candidates, times them with exactly the simulator's
+// model (FIFO link queues by send time, latency after the bandwidth window,
+// activation memory from F start to W/B end), and admits an F only when the
+// memory state stays safe, so it can never deadlock on memory. Static data of
+// a problem is computed once and shared by every rule that runs on it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CROSSPIPE_LIB_SCHEDULE_GREEDYENGINE_H
+#define CROSSPIPE_LIB_SCHEDULE_GREEDYENGINE_H
+
+#include "crosspipe/Schedule/Problem.h"
+#include "crosspipe/Schedule/Schedule.h"
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace crosspipe {
+namespace sched {
+namespace detail {
+
+/// Candidate kinds inside the engine: forward, backward (B or D), weight
+/// gradient (W, split backward only).
+enum CandKind : int { KF = 0, KD = 1, KW = 2 };
+
+/// How candidates of equal class are ordered.
+enum class TieMode : uint8_t {
+  /// Lower microbatch first, then deeper chunk (pushes a microbatch through).
+  Microbatch,
+  /// Earliest due date: microbatch * period + the block's offset on the
+  /// critical path of one isolated microbatch (list scheduling by latest
+  /// start time).
+  DueDate,
+};
+
+/// A priority rule: candidates compare by (class, tie key), lower first.
+struct GreedyRule {
+  std::string name;
+  /// Base class of F, backward (B/D) and W candidates.
+  int rank[3] = {1, 0, 2};
+  /// F outranks backward work on a chunk while fewer microbatches than its
+  /// round-trip window are in flight there (warm-up look-ahead); the window
+  /// is the unloaded time from F's end to its gradient's arrival divided by
+  /// the device's per-microbatch work, times this factor (0 = off).
+  double warmupWindowScale = 0;
+  /// W outranks F when the free memory after the F would be below this many
+  /// activations of the chunk (0 = only when memory forbids the F).
+  double wBeforeFMemory = 0;
+  TieMode tie = TieMode::Microbatch;
+  /// DueDate: W's due date is its D's plus this many microbatch periods.
+  double wSlackPeriods = 1.0;
+  /// Prefer (within a class) blocks whose message crosses a datacenter
+  /// boundary, so the long flight starts early.
+  bool preferCrossDc = false;
+  /// Prefer (within a class) W of chunks with costly DP all-reduces, so
+  /// those collectives start early.
+  bool preferCostlyAllreduce = false;
+  /// A device stays idle for a higher-class block instead of starting a
+  /// lower-class one when the better block's input is already on its way and
+  /// due within this fraction of the lower block's duration (0 = never). The
+  /// device then commits to the better block as its next one, which the
+  /// simulator reproduces since it starts every block as early as it can.
+  double waitFraction = 0;
+};
+
+/// The portfolio scheduleGreedy() tries, in order (GreedyRules.cpp).
+std::vector<GreedyRule> builtinGreedyRules();
+/// False when a rule's knobs cannot matter for `problem` (it would repeat
+/// another rule's schedule).
+bool ruleApplies(const GreedyRule &rule, const Problem &problem);
+
+struct EngineResult {
+  bool ok = false;
+  std::string error;
+  Schedule schedule;
+  /// Makespan as the engine timed it (equals simulate()'s).
+  double makespanMs = 0;
+  /// Sum of all block end times: a tie-breaker between equal makespans that
+  /// rewards finishing work earlier.
+  double sumEndMs = 0;
+};
+
+class GreedyEngine {
+public:
+  GreedyEngine(const Problem &problem, int parts);
+  /// An empty string when the problem can be scheduled, else why not.
+  const std::string &setupError() const { return error; }
+  EngineResult run(const GreedyRule &rule);
+  /// The logical blocks, as (chunk * M + mb) * 3 + kind, on the critical
+  /// path of `last` (the schedule the last run returned) that started later
+  /// than their inputs allowed because their device was busy, latest first.
+  void delayedCriticalBlocks(const Schedule &last, std::vector<int> &out) const;
+  /// Promotions per logical block, indexed as above (empty = none): each
+  /// one lifts a block past every rule class, and a promoted block is worth
+  /// waiting for.
+  void setBoosts(std::vector<float> b) { boost = std::move(b); }
+  const std::vector<float> &boosts() const { return boost; }
+  /// Hands a schedule's storage back for the next run, which saves
+  /// allocating and faulting in the block orders again.
+  void recycle(Schedule &&schedule) { order = std::move(schedule.order); }
+
+  /// Per-microbatch work of a device (sum of its chunks' F and backward).
+  double deviceCycleMs(int device) const { return cycle[device]; }
+
+private:
+  struct Msg {
+    double send;
+    int src;
+    uint32_t seq;
+    int link;
+    int target; ///< Index into fArr (activation) or bArr (gradient).
+    bool gradient;
+    double bwMs, latMs;
+    int dstDevice;
+  };
+  struct MsgLater {
+    bool operator()(const Msg &a, const Msg &b) const {
+      if (a.send != b.send)
+        return a.send > b.send;
+      if (a.src != b.src)
+        return a.src > b.src;
+      return a.seq > b.seq;
+    }
+  };
+
+  /// The next (sub-)block of one (chunk, kind) and when it could start.
+  struct Cand {
+    int kind, c, m, part;
+    double ready;
+    /// `ready` if known, else a lower bound from a message in flight.
+    double pred;
+  };
+  struct Score {
+    double cls = 0;
+    double key = 0;
+    bool operator<(const Score &o) const {
+      return cls != o.cls ? cls < o.cls : key < o.key;
+    }
+  };
+
+  void reset();
+  /// Fills `cands` with the device's candidates whose ready time is known
+  /// (or, with `predicted`, at least bounded by a message in flight).
+  int gather(int d, bool predicted);
+  double computeKey(int d);
+  bool fFeasible(int d, int c, int m);
+  Score score(const GreedyRule &rule, int d, const Cand &x) const;
+  /// Starts the best block on `d` at `t`; false if it chose to wait.
+  bool schedule(const GreedyRule &rule, int d, double t);
+  void commit(const Msg &msg);
+  /// Lowers the key of device d if (c, k, m) just became ready there.
+  void onArrival(int d, int k, int c, int m);
+  void updateTree(int d, double key);
+  void pushMsg(double send, int src, int c, bool gradient, int m);
+
+  const Problem &problem;
+  int numChunks, numMb, numDev, parts;
+  bool split;
+  std::string error;
+
+  // Static data.
+  std::vector<int> chunkDev;
+  std::vector<double> durPart; ///< [c * 3 + kind]
+  std::vector<uint64_t> act;
+  std::vector<int> fwdLink, bwdLink; ///< Link of boundary c -> c+1 and back.
+  std::vector<double> fwdBw, fwdLat, bwdBw, bwdLat;
+  std::vector<bool> fwdCross, bwdCross;
+  int numLinks = 0;
+  std::vector<bool> sharedLink;
+  std::vector<std::vector<int>> devChunks;
+  std::vector<uint64_t> footprint, limit;
+  std::vector<double> cycle, allreduce;
+  std::vector<double> window;   ///< Round-trip window per chunk, microbatches.
+  std::vector<double> headMs;   ///< [c * 3 + kind] critical-path offset.
+  double periodMs = 0;
+
+  // Per-run state.
+  std::vector<int> nextMb, nextPart;  ///< [c * 3 + kind]
+  /// What is known of one (chunk, microbatch), kept together because a
+  /// candidate reads them together: input arrivals of F and of the
+  /// backward, lower bounds of those arrivals while in flight, and the ends
+  /// of F and of the backward (infinity = not yet known).
+  struct Times {
+    double fArr = std::numeric_limits<double>::infinity();
+    double bArr = std::numeric_limits<double>::infinity();
+    double fEnd = std::numeric_limits<double>::infinity();
+    double dEnd = std::numeric_limits<double>::infinity();
+    double fPred = std::numeric_limits<double>::infinity();
+    double bPred = std::numeric_limits<double>::infinity();
+  };
+  std::vector<Times> times; ///< [c * numMb + m]
+  std::vector<int> forced; ///< Per device: c * 3 + kind it waits for, or -1.
+  std::vector<double> devFree;
+  std::vector<uint64_t> held, fStarted, freed; ///< freed: [d * numMb + m]
+  std::vector<int> lo;    ///< Oldest microbatch still holding or needing memory.
+  std::vector<int> remLo; ///< Oldest microbatch with an F still to start.
+  int admitted = 0;
+  std::vector<int> memVersion, feasVersion; ///< feasVersion: [c * 2 + 0]
+  std::vector<char> feasValue;
+  std::vector<int> doneBack;
+  std::vector<double> lastBack;
+  std::vector<double> linkFree;
+  std::vector<Msg> heap;
+  uint32_t msgSeq = 0;
+  int treeSize = 1;
+  std::vector<double> treeKey;
+  std::vector<int> treeDev;
+  std::vector<std::vector<Block>> order;
+  std::vector<Cand> cands;
+  double firstF0 = 0;
+  double lastEnd = 0;
+  double sumEnd = 0;
+  /// Start time of order[d][i], and the devices in scheduling order (a
+  /// topological order of all blocks).
+  std::vector<std::vector<double>> starts;
+  std::vector<int> seq;
+  std::vector<float> boost;
+  static constexpr double kBoostClasses = 16;
+  /// Index in order[chunkDev[c]] of the last part of each logical block.
+  std::vector<int> lastPos;
+  std::vector<int> lastBackMb; ///< Microbatch whose W/B ends its chunk.
+  std::vector<double> collStart, collEnd; ///< Per chunk, DP all-reduce.
+};
+
+} // namespace detail
+} // namespace sched
+} // namespace crosspipe
+
+#endif // CROSSPIPE_LIB_SCHEDULE_GREEDYENGINE_H

@@ -1,0 +1,86 @@
+//===- GreedyRules.cpp - The greedy scheduler's built-in priority rules ---===//
+//
+// The portfolio of priority rules scheduleGreedy() tries. No single rule wins
+// everywhere: the paper's D > F > W is best when memory is tight and delays
+// are short, F-first warm-up with a round-trip window and waiting for blocks
+// already in flight pays off behind slow links, due dates from the busiest
+// resource's period help when one device or link paces the pipeline, eager W
+// keeps memory low, and costly DP all-reduces want their chunks finished
+// first. Rules whose knobs cannot matter for a problem are skipped, since
+// they would only reproduce another rule's schedule.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GreedyEngine.h"
+
+using namespace crosspipe::sched;
+using namespace crosspipe::sched::detail;
+
+std::vector<GreedyRule> detail::builtinGreedyRules() {
+  std::vector<GreedyRule> rules;
+  auto add = [&](const char *name) -> GreedyRule & {
+    rules.emplace_back();
+    rules.back().name = name;
+    return rules.back();
+  };
+  // The paper's CrossUDSub: D > F > W, lower microbatch first.
+  add("dfw");
+  {
+    // Warm-up F first while the round trip to the gradient is not covered,
+    // and wait for better blocks already in flight.
+    GreedyRule &r = add("lookahead");
+    r.warmupWindowScale = 1.0;
+    r.waitFraction = 0.5;
+  }
+  {
+    // Earliest due date from the pacing resource's period; W may slip one
+    // period.
+    GreedyRule &r = add("due-date");
+    r.tie = TieMode::DueDate;
+    r.rank[KF] = 0;
+    r.rank[KD] = 0;
+    r.wSlackPeriods = 1;
+    r.waitFraction = 0.5;
+  }
+  {
+    // Like 1F1B: free memory as soon as possible.
+    GreedyRule &r = add("eager-w");
+    r.rank[KF] = 2;
+    r.rank[KD] = 0;
+    r.rank[KW] = 1;
+  }
+  {
+    // Fill the pipeline: F > D > W.
+    GreedyRule &r = add("f-first");
+    r.rank[KF] = 0;
+    r.rank[KD] = 1;
+  }
+  {
+    // Start the blocks whose messages cross the slow link first.
+    GreedyRule &r = add("cross-dc");
+    r.preferCrossDc = true;
+    r.waitFraction = 0.5;
+  }
+  {
+    // Finish the chunks with costly DP all-reduces first.
+    GreedyRule &r = add("allreduce");
+    r.preferCostlyAllreduce = true;
+    r.wBeforeFMemory = 1.0;
+  }
+  return rules;
+}
+
+bool detail::ruleApplies(const GreedyRule &rule, const Problem &problem) {
+  if (rule.preferCrossDc && problem.datacenters.size() < 2)
+    return false;
+  if (rule.preferCostlyAllreduce) {
+    if (problem.dpDegree <= 1)
+      return false;
+    // Only a device with several chunks has a choice between them.
+    for (int d = 0, e = problem.numDevices(); d < e; ++d)
+      if (problem.chunksOnDevice(d).size() > 1)
+        return true;
+    return false;
+  }
+  return true;
+}
