@@ -164,6 +164,18 @@ GreedyEngine::GreedyEngine(const Problem &problem, int parts)
     window[c] = cyc > 0 ? rtt / cyc : double(numMb);
   }
 
+  wCap.assign(C, numMb);
+  keep.assign(C, 0.0);
+  for (int c = 0; c < C; ++c) {
+    int d = chunkDev[c];
+    keep[c] = std::max(double(C - c), std::ceil(window[c]));
+    if (limit[d] == kUnlimited || act[c] == 0)
+      continue;
+    double slots = double(limit[d]) / double(std::max(act[c], footprint[d]));
+    wCap[c] = int(std::max(0.0, std::floor(slots * devChunks[d].size()) -
+                                    keep[c]));
+  }
+
   // The period a microbatch costs the busiest resource: device work, the
   // memory slots its holding time needs, or link bandwidth.
   periodMs = 0;
@@ -395,11 +407,16 @@ GreedyEngine::Score GreedyEngine::score(const GreedyRule &rule, int d,
   int C = numChunks;
   Score s;
   s.cls = rule.rank[x.kind];
-  if (x.kind == KF && rule.warmupWindowScale > 0) {
+  if (x.kind == KF && (rule.warmupWindowScale > 0 || rule.warmupDepth)) {
     int inFlight = nextMb[x.c * 3 + KF] - nextMb[x.c * 3 + KD];
-    if (inFlight < rule.warmupWindowScale * window[x.c])
+    double target = rule.warmupDepth ? keep[x.c]
+                                     : rule.warmupWindowScale * window[x.c];
+    if (inFlight < target)
       s.cls = std::min(s.cls, rule.rank[KD] - 0.5);
   }
+  if (x.kind == KW && rule.capDeferredW &&
+      nextMb[x.c * 3 + KD] - x.m > wCap[x.c])
+    s.cls = -1;
   if (x.kind == KW && rule.wBeforeFMemory > 0 && limit[d] != kUnlimited) {
     double free = double(limit[d] - held[d]);
     if (free < rule.wBeforeFMemory * double(act[x.c]) + double(act[x.c]))

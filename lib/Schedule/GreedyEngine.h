@@ -49,9 +49,18 @@ struct GreedyRule {
   /// is the unloaded time from F's end to its gradient's arrival divided by
   /// the device's per-microbatch work, times this factor (0 = off).
   double warmupWindowScale = 0;
+  /// Like warmupWindowScale, but the target is the number of microbatches
+  /// the chunk must keep in flight (see capDeferredW), as in 1F1B.
+  bool warmupDepth = false;
   /// W outranks F when the free memory after the F would be below this many
   /// activations of the chunk (0 = only when memory forbids the F).
   double wBeforeFMemory = 0;
+  /// W outranks everything once this many W of its chunk wait, where the cap
+  /// is the memory slots the chunk's device has beyond the microbatches it
+  /// must keep in flight (the chunks from it to the end, or its round-trip
+  /// window if larger): deferring more W would starve F of memory. This is
+  /// ZB-H1's rule of device d deferring d W in a pipeline of 1F1B depth.
+  bool capDeferredW = false;
   TieMode tie = TieMode::Microbatch;
   /// DueDate: W's due date is its D's plus this many microbatch periods.
   double wSlackPeriods = 1.0;
@@ -177,6 +186,8 @@ private:
   std::vector<uint64_t> footprint, limit;
   std::vector<double> cycle, allreduce;
   std::vector<double> window;   ///< Round-trip window per chunk, microbatches.
+  std::vector<int> wCap;        ///< Deferred-W cap per chunk (capDeferredW).
+  std::vector<double> keep;     ///< Microbatches a chunk keeps in flight.
   std::vector<double> headMs;   ///< [c * 3 + kind] critical-path offset.
   double periodMs = 0;
 

@@ -43,6 +43,13 @@ std::vector<GreedyRule> detail::builtinGreedyRules() {
     r.waitFraction = 0.5;
   }
   {
+    // ZB-H1's W deferral: D > F > W, but no more W wait than memory can
+    // spare beyond the microbatches the device must keep in flight.
+    GreedyRule &r = add("zb");
+    r.capDeferredW = true;
+    r.warmupDepth = true;
+  }
+  {
     // Like 1F1B: free memory as soon as possible.
     GreedyRule &r = add("eager-w");
     r.rank[KF] = 2;
