@@ -24,7 +24,7 @@ for algorithm in gpipe 1f1b interleaved zb-h1 zb-v greedy; do
     mv "$out/next.mlir" "$out/schedules.mlir"
     echo "  $algorithm: scheduled"
   else
-    reason=$(grep -m1 'error:' "$out/$algorithm.err" | sed 's/.*error: //')
+    reason=$(grep -m1 'error:' "$out/$algorithm.err" | sed -e 's/.*error: //' -e 's/.*cannot be scheduled by [^:]*: //')
     echo "  $algorithm: does not apply ($reason)"
   fi
 done

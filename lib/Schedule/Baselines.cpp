@@ -149,6 +149,11 @@ std::string checkInterleaved(const Problem &p) {
     if (p.chunks[c].device != c % devices)
       return prefix + ", but chunk " + std::to_string(c) + " is on device " +
              std::to_string(p.chunks[c].device);
+  // With one chunk per device the order is 1F1B with a deeper warm-up that
+  // only costs memory; asking for it is almost certainly a mistake.
+  if (chunks == devices)
+    return "interleaved needs at least two chunks per device, got one; use "
+           "1f1b";
   return "";
 }
 
@@ -238,6 +243,11 @@ std::string checkWave(const Problem &p) {
     if (p.chunks[c].device != Problem::placeChunk(Placement::Wave, c, devices))
       return prefix + ", but chunk " + std::to_string(c) + " is on device " +
              std::to_string(p.chunks[c].device);
+  // With one chunk per device the order is 1F1B with a deeper warm-up that
+  // only costs memory; asking for it is almost certainly a mistake.
+  if (chunks == devices)
+    return "interleaved needs at least two chunks per device, got one; use "
+           "1f1b";
   return "";
 }
 

@@ -53,7 +53,7 @@ void SchedulePass::runOnOperation() {
   }
   if (subBlocks < 1) {
     emitError(module.getLoc(), "sub-blocks must be at least 1, got ")
-        << subBlocks;
+        << int(subBlocks);
     return signalPassFailure();
   }
   int overrides = (memoryRelative != 0) + (memoryLimitMiB != 0) +

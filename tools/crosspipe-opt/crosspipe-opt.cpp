@@ -11,8 +11,24 @@
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <string>
+#include <vector>
 
 int main(int argc, char **argv) {
+  // Our diagnostics name the op and point at related ones with notes; the
+  // generic dump of the whole op that MLIR appends by default buries them.
+  std::vector<char *> args(argv, argv + argc);
+  std::string quiet = "--mlir-print-op-on-diagnostic=false";
+  bool explicitChoice = llvm::any_of(args, [](const char *arg) {
+    return llvm::StringRef(arg).contains("mlir-print-op-on-diagnostic");
+  });
+  if (!explicitChoice)
+    args.insert(args.begin() + 1, quiet.data());
+  argc = int(args.size());
+  argv = args.data();
+
   mlir::DialectRegistry registry;
   registry.insert<crosspipe::CrossPipeDialect>();
   crosspipe::registerCrossPipePasses();

@@ -1,0 +1,230 @@
+// RUN: crosspipe-opt %s --split-input-file --verify-diagnostics --crosspipe-verify-schedule
+
+// Each case breaks one rule of a runnable schedule; the error sits at the
+// offending op and a note at the related one.
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2
+  crosspipe.link @east -> @east latency 1 ms bandwidth 8.388608 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 2 placement unidirectional memory [2 MiB, 1 MiB] {
+  crosspipe.stage device 0 forward 1 ms backward 2 ms activation 1 MiB message 1 MiB gradient 0 B
+  crosspipe.stage device 1 forward 1 ms backward 2 ms activation 1 MiB message 0 B gradient 0 B
+}
+// expected-error @+1 {{misses B chunk 0 mb 1 in the program of device 0}}
+crosspipe.schedule @s for @p algorithm "manual" {
+  crosspipe.program device 0 {
+    crosspipe.compute F chunk 0 mb 0
+    crosspipe.compute F chunk 0 mb 1
+    crosspipe.compute B chunk 0 mb 0
+  }
+  crosspipe.program device 1 {
+    crosspipe.compute F chunk 1 mb 0
+    crosspipe.compute B chunk 1 mb 0
+    crosspipe.compute F chunk 1 mb 1
+    crosspipe.compute B chunk 1 mb 1
+  }
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2
+  crosspipe.link @east -> @east latency 1 ms bandwidth 8.388608 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 2 placement unidirectional memory [2 MiB, 1 MiB] {
+  crosspipe.stage device 0 forward 1 ms backward 2 ms activation 1 MiB message 1 MiB gradient 0 B
+  crosspipe.stage device 1 forward 1 ms backward 2 ms activation 1 MiB message 0 B gradient 0 B
+}
+crosspipe.schedule @s for @p algorithm "manual" {
+  crosspipe.program device 0 {
+    // expected-note @+1 {{first occurrence here}}
+    crosspipe.compute F chunk 0 mb 0
+    // expected-error @+1 {{duplicates F chunk 0 mb 0}}
+    crosspipe.compute F chunk 0 mb 0
+  }
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2
+  crosspipe.link @east -> @east latency 1 ms bandwidth 8.388608 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 2 placement unidirectional memory [2 MiB, 1 MiB] {
+  crosspipe.stage device 0 forward 1 ms backward 2 ms activation 1 MiB message 1 MiB gradient 0 B
+  crosspipe.stage device 1 forward 1 ms backward 2 ms activation 1 MiB message 0 B gradient 0 B
+}
+crosspipe.schedule @s for @p algorithm "manual" {
+  crosspipe.program device 0 {
+    // expected-note @+1 {{other part here}}
+    crosspipe.compute F chunk 0 mb 0 part 0 of 2
+    // expected-error @+1 {{is cut into 3 parts, but another part of the same block into 2}}
+    crosspipe.compute F chunk 0 mb 0 part 1 of 3
+  }
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2
+  crosspipe.link @east -> @east latency 1 ms bandwidth 8.388608 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 2 placement unidirectional memory [2 MiB, 1 MiB] {
+  crosspipe.stage device 0 forward 1 ms backward 2 ms activation 1 MiB message 1 MiB gradient 0 B
+  crosspipe.stage device 1 forward 1 ms backward 2 ms activation 1 MiB message 0 B gradient 0 B
+}
+// expected-error @+1 {{misses part 1 of F chunk 0 mb 1 in the program of device 0}}
+crosspipe.schedule @s for @p algorithm "manual" {
+  crosspipe.program device 0 {
+    crosspipe.compute F chunk 0 mb 0
+    crosspipe.compute F chunk 0 mb 1 part 0 of 2
+    crosspipe.compute B chunk 0 mb 0
+    crosspipe.compute B chunk 0 mb 1
+  }
+  crosspipe.program device 1 {
+    crosspipe.compute F chunk 1 mb 0
+    crosspipe.compute B chunk 1 mb 0
+    crosspipe.compute F chunk 1 mb 1
+    crosspipe.compute B chunk 1 mb 1
+  }
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2
+  crosspipe.link @east -> @east latency 1 ms bandwidth 8.388608 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 2 placement unidirectional memory [2 MiB, 1 MiB] {
+  crosspipe.stage device 0 forward 1 ms backward 2 ms activation 1 MiB message 1 MiB gradient 0 B
+  crosspipe.stage device 1 forward 1 ms backward 2 ms activation 1 MiB message 0 B gradient 0 B
+}
+crosspipe.schedule @s for @p algorithm "manual" {
+  crosspipe.program device 0 {
+    crosspipe.compute F chunk 0 mb 0
+    // expected-error @+1 {{runs before F chunk 0 mb 1, which it depends on, on the same device}}
+    crosspipe.compute B chunk 0 mb 1
+    // expected-note @+1 {{dependency here}}
+    crosspipe.compute F chunk 0 mb 1
+    crosspipe.compute B chunk 0 mb 0
+  }
+  crosspipe.program device 1 {
+    crosspipe.compute F chunk 1 mb 0
+    crosspipe.compute B chunk 1 mb 0
+    crosspipe.compute F chunk 1 mb 1
+    crosspipe.compute B chunk 1 mb 1
+  }
+}
+
+// -----
+
+// Device 1 wants microbatch 1 first, but device 0 sends it only after the
+// gradient of microbatch 0, which device 1 produces after microbatch 1.
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2
+  crosspipe.link @east -> @east latency 1 ms bandwidth 8.388608 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 2 placement unidirectional memory [2 MiB, 1 MiB] {
+  crosspipe.stage device 0 forward 1 ms backward 2 ms activation 1 MiB message 1 MiB gradient 0 B
+  crosspipe.stage device 1 forward 1 ms backward 2 ms activation 1 MiB message 0 B gradient 0 B
+}
+crosspipe.schedule @s for @p algorithm "manual" {
+  crosspipe.program device 0 {
+    crosspipe.compute F chunk 0 mb 0
+    // expected-error @+1 {{deadlocks: B chunk 0 mb 0 on device 0 waits for B chunk 1 mb 0 on device 1, which can never run}}
+    crosspipe.compute B chunk 0 mb 0
+    // expected-note @+1 {{device 1 waits for this block (F chunk 0 mb 1) before F chunk 1 mb 1}}
+    crosspipe.compute F chunk 0 mb 1
+    crosspipe.compute B chunk 0 mb 1
+  }
+  crosspipe.program device 1 {
+    crosspipe.compute F chunk 1 mb 1
+    crosspipe.compute F chunk 1 mb 0
+    // expected-note @+1 {{device 0 waits for this block (B chunk 1 mb 0) before B chunk 0 mb 0}}
+    crosspipe.compute B chunk 1 mb 0
+    crosspipe.compute B chunk 1 mb 1
+  }
+}
+
+// -----
+
+// GPipe holds two activations on device 1, whose budget is one.
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2
+  crosspipe.link @east -> @east latency 1 ms bandwidth 8.388608 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 2 placement unidirectional memory [2 MiB, 1 MiB] {
+  crosspipe.stage device 0 forward 1 ms backward 2 ms activation 1 MiB message 1 MiB gradient 0 B
+  crosspipe.stage device 1 forward 1 ms backward 2 ms activation 1 MiB message 0 B gradient 0 B
+}
+crosspipe.schedule @s for @p algorithm "manual" {
+  crosspipe.program device 0 {
+    crosspipe.compute F chunk 0 mb 0
+    crosspipe.compute F chunk 0 mb 1
+    crosspipe.compute B chunk 0 mb 0
+    crosspipe.compute B chunk 0 mb 1
+  }
+  crosspipe.program device 1 {
+    crosspipe.compute F chunk 1 mb 0
+    // expected-error @+1 {{raises the activation memory of device 1 to 2 MiB, above its budget of 1 MiB}}
+    crosspipe.compute F chunk 1 mb 1
+    crosspipe.compute B chunk 1 mb 0
+    crosspipe.compute B chunk 1 mb 1
+  }
+}
+
+// -----
+
+// Hand-written times must respect the device order and message latency.
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2
+  crosspipe.link @east -> @east latency 1 ms bandwidth 8.388608 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 2 placement unidirectional memory [2 MiB, 1 MiB] {
+  crosspipe.stage device 0 forward 1 ms backward 2 ms activation 1 MiB message 1 MiB gradient 0 B
+  crosspipe.stage device 1 forward 1 ms backward 2 ms activation 1 MiB message 0 B gradient 0 B
+}
+crosspipe.schedule @s for @p algorithm "manual" {
+  crosspipe.program device 0 {
+    // expected-note @+1 {{producer here}}
+    crosspipe.compute F chunk 0 mb 0 [0 ms, 1 ms]
+    crosspipe.compute F chunk 0 mb 1 [1 ms, 2 ms]
+    crosspipe.compute B chunk 0 mb 0 [8 ms, 10 ms]
+    crosspipe.compute B chunk 0 mb 1 [11 ms, 13 ms]
+  }
+  crosspipe.program device 1 {
+    // expected-error @+1 {{starts at 1.5 ms, before its input from F chunk 0 mb 0 can arrive (2 ms)}}
+    crosspipe.compute F chunk 1 mb 0 [1.5 ms, 2.5 ms]
+    crosspipe.compute B chunk 1 mb 0 [4 ms, 6 ms]
+    crosspipe.compute F chunk 1 mb 1 [6 ms, 7 ms]
+    crosspipe.compute B chunk 1 mb 1 [7 ms, 9 ms]
+  }
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2
+  crosspipe.link @east -> @east latency 1 ms bandwidth 8.388608 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 2 placement unidirectional memory [2 MiB, 1 MiB] {
+  crosspipe.stage device 0 forward 1 ms backward 2 ms activation 1 MiB message 1 MiB gradient 0 B
+  crosspipe.stage device 1 forward 1 ms backward 2 ms activation 1 MiB message 0 B gradient 0 B
+}
+crosspipe.schedule @s for @p algorithm "manual" {
+  crosspipe.program device 0 {
+    crosspipe.compute F chunk 0 mb 0 [0 ms, 1 ms]
+    // expected-note @+1 {{previous block here}}
+    crosspipe.compute F chunk 0 mb 1 [1 ms, 2 ms]
+    // expected-error @+1 {{starts at 1.5 ms, before the previous block on device 0 ends}}
+    crosspipe.compute B chunk 0 mb 0 [1.5 ms, 10 ms]
+    crosspipe.compute B chunk 0 mb 1 [11 ms, 13 ms]
+  }
+  crosspipe.program device 1 {
+    crosspipe.compute F chunk 1 mb 0 [3 ms, 4 ms]
+    crosspipe.compute B chunk 1 mb 0 [4 ms, 6 ms]
+    crosspipe.compute F chunk 1 mb 1 [6 ms, 7 ms]
+    crosspipe.compute B chunk 1 mb 1 [7 ms, 9 ms]
+  }
+}
