@@ -336,7 +336,10 @@ void crosspipe::annotateSchedule(ScheduleOp op, const ScheduleFromIR &read,
   for (const sched::TransferEvent *t : transfers)
     b.create<TransferOp>(op.getLoc(),
                          t->gradient ? TransferKind::grad : TransferKind::act,
-                         int64_t(t->chunk), int64_t(t->mb),
+                         // The IR names a stage boundary by its lower chunk;
+                         // the simulator names the producer.
+                         int64_t(t->gradient ? t->chunk - 1 : t->chunk),
+                         int64_t(t->mb),
                          int64_t(t->srcDevice), int64_t(t->dstDevice),
                          TimeAttr::get(ctx, t->occupancy.startMs),
                          TimeAttr::get(ctx, t->occupancy.endMs),
