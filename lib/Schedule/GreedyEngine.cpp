@@ -301,38 +301,51 @@ bool GreedyEngine::fFeasible(int d, int c, int m) {
   return ok;
 }
 
-int GreedyEngine::gather(int d, bool predicted) {
-  int n = 0;
-  int M = numMb;
-  double now = devFree[d];
-  for (int c : devChunks[d]) {
-    for (int k = 0; k < (split ? 3 : 2); ++k) {
-      if (forced[d] >= 0 && forced[d] != c * 3 + k)
-        continue;
-      int m = nextMb[c * 3 + k];
-      if (m >= M)
-        continue;
-      int part = nextPart[c * 3 + k];
-      const Times &x = times[size_t(c) * M + m];
-      double ready, pred;
-      if (part > 0) {
-        ready = pred = now;
-      } else if (k == KF) {
-        ready = x.fArr;
-        pred = ready != kInf ? ready : x.fPred;
-        if (pred != kInf && !fFeasible(d, c, m))
-          ready = pred = kInf;
-      } else if (k == KD) {
-        ready = std::max(x.fEnd, x.bArr);
-        pred = std::max(x.fEnd, x.bArr != kInf ? x.bArr : x.bPred);
-      } else {
-        ready = pred = x.dEnd;
-      }
-      if (predicted ? pred == kInf : ready == kInf)
-        continue;
-      cands[n++] = Cand{k, c, m, part, ready, pred};
+template <bool Predicted>
+inline bool GreedyEngine::slotCand(int d, int c, int k, Cand &out) {
+  int m = nextMb[c * 3 + k];
+  if (m >= numMb)
+    return false;
+  int part = nextPart[c * 3 + k];
+  double ready, pred;
+  if (part > 0) {
+    ready = pred = devFree[d];
+  } else {
+    const Times &x = times[size_t(c) * numMb + m];
+    if (k == KF) {
+      ready = x.fArr;
+      pred = Predicted && ready == kInf ? x.fPred : ready;
+      if (pred != kInf && !fFeasible(d, c, m))
+        ready = pred = kInf;
+    } else if (k == KD) {
+      ready = std::max(x.fEnd, x.bArr);
+      pred = Predicted && x.bArr == kInf ? std::max(x.fEnd, x.bPred) : ready;
+    } else {
+      ready = pred = x.dEnd;
     }
   }
+  out.kind = k;
+  out.c = c;
+  out.m = m;
+  out.part = part;
+  out.ready = ready;
+  out.pred = pred;
+  return (Predicted ? pred : ready) != kInf;
+}
+
+int GreedyEngine::gather(int d, bool predicted) {
+  if (forced[d] >= 0) {
+    int c = forced[d] / 3, k = forced[d] % 3;
+    return (predicted ? slotCand<true>(d, c, k, cands[0])
+                      : slotCand<false>(d, c, k, cands[0]))
+               ? 1
+               : 0;
+  }
+  int n = 0, kinds = split ? 3 : 2;
+  for (int c : devChunks[d])
+    for (int k = 0; k < kinds; ++k)
+      n += predicted ? slotCand<true>(d, c, k, cands[n])
+                     : slotCand<false>(d, c, k, cands[n]);
   return n;
 }
 
@@ -391,8 +404,8 @@ void GreedyEngine::onArrival(int d, int k, int c, int m) {
   // microbatches are looked at when they become current.
   if (nextMb[c * 3 + k] != m || nextPart[c * 3 + k] != 0)
     return;
-  if (forced[d] >= 0 && forced[d] != c * 3 + k)
-    return;
+  if (dirty[d] || (forced[d] >= 0 && forced[d] != c * 3 + k))
+    return; // A dirty key is a lower bound that stays valid.
   const Times &x = times[size_t(c) * numMb + m];
   double ready = k == KF ? x.fArr : std::max(x.fEnd, x.bArr);
   if (ready == kInf || (k == KF && !fFeasible(d, c, m)))
@@ -442,9 +455,8 @@ GreedyEngine::Score GreedyEngine::score(const GreedyRule &rule, int d,
   return s;
 }
 
-bool GreedyEngine::schedule(const GreedyRule &rule, int d, double t) {
+bool GreedyEngine::schedule(const GreedyRule &rule, int d, double t, int n) {
   bool mayWait = rule.waitFraction > 0 || !boost.empty();
-  int n = gather(d, /*predicted=*/mayWait);
   int best = -1;
   Score bestScore;
   for (int i = 0; i < n; ++i) {
@@ -540,7 +552,10 @@ bool GreedyEngine::schedule(const GreedyRule &rule, int d, double t) {
         ++lo[d];
     }
   }
-  updateTree(d, computeKey(d));
+  // The device's key is at least its free time; the real key is computed
+  // when it comes up, with the same gather that then picks its next block.
+  dirty[d] = true;
+  updateTree(d, end);
   return true;
 }
 
@@ -553,6 +568,7 @@ EngineResult GreedyEngine::run(const GreedyRule &rule) {
   reset();
   for (int d = 0; d < numDev; ++d)
     updateTree(d, computeKey(d));
+  dirty.assign(numDev, false);
   size_t total = size_t(numChunks) * numMb * (split ? 3 : 2) * parts;
   lastEnd = 0;
   sumEnd = 0;
@@ -573,7 +589,19 @@ EngineResult GreedyEngine::run(const GreedyRule &rule) {
       return result;
     }
     int d = treeDev[1];
-    if (schedule(rule, d, t)) {
+    int n = gather(d, /*predicted=*/rule.waitFraction > 0 || !boost.empty());
+    if (dirty[d]) {
+      dirty[d] = false;
+      double ready = kInf;
+      for (int i = 0; i < n; ++i)
+        ready = std::min(ready, cands[i].ready);
+      double key = ready == kInf ? kInf : std::max(ready, devFree[d]);
+      if (key > t) {
+        updateTree(d, key);
+        continue;
+      }
+    }
+    if (schedule(rule, d, t, n)) {
       lastEnd = std::max(lastEnd, devFree[d]);
       sumEnd += devFree[d];
       ++done;

@@ -157,11 +157,15 @@ private:
   /// Fills `cands` with the device's candidates whose ready time is known
   /// (or, with `predicted`, at least bounded by a message in flight).
   int gather(int d, bool predicted);
+  /// The candidate of slot (c, k) on device d; false when that slot is done
+  /// or its ready time (with Predicted: its bound) is not known yet.
+  template <bool Predicted> bool slotCand(int d, int c, int k, Cand &out);
   double computeKey(int d);
   bool fFeasible(int d, int c, int m);
   Score score(const GreedyRule &rule, int d, const Cand &x) const;
-  /// Starts the best block on `d` at `t`; false if it chose to wait.
-  bool schedule(const GreedyRule &rule, int d, double t);
+  /// Starts the best of the `n` gathered candidates of `d` at `t`; false
+  /// if it chose to wait for a better one instead.
+  bool schedule(const GreedyRule &rule, int d, double t, int n);
   void commit(const Msg &msg);
   /// Lowers the key of device d if (c, k, m) just became ready there.
   void onArrival(int d, int k, int c, int m);
@@ -207,6 +211,8 @@ private:
   };
   std::vector<Times> times; ///< [c * numMb + m]
   std::vector<int> forced; ///< Per device: c * 3 + kind it waits for, or -1.
+  /// Per device: its key is only a lower bound (its free time).
+  std::vector<char> dirty;
   std::vector<double> devFree;
   std::vector<uint64_t> held, fStarted, freed; ///< freed: [d * numMb + m]
   std::vector<int> lo;    ///< Oldest microbatch still holding or needing memory.
