@@ -86,12 +86,19 @@ std::string crosspipe::sched::writeChromeTrace(const Problem &problem,
                                {"link", link}}));
   }
 
-  for (const CollectiveEvent &c : result.collectives)
-    events.push_back(complete("allreduce" + std::to_string(c.chunk),
-                              kCollectivePid, c.device, c.time,
-                              {{"op", "allreduce"},
-                               {"chunk", c.chunk},
-                               {"device", c.device}}));
+  for (const CollectiveEvent &c : result.collectives) {
+    const char *op = c.kind == CollectiveKind::AllGather ? "allgather"
+                     : c.kind == CollectiveKind::ReduceScatter
+                         ? "reducescatter"
+                         : "allreduce";
+    std::string name = op + std::to_string(c.chunk);
+    json args = {{"op", op}, {"chunk", c.chunk}, {"device", c.device}};
+    if (problem.dpBuckets > 1 && c.kind != CollectiveKind::AllGather) {
+      name += ".b" + std::to_string(c.bucket);
+      args["bucket"] = c.bucket;
+    }
+    events.push_back(complete(name, kCollectivePid, c.device, c.time, args));
+  }
 
   json other = {{"algorithm", summary.algorithm},
                 {"makespan_ms", summary.makespanMs},

@@ -228,6 +228,16 @@ LowerBound BoundBuilder::compute() {
 } // namespace
 
 LowerBound crosspipe::sched::computeLowerBound(const Problem &problem) {
+  // The DP tail bound assumes one all-reduce per chunk after its last W;
+  // gradient buckets may start earlier and ZeRO-1 moves work to the start,
+  // so those are bounded without DP, which only ever adds work.
+  if (problem.dpDegree > 1 && (problem.dpBuckets > 1 || problem.zero1)) {
+    Problem plain = problem;
+    plain.dpDegree = 1;
+    plain.dpBuckets = 1;
+    plain.zero1 = false;
+    return computeLowerBound(plain);
+  }
   BoundBuilder builder(problem);
   if (!builder.valid())
     return LowerBound();

@@ -71,31 +71,56 @@ double Problem::backwardTotalMs(int chunk) const {
   return splitBackward ? c.dgradMs + c.wgradMs : c.backwardMs;
 }
 
+/// The link whose cost a chunk's DP ring pays: the datacenter's own network,
+/// or the slowest cross-datacenter link for this gradient's size.
+static const LinkCost *dpLinkCost(const Problem &p, int chunk) {
+  if (p.dpSpan == DpSpan::IntraDc) {
+    int dc = p.dcOfDevice(p.chunks[chunk].device);
+    return p.dcLinkCost(dc, dc);
+  }
+  const LinkCost *cost = nullptr;
+  double worst = -1;
+  for (const DcLink &link : p.links) {
+    if (link.fromDc == link.toDc)
+      continue;
+    double t = link.cost.costMs(p.chunks[chunk].gradientBytes);
+    if (t > worst) {
+      worst = t;
+      cost = &link.cost;
+    }
+  }
+  return cost;
+}
+
 double Problem::allreduceMs(int chunk) const {
   if (dpDegree <= 1)
     return 0.0;
-  const LinkCost *cost = nullptr;
-  if (dpSpan == DpSpan::IntraDc) {
-    int dc = dcOfDevice(chunks[chunk].device);
-    cost = dcLinkCost(dc, dc);
-  } else {
-    // The slowest cross-datacenter link bounds the ring.
-    double worst = -1;
-    for (const DcLink &link : links) {
-      if (link.fromDc == link.toDc)
-        continue;
-      double t = link.cost.costMs(chunks[chunk].gradientBytes);
-      if (t > worst) {
-        worst = t;
-        cost = &link.cost;
-      }
-    }
-  }
+  const LinkCost *cost = dpLinkCost(*this, chunk);
   if (!cost)
     return 0.0;
   double n = dpDegree;
   return 2 * (n - 1) * cost->latencyMs +
          2 * (n - 1) / n * cost->bandwidthMs(chunks[chunk].gradientBytes);
+}
+
+double Problem::collectiveMs(int chunk, CollectiveKind kind) const {
+  if (kind == CollectiveKind::AllReduce && dpBuckets <= 1)
+    return allreduceMs(chunk);
+  if (dpDegree <= 1)
+    return 0.0;
+  const LinkCost *cost = dpLinkCost(*this, chunk);
+  if (!cost)
+    return 0.0;
+  // A ring all-reduce is a reduce-scatter followed by an all-gather; each
+  // half pays (n - 1) latencies and moves (n - 1) / n of the data.
+  double n = dpDegree;
+  double share = kind == CollectiveKind::AllGather
+                     ? 1.0
+                     : 1.0 / double(std::max(dpBuckets, 1));
+  double half = (n - 1) * cost->latencyMs +
+                (n - 1) / n * cost->bandwidthMs(chunks[chunk].gradientBytes) *
+                    share;
+  return kind == CollectiveKind::AllReduce ? 2 * half : half;
 }
 
 double Problem::maxForwardMs() const {

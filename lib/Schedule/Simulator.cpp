@@ -116,6 +116,8 @@ private:
   void advance(int device);
   void reportDeadlock();
   void finish();
+  void holdForAllGathers();
+  void scheduleCollectives(double &origin, double &last);
 
   const Problem &problem;
   const Schedule &schedule;
@@ -132,6 +134,8 @@ private:
   std::vector<double> devFree;
   std::vector<Hop> fwdHop, bwdHop; // Boundary c: chunk c <-> chunk c+1.
   std::vector<double> linkFree;
+  /// ZeRO-1 only: when each chunk's parameter all-gather ends.
+  std::vector<double> gatherEnd;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> heap;
 };
 
@@ -150,6 +154,8 @@ bool Simulation::validateProblem() {
     return fail("problem too large to simulate");
   if (problem.dpDegree < 1)
     return fail("dp degree " + std::to_string(problem.dpDegree) + " < 1");
+  if (problem.dpBuckets < 1)
+    return fail("dp buckets " + std::to_string(problem.dpBuckets) + " < 1");
   for (int i = 0; i < c; ++i) {
     const Chunk &ch = problem.chunks[i];
     std::string name = "chunk " + std::to_string(i);
@@ -162,7 +168,9 @@ bool Simulation::validateProblem() {
                    : validDuration(ch.backwardMs));
     if (!ok)
       return fail(name + " has a negative or non-finite duration");
-    if (!validDuration(problem.allreduceMs(i)))
+    if (!validDuration(problem.allreduceMs(i)) ||
+        !validDuration(problem.collectiveMs(i, CollectiveKind::AllGather)) ||
+        !validDuration(problem.collectiveMs(i, CollectiveKind::ReduceScatter)))
       return fail(name + " has a negative or non-finite all-reduce time");
   }
   for (const DcLink &link : problem.links)
@@ -408,6 +416,7 @@ void Simulation::run() {
   }
   cursor.assign(p, 0);
   devFree.assign(p, 0.0);
+  holdForAllGathers();
   for (int d = 0; d < p; ++d)
     advance(d);
   res.transfers.reserve(size_t(numLb));
@@ -487,7 +496,9 @@ void Simulation::finish() {
   if (origin == INFINITY)
     origin = first == INFINITY ? 0.0 : first;
 
-  if (problem.dpDegree > 1) {
+  if (problem.dpDegree > 1 && (problem.dpBuckets > 1 || problem.zero1)) {
+    scheduleCollectives(origin, last);
+  } else if (problem.dpDegree > 1) {
     std::vector<double> ready(c, 0.0);
     for (int ch = 0; ch < c; ++ch)
       for (int mb = 0; mb < m; ++mb)
@@ -506,7 +517,9 @@ void Simulation::finish() {
       double start = std::max(ready[ch], commFree[d]);
       double end = start + problem.allreduceMs(ch);
       commFree[d] = end;
-      res.collectives[ch] = CollectiveEvent{ch, d, Interval{start, end}};
+      res.collectives[ch] = CollectiveEvent{ch, d, Interval{start, end},
+                                            CollectiveKind::AllReduce, 0,
+                                            ready[ch]};
       last = std::max(last, end);
     }
   }
@@ -516,7 +529,100 @@ void Simulation::finish() {
         res.makespanMs > 0 ? 1.0 - busy[d] / res.makespanMs : 0.0;
 }
 
+/// Under ZeRO-1 the all-gathers are the first work of every communication
+/// resource, in chunk order; nothing else is ready at time 0, so their times
+/// are known before compute starts, and every F of a chunk waits for its own.
+void Simulation::holdForAllGathers() {
+  gatherEnd.clear();
+  if (!problem.zero1 || problem.dpDegree <= 1)
+    return;
+  gatherEnd.assign(c, 0.0);
+  std::vector<double> commFree(p, 0.0);
+  for (int ch = 0; ch < c; ++ch) {
+    int d = problem.chunks[ch].device;
+    commFree[d] += problem.collectiveMs(ch, CollectiveKind::AllGather);
+    gatherEnd[ch] = commFree[d];
+    for (int mb = 0; mb < m; ++mb)
+      lbReady[lbIndex(ch, mb, 0)] = gatherEnd[ch];
+  }
+}
+
+/// Buckets and ZeRO-1: bucket b of a chunk is ready when every microbatch's
+/// releasing block (W, or B when fused) has done (b + 1) / dpBuckets of its
+/// work; sub-blocks run at the block's rate, so the instant falls inside the
+/// part that completes that share. The resource serves ready collectives in
+/// (ready, chunk, bucket) order after the all-gathers, which is optimal for
+/// its finish time given the compute timeline.
+void Simulation::scheduleCollectives(double &origin, double &last) {
+  int nb = problem.dpBuckets;
+  int freeSlot = k - 1;
+  CollectiveKind reduce = problem.zero1 ? CollectiveKind::ReduceScatter
+                                        : CollectiveKind::AllReduce;
+  std::vector<double> commFree(p, 0.0);
+  if (problem.zero1) {
+    origin = std::min(origin, 0.0);
+    for (int ch = 0; ch < c; ++ch) {
+      int d = problem.chunks[ch].device;
+      double dur = problem.collectiveMs(ch, CollectiveKind::AllGather);
+      CollectiveEvent event{ch,
+                            d,
+                            Interval{gatherEnd[ch] - dur, gatherEnd[ch]},
+                            CollectiveKind::AllGather,
+                            0,
+                            0.0};
+      res.collectives.push_back(event);
+      commFree[d] = gatherEnd[ch];
+      last = std::max(last, gatherEnd[ch]);
+    }
+  }
+  std::vector<double> ready(size_t(c) * nb, 0.0);
+  for (int d = 0; d < p; ++d) {
+    const std::vector<Block> &order = schedule.order[d];
+    for (int i = 0, e = int(order.size()); i < e; ++i) {
+      const Block &b = order[i];
+      if (slotOf(b.kind) != freeSlot)
+        continue;
+      int g = offset[d] + i;
+      for (int bucket = 0; bucket < nb; ++bucket) {
+        double at = bucketDoneMs(b, Interval{gStart[g], gEnd[g]}, bucket, nb);
+        double &r = ready[size_t(b.chunk) * nb + bucket];
+        r = std::max(r, at);
+      }
+    }
+  }
+  std::vector<int> byReady(ready.size());
+  for (size_t i = 0; i < ready.size(); ++i)
+    byReady[i] = int(i);
+  std::stable_sort(byReady.begin(), byReady.end(),
+                   [&](int a, int b) { return ready[a] < ready[b]; });
+  size_t base = res.collectives.size();
+  res.collectives.resize(base + ready.size());
+  for (int i : byReady) {
+    int ch = i / nb, d = problem.chunks[ch].device;
+    double start = std::max(ready[i], commFree[d]);
+    double end = start + problem.collectiveMs(ch, reduce);
+    commFree[d] = end;
+    res.collectives[base + i] = CollectiveEvent{
+        ch, d, Interval{start, end}, reduce, i % nb, ready[i]};
+    last = std::max(last, end);
+  }
+}
+
 } // namespace
+
+double crosspipe::sched::bucketDoneMs(const Block &block, const Interval &time,
+                                      int bucket, int buckets) {
+  // The share (bucket + 1) / buckets of the block's work is done inside part
+  // ceil((bucket + 1) * parts / buckets) - 1.
+  int64_t num = int64_t(bucket + 1) * block.parts;
+  int64_t part = (num + buckets - 1) / buckets - 1;
+  if (part != block.part)
+    return -1;
+  if (num % buckets == 0)
+    return time.endMs;
+  return time.startMs + (double(num) / buckets - double(part)) *
+                            (time.endMs - time.startMs);
+}
 
 SimResult crosspipe::sched::simulate(const Problem &problem,
                                      const Schedule &schedule) {

@@ -32,6 +32,11 @@ struct SourceLoc {
 
 enum class Placement { Unidirectional, Interleaved, Wave, Custom };
 enum class DpSpan { IntraDc, CrossDc };
+/// A data-parallel collective of one chunk on its device's communication
+/// resource: the gradient all-reduce, or under ZeRO-1 the gradient
+/// reduce-scatter after the last W and the parameter all-gather before the
+/// first F.
+enum class CollectiveKind { AllReduce, ReduceScatter, AllGather };
 
 /// Alpha-beta cost of one directed link.
 struct LinkCost {
@@ -107,6 +112,15 @@ struct Problem {
   std::optional<double> memoryRelativeTo1F1B;
   int dpDegree = 1;
   DpSpan dpSpan = DpSpan::IntraDc;
+  /// Gradient buckets per chunk (>= 1). Bucket b holds a 1/dpBuckets share
+  /// of the chunk's layers, counted from the last layer (the backward pass
+  /// reaches those first), so its collective may start once every
+  /// microbatch's W (or B) has done (b + 1) / dpBuckets of its work.
+  int dpBuckets = 1;
+  /// ZeRO-1: each bucket's gradient is reduce-scattered instead of
+  /// all-reduced, and each chunk's parameters are all-gathered before its
+  /// first F; the makespan then starts with the all-gathers.
+  bool zero1 = false;
 
   //===--- Derived quantities ---------------------------------------------===//
   int numDevices() const;
@@ -130,6 +144,11 @@ struct Problem {
   /// Ring all-reduce time of a chunk's gradient across the DP group;
   /// 0 when dpDegree == 1.
   double allreduceMs(int chunk) const;
+  /// Duration of one collective of a chunk under dpBuckets and zero1: an
+  /// all-reduce or reduce-scatter moves one bucket's share of the gradient,
+  /// an all-gather the whole chunk's parameters. Equals allreduceMs() for an
+  /// all-reduce with one bucket; 0 when dpDegree == 1.
+  double collectiveMs(int chunk, CollectiveKind kind) const;
   /// The largest per-microbatch forward time of any chunk (T_F).
   double maxForwardMs() const;
 

@@ -1,0 +1,90 @@
+//===- OptimalSolver.h - Constraint-programming schedules with a gap -*- C++ -*-===//
+//
+// The optimal scheduler: a constraint model of the simulator's performance
+// model (start times, one unary resource per device, link queues, memory
+// budgets, DP collectives on each device's communication resource) solved by
+// Gecode, seeded with the greedy schedule so the answer is never worse than
+// it. The search stops at a proven optimum or at the time limit, and every
+// answer carries the best proven lower bound, so its distance to the optimum
+// is known: gap = (makespan - lowerBound) / makespan.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CROSSPIPE_SOLVER_OPTIMALSOLVER_H
+#define CROSSPIPE_SOLVER_OPTIMALSOLVER_H
+
+#include "crosspipe/Schedule/Problem.h"
+#include "crosspipe/Schedule/Schedule.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace crosspipe {
+namespace sched {
+
+struct SolverOptions {
+  /// Wall-clock budget of the whole call, greedy seed included.
+  double timeLimitSeconds = 10;
+  /// Search threads; 1 (the default) makes results deterministic up to the
+  /// time limit.
+  int threads = 1;
+  /// A budget in search failures instead of time (0 = none), for tests and
+  /// reproducible runs: the result then does not depend on machine speed.
+  uint64_t failLimit = 0;
+  /// The schedule to start from; empty means the greedy's.
+  Schedule seed;
+};
+
+/// A point of the anytime curve: best makespan and best proven bound so far.
+struct SolverProgress {
+  double seconds = 0;
+  double makespanMs = 0;
+  double lowerBoundMs = 0;
+};
+
+struct SolverResult {
+  bool ok = false;
+  std::string error;
+  /// The best schedule found, "optimal" as its algorithm; whole blocks.
+  Schedule schedule;
+  /// simulate(problem, schedule).makespanMs.
+  double makespanMs = 0;
+  /// The seed's simulated makespan; makespanMs never exceeds it.
+  double seedMakespanMs = 0;
+  /// The best proven lower bound: the analytic one (computeLowerBound) or
+  /// the solver's, whichever is stronger.
+  double lowerBoundMs = 0;
+  /// The analytic part of lowerBoundMs alone.
+  double analyticLowerBoundMs = 0;
+  /// True when makespanMs is proven optimal (then lowerBoundMs equals it).
+  bool optimal = false;
+  /// (makespanMs - lowerBoundMs) / makespanMs, 0 when proven optimal.
+  double gap = 0;
+  /// When the search found its first schedule better than the seed, in
+  /// seconds since the call began; negative if it found none.
+  double secondsToFirstSolution = -1;
+  double seconds = 0;
+  /// Time resolution of the model: durations are multiples of 1/unitsPerMs
+  /// ms; `exactTimes` says whether every duration was one exactly (if not,
+  /// they were rounded up and the bound discounted by the rounding).
+  double unitsPerMs = 0;
+  bool exactTimes = true;
+  /// Model size and search effort.
+  int orderVariables = 0;
+  uint64_t nodes = 0;
+  uint64_t failures = 0;
+  /// Best makespan and bound over time, starting with the seed.
+  std::vector<SolverProgress> progress;
+};
+
+/// Computes a schedule of `problem` with the constraint solver. Never
+/// throws; an unusable problem (one the greedy cannot schedule either)
+/// yields ok == false with the reason.
+SolverResult solveOptimal(const Problem &problem,
+                          const SolverOptions &options = SolverOptions());
+
+} // namespace sched
+} // namespace crosspipe
+
+#endif // CROSSPIPE_SOLVER_OPTIMALSOLVER_H

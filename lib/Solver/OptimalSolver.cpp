@@ -1,0 +1,93 @@
+//===- OptimalSolver.cpp - Seed, search, bound and report -----------------===//
+//
+// The driver of the optimal scheduler. It starts from the greedy schedule
+// (the incumbent, so the answer is never worse), proves what it can about
+// the optimum in three stages that share the time limit, and reports the
+// best schedule with the strongest bound:
+//   1. propagation-only probes: "makespan <= L" is refuted by the root
+//      propagation alone for every L below some threshold, found by
+//      bisection; cheap, and often already tight;
+//   2. branch and bound with Luby restarts and no-goods, each improving
+//      solution re-simulated and its orders adopted as the next phases; if
+//      it exhausts the space, the incumbent is optimal;
+//   3. with time left and no proof, bisection probes with search: each
+//      either refutes "makespan <= L" (raising the bound), finds a schedule
+//      (lowering the incumbent) or runs out of its slice.
+// Every schedule is timed by simulate(): that, not the model, is the claim.
+//
+//===----------------------------------------------------------------------===//
+
+#include "crosspipe/Solver/OptimalSolver.h"
+
+#include "CpModel.h"
+#include "SolverSearch.h"
+#include "crosspipe/Schedule/Greedy.h"
+#include "crosspipe/Schedule/LowerBound.h"
+#include "crosspipe/Schedule/Simulator.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace crosspipe::sched;
+using namespace crosspipe::sched::solver;
+
+namespace {
+
+/// Relative tolerance under which two makespans are the same.
+constexpr double kTolerance = 1e-9;
+
+/// When device 0 holds chunks but not chunk 0, the simulator measures from
+/// a start the model leaves free, so the model's bound does not apply.
+bool originShifted(const Problem &problem) {
+  if (problem.chunks.empty() || problem.chunks[0].device == 0)
+    return false;
+  return !problem.chunksOnDevice(0).empty();
+}
+
+} // namespace
+
+SolverResult crosspipe::sched::solveOptimal(const Problem &problem,
+                                            const SolverOptions &options) {
+  SolverResult result;
+  SearchClock clock(options.timeLimitSeconds);
+
+  // The seed: the caller's, or the greedy's.
+  Schedule seed = options.seed;
+  if (seed.order.empty()) {
+    GreedyResult greedy = scheduleGreedy(problem);
+    if (!greedy.ok) {
+      result.error = greedy.error;
+      return result;
+    }
+    seed = std::move(greedy.schedule);
+  }
+  SimResult seedSim = simulate(problem, seed);
+  if (!seedSim.ok) {
+    result.error = "the seed schedule is invalid: " + seedSim.error;
+    return result;
+  }
+  seed.algorithm = "optimal";
+  result.ok = true;
+  result.schedule = seed;
+  result.makespanMs = result.seedMakespanMs = seedSim.makespanMs;
+  result.analyticLowerBoundMs = computeLowerBound(problem).makespanMs;
+  result.lowerBoundMs = std::min(result.analyticLowerBoundMs, result.makespanMs);
+
+  Instance inst;
+  std::string err = buildInstance(problem, seed, seedSim.makespanMs, inst);
+  if (!err.empty()) {
+    // The seed stands; only its analytic bound is known.
+    result.unitsPerMs = 0;
+    finishResult(result, clock);
+    return result;
+  }
+  result.unitsPerMs = inst.unitsPerMs;
+  result.exactTimes = inst.exactTimes;
+  result.orderVariables = int(inst.pairs.size());
+
+  SearchState state(problem, inst, options, clock, result);
+  state.bound.modelBoundValid = !originShifted(problem);
+  state.run();
+  finishResult(result, clock);
+  return result;
+}

@@ -1,0 +1,386 @@
+//===- SolverInstance.cpp - Tasks, precedences and resources --------------===//
+//
+// Translates the simulator's semantics into lagged precedences between
+// integer start times. Each block type of a chunk runs in microbatch order
+// (microbatches are interchangeable, so some optimum does), which makes every
+// per-type sequence a chain and every single-stream link a FIFO chain. A
+// message occupies its link for its bandwidth time from some moment after
+// its producer ends and arrives a latency later; a link without bandwidth
+// time never queues, so its messages become plain lags. Memory becomes
+// precedences where one chunk's activation count binds, and a cumulative
+// group otherwise. Order pairs and transitivity are derived in
+// SolverPairs.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "SolverInstance.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <set>
+
+using namespace crosspipe::sched;
+using namespace crosspipe::sched::solver;
+
+namespace crosspipe {
+namespace sched {
+namespace solver {
+// SolverPairs.cpp.
+std::string deriveOrderPairs(const Schedule &seed, Instance &inst);
+} // namespace solver
+} // namespace sched
+} // namespace crosspipe
+
+namespace {
+
+/// Times stay well inside Gecode's integer range (about 1e9) even after
+/// adding durations to start times.
+constexpr double kMaxUnits = 2e8;
+/// Resolution used when no unit makes every duration exact: fine enough
+/// that the rounding stays far below any gap worth reporting.
+constexpr double kInexactUnits = 2e7;
+
+bool isIntegral(double units) {
+  return std::fabs(units - std::round(units)) <=
+         1e-9 * std::max(1.0, std::fabs(units));
+}
+
+/// The coarsest unit 1/s ms (s = 2^i 5^j) that makes every value a whole
+/// number of units; else the finest that keeps the horizon in range.
+std::pair<double, bool> chooseScale(const std::vector<double> &values,
+                                    double horizonMs) {
+  std::vector<double> scales;
+  for (double two = 1; two <= 1e9; two *= 2)
+    for (double five = 1; two * five <= 1e9; five *= 5)
+      scales.push_back(two * five);
+  std::sort(scales.begin(), scales.end());
+  double limit = kMaxUnits / std::max(horizonMs, 1e-9);
+  for (double s : scales) {
+    if (s > limit)
+      break;
+    bool exact = std::all_of(values.begin(), values.end(),
+                             [&](double v) { return isIntegral(v * s); });
+    if (exact)
+      return {s, true};
+  }
+  double target = std::min(limit, kInexactUnits / std::max(horizonMs, 1e-9));
+  double best = 1;
+  for (double s : scales)
+    if (s <= target)
+      best = s;
+  return {best, false};
+}
+
+class Builder {
+public:
+  Builder(const Problem &p, Instance &inst) : p(p), inst(inst) {}
+  std::string build(const Schedule &seed, double upperBoundMs);
+
+private:
+  int slotDuration(int chunk, int slot) const {
+    return durations[chunk * inst.slots + slot];
+  }
+  int addTask(Task task) {
+    inst.tasks.push_back(task);
+    return int(inst.tasks.size()) - 1;
+  }
+  void arc(int from, int to, int lag) { inst.arcs.push_back({from, to, lag}); }
+  void addComputeTasks();
+  void addDependency(int from, int to, int srcDevice, int dstDevice,
+                     uint64_t bytes, int stream);
+  void addQueues();
+  std::string addMemory();
+  void addCollectives();
+
+  const Problem &p;
+  Instance &inst;
+  std::vector<int> durations; ///< [chunk * slots + slot]
+  std::vector<int> gatherEnd;
+  /// Messages of each link, per stream (boundary and direction).
+  std::map<LinkId, std::map<int, std::vector<int>>> linkStreams;
+};
+
+void Builder::addComputeTasks() {
+  int m = inst.numMicrobatches;
+  for (int c = 0; c < inst.numChunks; ++c)
+    for (int mb = 0; mb < m; ++mb)
+      for (int slot = 0; slot < inst.slots; ++slot) {
+        Task t;
+        t.kind = TaskKind::Compute;
+        t.device = p.chunks[c].device;
+        t.duration = slotDuration(c, slot);
+        t.block.kind = slot == 0   ? BlockKind::F
+                       : slot == 2 ? BlockKind::W
+                                   : (inst.slots == 3 ? BlockKind::D
+                                                      : BlockKind::B);
+        t.block.chunk = c;
+        t.block.mb = mb;
+        t.release = slot == 0 && !gatherEnd.empty() ? gatherEnd[c] : 0;
+        addTask(t);
+      }
+  for (int c = 0; c < inst.numChunks; ++c)
+    for (int mb = 0; mb < m; ++mb)
+      for (int slot = 0; slot < inst.slots; ++slot) {
+        int self = inst.taskOf(c, mb, slot);
+        // Microbatch order within each block type of a chunk.
+        if (mb + 1 < m)
+          arc(self, inst.taskOf(c, mb + 1, slot), slotDuration(c, slot));
+        // F before the backward, D before W: same device, no message.
+        if (slot + 1 < inst.slots)
+          arc(self, inst.taskOf(c, mb, slot + 1), slotDuration(c, slot));
+      }
+}
+
+void Builder::addDependency(int from, int to, int srcDevice, int dstDevice,
+                            uint64_t bytes, int stream) {
+  int lag = inst.tasks[from].duration;
+  if (srcDevice == dstDevice) {
+    arc(from, to, lag);
+    return;
+  }
+  const LinkCost *cost = p.linkCost(srcDevice, dstDevice);
+  int latency = cost ? inst.toUnits(cost->latencyMs) : 0;
+  int bandwidth = cost ? inst.toUnits(cost->bandwidthMs(bytes)) : 0;
+  if (bandwidth == 0) {
+    arc(from, to, lag + latency);
+    return;
+  }
+  Task msg;
+  msg.kind = TaskKind::Message;
+  msg.duration = bandwidth;
+  msg.device = srcDevice;
+  msg.block = inst.tasks[from].block;
+  msg.producer = from;
+  int id = addTask(msg);
+  arc(from, id, lag);
+  arc(id, to, bandwidth + latency);
+  linkStreams[p.linkBetween(srcDevice, dstDevice)][stream].push_back(id);
+}
+
+/// A stream's messages leave in microbatch order (their producers form a
+/// chain), so FIFO keeps them in that order on the link. A link with one
+/// stream is then fully ordered; several streams share a queue whose order
+/// between streams follows the send times.
+void Builder::addQueues() {
+  for (auto &[link, streams] : linkStreams) {
+    std::vector<int> all;
+    for (auto &[stream, msgs] : streams) {
+      for (size_t i = 0; i + 1 < msgs.size(); ++i)
+        arc(msgs[i], msgs[i + 1], inst.tasks[msgs[i]].duration);
+      all.insert(all.end(), msgs.begin(), msgs.end());
+    }
+    if (streams.size() < 2)
+      continue;
+    inst.queues.push_back(all);
+    for (auto a = streams.begin(); a != streams.end(); ++a)
+      for (auto b = std::next(a); b != streams.end(); ++b)
+        for (int x : a->second)
+          for (int y : b->second) {
+            // The simulator commits messages sent at the same instant in
+            // (device, position) order.
+            const Task &tx = inst.tasks[x], &ty = inst.tasks[y];
+            bool xWins = tx.device != ty.device ? tx.device < ty.device
+                                                : tx.producer < ty.producer;
+            inst.fifo.push_back({x, y, xWins});
+          }
+  }
+}
+
+std::string Builder::addMemory() {
+  int m = inst.numMicrobatches, release = inst.slots - 1;
+  for (int d = 0, e = p.numDevices(); d < e; ++d) {
+    uint64_t limit = p.memoryLimit(d);
+    if (limit == kUnlimited)
+      continue;
+    std::vector<int> held;
+    uint64_t together = 0, worst = 0;
+    for (int c : p.chunksOnDevice(d)) {
+      uint64_t a = p.chunks[c].activationBytes;
+      if (a == 0)
+        continue;
+      together += a;
+      uint64_t k = limit / a;
+      if (k == 0 || together > limit)
+        return "device " + std::to_string(d) +
+               "'s memory budget cannot hold one microbatch";
+      // At most k activations of this chunk alone: F(c, mb + k) waits for
+      // the release of (c, mb). Exact when the chunk is alone on the device.
+      for (int mb = 0; mb + uint64_t(k) < uint64_t(m); ++mb)
+        arc(inst.taskOf(c, mb, release), inst.taskOf(c, mb + int(k), 0),
+            slotDuration(c, release));
+      worst += std::min<uint64_t>(k, uint64_t(m)) * a;
+      held.push_back(c);
+    }
+    if (held.size() < 2 || worst <= limit)
+      continue;
+    // Several chunks share the budget: a cumulative resource in units of
+    // the activations' common divisor (rounded conservatively if huge).
+    uint64_t g = limit;
+    for (int c : held)
+      g = std::gcd(g, p.chunks[c].activationBytes);
+    uint64_t scale = g, largest = limit / g;
+    if (largest > (uint64_t(1) << 24))
+      scale = g * ((largest >> 24) + 1);
+    MemoryGroup group;
+    group.capacity = int(limit / scale);
+    for (int c : held) {
+      int h = int((p.chunks[c].activationBytes + scale - 1) / scale);
+      for (int mb = 0; mb < m; ++mb) {
+        group.first.push_back(inst.taskOf(c, mb, 0));
+        group.last.push_back(inst.taskOf(c, mb, release));
+        group.height.push_back(h);
+      }
+    }
+    inst.memory.push_back(std::move(group));
+  }
+  return "";
+}
+
+/// A bucket's collective may start once the chunk's last releasing block
+/// (W, or B when fused; the last microbatch's, by the chain) has done its
+/// share of the work; one collective at a time per device.
+void Builder::addCollectives() {
+  if (p.dpDegree <= 1)
+    return;
+  int nb = std::max(p.dpBuckets, 1), release = inst.slots - 1;
+  CollectiveKind kind =
+      p.zero1 ? CollectiveKind::ReduceScatter : CollectiveKind::AllReduce;
+  inst.comm.assign(p.numDevices(), {});
+  for (int c = 0; c < inst.numChunks; ++c) {
+    int dur = inst.toUnits(p.collectiveMs(c, kind));
+    if (dur == 0)
+      continue;
+    int last = inst.taskOf(c, inst.numMicrobatches - 1, release);
+    double relMs = inst.toMs(slotDuration(c, release));
+    for (int b = 0; b < nb; ++b) {
+      Task t;
+      t.kind = TaskKind::Collective;
+      t.duration = dur;
+      t.device = p.chunks[c].device;
+      t.chunk = c;
+      t.bucket = b;
+      int id = addTask(t);
+      int lag = b + 1 == nb ? slotDuration(c, release)
+                            : inst.toUnits(relMs * double(b + 1) / nb);
+      arc(last, id, lag);
+      inst.comm[t.device].push_back(id);
+      inst.sinks.push_back(id);
+    }
+  }
+}
+
+std::string Builder::build(const Schedule &seed, double upperBoundMs) {
+  inst = Instance();
+  inst.numChunks = p.numChunks();
+  inst.numMicrobatches = p.numMicrobatches;
+  inst.slots = p.splitBackward ? 3 : 2;
+  int numDevices = p.numDevices();
+  if (inst.numChunks <= 0 || inst.numMicrobatches <= 0 || numDevices <= 0)
+    return "the problem has no chunks, microbatches or devices";
+
+  // Every duration that enters the model, to pick an exact unit.
+  std::vector<double> values;
+  auto slotMs = [&](int c, int slot) {
+    const Chunk &ch = p.chunks[c];
+    if (slot == 0)
+      return ch.forwardMs;
+    if (inst.slots == 2)
+      return ch.backwardMs;
+    return slot == 1 ? ch.dgradMs : ch.wgradMs;
+  };
+  int nb = std::max(p.dpBuckets, 1);
+  for (int c = 0; c < inst.numChunks; ++c) {
+    for (int slot = 0; slot < inst.slots; ++slot)
+      values.push_back(slotMs(c, slot));
+    if (c + 1 < inst.numChunks) {
+      int a = p.chunks[c].device, b = p.chunks[c + 1].device;
+      for (const LinkCost *cost : {p.linkCost(a, b), p.linkCost(b, a)})
+        if (cost && a != b) {
+          values.push_back(cost->latencyMs);
+          values.push_back(cost->bandwidthMs(p.chunks[c].messageBytes));
+        }
+    }
+    if (p.dpDegree > 1) {
+      for (CollectiveKind k : {CollectiveKind::AllReduce,
+                               CollectiveKind::ReduceScatter,
+                               CollectiveKind::AllGather})
+        values.push_back(p.collectiveMs(c, k));
+      for (int b = 0; b < nb; ++b)
+        values.push_back(slotMs(c, inst.slots - 1) * double(b + 1) / nb);
+    }
+  }
+  for (double v : values)
+    if (!std::isfinite(v) || v < 0)
+      return "the problem has a negative or non-finite duration";
+  auto [scale, exact] = chooseScale(values, upperBoundMs);
+  inst.unitsPerMs = scale;
+  inst.exactTimes = exact;
+  inst.horizon = int(std::min(kMaxUnits * 2, std::ceil(upperBoundMs * scale) +
+                                                 1.0 + double(values.size())));
+
+  durations.resize(size_t(inst.numChunks) * inst.slots);
+  for (int c = 0; c < inst.numChunks; ++c)
+    for (int slot = 0; slot < inst.slots; ++slot)
+      durations[c * inst.slots + slot] = inst.toUnits(slotMs(c, slot));
+
+  // ZeRO-1 all-gathers run first on each communication resource, in chunk
+  // order, so their ends are constants: releases of the chunks' forwards.
+  if (p.zero1 && p.dpDegree > 1) {
+    gatherEnd.assign(inst.numChunks, 0);
+    std::vector<int> commFree(numDevices, 0);
+    for (int c = 0; c < inst.numChunks; ++c) {
+      int &free = commFree[p.chunks[c].device];
+      free += inst.toUnits(p.collectiveMs(c, CollectiveKind::AllGather));
+      gatherEnd[c] = free;
+      inst.minMakespan = std::max(inst.minMakespan, free);
+    }
+  }
+
+  addComputeTasks();
+  int m = inst.numMicrobatches;
+  for (int c = 0; c + 1 < inst.numChunks; ++c) {
+    int a = p.chunks[c].device, b = p.chunks[c + 1].device;
+    uint64_t bytes = p.chunks[c].messageBytes;
+    for (int mb = 0; mb < m; ++mb) {
+      // Stream ids: 2c for activations c -> c+1, 2c+1 for gradients back.
+      addDependency(inst.taskOf(c, mb, 0), inst.taskOf(c + 1, mb, 0), a, b,
+                    bytes, 2 * c);
+      addDependency(inst.taskOf(c + 1, mb, 1), inst.taskOf(c, mb, 1), b, a,
+                    bytes, 2 * c + 1);
+    }
+  }
+  addQueues();
+  if (std::string err = addMemory(); !err.empty())
+    return err;
+
+  inst.devices.assign(numDevices, {});
+  for (int c = 0; c < inst.numChunks; ++c)
+    for (int mb = 0; mb < m; ++mb)
+      for (int slot = 0; slot < inst.slots; ++slot)
+        inst.devices[p.chunks[c].device].push_back(inst.taskOf(c, mb, slot));
+  for (int c = 0; c < inst.numChunks; ++c)
+    for (int slot = 1; slot < inst.slots; ++slot)
+      inst.sinks.push_back(inst.taskOf(c, m - 1, slot));
+  addCollectives();
+  return deriveOrderPairs(seed, inst);
+}
+
+} // namespace
+
+int Instance::toUnits(double ms) const {
+  double u = ms * unitsPerMs;
+  double r = std::round(u);
+  if (std::fabs(u - r) <= 1e-9 * std::max(1.0, std::fabs(u)))
+    return int(r);
+  // Rounded up: the model never promises a time the simulator cannot meet.
+  return int(std::ceil(u));
+}
+
+std::string crosspipe::sched::solver::buildInstance(const Problem &problem,
+                                                    const Schedule &seed,
+                                                    double upperBoundMs,
+                                                    Instance &out) {
+  return Builder(problem, out).build(seed, upperBoundMs);
+}

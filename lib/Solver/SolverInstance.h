@@ -1,0 +1,134 @@
+//===- SolverInstance.h - The solver's integer task graph -------*- C++ -*-===//
+//
+// Internal to the solver library. A problem becomes a graph of tasks with
+// integer durations (compute blocks, messages on queued links, DP
+// collectives), lagged precedences between their start times, the resources
+// they share, and the pairs of blocks on one device whose order is still
+// open once every precedence is known. Building it needs no Gecode, so it is
+// unit-testable on its own, and the Gecode model (CpModel.h) is a direct
+// translation of it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CROSSPIPE_LIB_SOLVER_SOLVERINSTANCE_H
+#define CROSSPIPE_LIB_SOLVER_SOLVERINSTANCE_H
+
+#include "crosspipe/Schedule/Problem.h"
+#include "crosspipe/Schedule/Schedule.h"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace crosspipe {
+namespace sched {
+namespace solver {
+
+enum class TaskKind : uint8_t { Compute, Message, Collective };
+
+struct Task {
+  TaskKind kind = TaskKind::Compute;
+  /// In model units (1 / Instance::unitsPerMs ms).
+  int duration = 0;
+  /// Earliest start (ZeRO-1 all-gathers hold back forwards).
+  int release = 0;
+  /// Compute and collective: the device; message: the sending device.
+  int device = 0;
+  /// Compute: the block; message: the block that sends it.
+  Block block;
+  /// Message: the task that sends it.
+  int producer = -1;
+  /// Collective: chunk and bucket.
+  int chunk = 0;
+  int bucket = 0;
+};
+
+/// start[to] >= start[from] + lag.
+struct Arc {
+  int from = 0;
+  int to = 0;
+  int lag = 0;
+};
+
+/// Two blocks on one device whose order no precedence decides; the model's
+/// Boolean is true when `a` runs first. `seedFirst` is the seed's order.
+struct OrderPair {
+  int a = 0;
+  int b = 0;
+  bool seedFirst = true;
+};
+
+/// Two messages of different streams on one queued link; the Boolean is
+/// true when `a` goes first, which FIFO fixes by send time, ties to
+/// `a` when `aWinsTie`.
+struct FifoPair {
+  int a = 0;
+  int b = 0;
+  bool aWinsTie = true;
+};
+
+/// A literal "pair p's Boolean is `value`".
+struct Literal {
+  int pair = 0;
+  bool value = true;
+};
+
+/// Activations of several chunks sharing a device's budget: task i holds
+/// height[i] from the start of first[i] (its F) to the end of last[i].
+struct MemoryGroup {
+  int capacity = 0;
+  std::vector<int> first, last, height;
+};
+
+struct Instance {
+  double unitsPerMs = 1;
+  /// Every duration is an exact multiple of the unit.
+  bool exactTimes = true;
+  /// Upper end of every start-time domain.
+  int horizon = 0;
+  /// Lower bound of the makespan from tasks outside the graph (all-gathers).
+  int minMakespan = 0;
+
+  std::vector<Task> tasks;
+  std::vector<Arc> arcs;
+  /// Per device, its compute tasks (unary resource).
+  std::vector<std::vector<int>> devices;
+  /// Message tasks of each link that carries several streams (unary, FIFO).
+  std::vector<std::vector<int>> queues;
+  /// Per device, its gradient collectives (unary communication resource).
+  std::vector<std::vector<int>> comm;
+  std::vector<MemoryGroup> memory;
+  /// Tasks whose end bounds the makespan.
+  std::vector<int> sinks;
+
+  std::vector<OrderPair> pairs;
+  std::vector<FifoPair> fifo;
+  /// Transitivity of the device orders: at least one literal holds.
+  std::vector<std::vector<Literal>> clauses;
+
+  int numChunks = 0;
+  int numMicrobatches = 0;
+  /// 3 when split (F, D, W), else 2 (F, B).
+  int slots = 2;
+  int taskOf(int chunk, int mb, int slot) const {
+    return (chunk * numMicrobatches + mb) * slots + slot;
+  }
+
+  /// Model units <-> milliseconds.
+  int toUnits(double ms) const;
+  double toMs(int64_t units) const { return double(units) / unitsPerMs; }
+};
+
+/// Builds the task graph of `problem`. `seed` (a schedule of whole or cut
+/// blocks; only its per-device order is used) gives each order pair its
+/// preferred value, `upperBoundMs` the horizon. Returns an empty string on
+/// success, else why the problem cannot be modelled.
+std::string buildInstance(const Problem &problem, const Schedule &seed,
+                          double upperBoundMs, Instance &out);
+
+} // namespace solver
+} // namespace sched
+} // namespace crosspipe
+
+#endif // CROSSPIPE_LIB_SOLVER_SOLVERINSTANCE_H

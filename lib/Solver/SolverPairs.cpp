@@ -1,0 +1,213 @@
+//===- SolverPairs.cpp - Open orders on each device and their closure -----===//
+//
+// Two blocks of one device need an order Boolean only if no chain of
+// precedences already orders them, so the transitive closure of the
+// precedence graph (over compute and message tasks; every arc's lag covers
+// its source's duration, so a path really means "ends before") decides which
+// pairs stay open. Transitivity between open orders is stated as clauses
+// forbidding 3-cycles: any tournament without 3-cycles is a total order, and
+// the clauses let one decision propagate to the blocks around it instead of
+// waiting for the time bounds to catch up.
+//
+//===----------------------------------------------------------------------===//
+
+#include "SolverInstance.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <tuple>
+
+using namespace crosspipe::sched;
+using namespace crosspipe::sched::solver;
+
+namespace crosspipe {
+namespace sched {
+namespace solver {
+std::string deriveOrderPairs(const Schedule &seed, Instance &inst);
+} // namespace solver
+} // namespace sched
+} // namespace crosspipe
+
+namespace {
+
+/// Graphs beyond this many tasks would need more than ~60 MB of closure.
+constexpr size_t kMaxClosureTasks = 22000;
+/// Past this many ternary transitivity clauses only the binary ones (a
+/// decision against one fixed order) are kept; the rest is left to the
+/// unary resources and the time bounds.
+constexpr size_t kMaxTernaryClauses = 400000;
+
+class Closure {
+public:
+  /// Reachability over the tasks [0, n) that are not collectives.
+  bool compute(const Instance &inst, size_t n);
+  bool reaches(int from, int to) const {
+    return bits[size_t(from) * words + (to >> 6)] >> (to & 63) & 1;
+  }
+
+private:
+  size_t words = 0;
+  std::vector<uint64_t> bits;
+};
+
+bool Closure::compute(const Instance &inst, size_t n) {
+  words = (n + 63) / 64;
+  bits.assign(n * words, 0);
+  std::vector<std::vector<int>> succ(n);
+  std::vector<int> indegree(n, 0);
+  for (const Arc &a : inst.arcs)
+    if (size_t(a.from) < n && size_t(a.to) < n) {
+      succ[a.from].push_back(a.to);
+      ++indegree[a.to];
+    }
+  std::vector<int> topo;
+  topo.reserve(n);
+  for (size_t i = 0; i < n; ++i)
+    if (indegree[i] == 0)
+      topo.push_back(int(i));
+  for (size_t head = 0; head < topo.size(); ++head)
+    for (int s : succ[topo[head]])
+      if (--indegree[s] == 0)
+        topo.push_back(s);
+  if (topo.size() != n)
+    return false; // A cycle: the precedences contradict each other.
+  for (auto it = topo.rbegin(); it != topo.rend(); ++it) {
+    uint64_t *row = &bits[size_t(*it) * words];
+    for (int s : succ[*it]) {
+      row[s >> 6] |= uint64_t(1) << (s & 63);
+      const uint64_t *srow = &bits[size_t(s) * words];
+      for (size_t w = 0; w < words; ++w)
+        row[w] |= srow[w];
+    }
+  }
+  return true;
+}
+
+/// The order of x and y on their device: fixed by the closure, or pair p.
+struct Relation {
+  enum Kind : uint8_t { Before, After, Open } kind = Open;
+  int pair = -1;
+  /// For Open: the pair's Boolean means "x first" when true.
+  bool direct = true;
+};
+
+/// "x before y" as a literal; nullopt-like flags for fixed relations.
+struct Term {
+  bool fixedTrue = false;
+  bool fixedFalse = false;
+  Literal lit;
+};
+
+Term before(const Relation &r) {
+  Term t;
+  if (r.kind == Relation::Before)
+    t.fixedTrue = true;
+  else if (r.kind == Relation::After)
+    t.fixedFalse = true;
+  else
+    t.lit = Literal{r.pair, r.direct};
+  return t;
+}
+
+/// Clause forbidding the cycle "x<y, y<z, z<x": one of them is false.
+void forbidCycle(const Term &a, const Term &b, const Term &c,
+                 std::vector<std::vector<Literal>> &binary,
+                 std::vector<std::vector<Literal>> &ternary) {
+  std::vector<Literal> clause;
+  for (const Term *t : {&a, &b, &c}) {
+    if (t->fixedFalse)
+      return; // The cycle is already broken.
+    if (!t->fixedTrue)
+      clause.push_back(Literal{t->lit.pair, !t->lit.value});
+  }
+  // Closure is transitive, so at least two links of a cycle stay open.
+  if (clause.size() == 2)
+    binary.push_back(std::move(clause));
+  else if (clause.size() == 3)
+    ternary.push_back(std::move(clause));
+}
+
+} // namespace
+
+std::string crosspipe::sched::solver::deriveOrderPairs(const Schedule &seed,
+                                                       Instance &inst) {
+  size_t n = 0;
+  for (const Task &t : inst.tasks)
+    if (t.kind != TaskKind::Collective)
+      ++n;
+  // Collectives are created last, so [0, n) are compute and message tasks.
+  if (n > kMaxClosureTasks)
+    return "the problem has " + std::to_string(n) +
+           " blocks and messages, more than the solver's limit of " +
+           std::to_string(kMaxClosureTasks);
+  Closure closure;
+  if (!closure.compute(inst, n))
+    return "the precedences of the problem form a cycle";
+
+  // Seed positions, by logical block (first part when cut).
+  std::map<std::tuple<int, int, int>, int> seedPos;
+  for (const std::vector<Block> &order : seed.order)
+    for (int i = 0, e = int(order.size()); i < e; ++i) {
+      const Block &b = order[i];
+      int slot = b.kind == BlockKind::F ? 0 : b.kind == BlockKind::W ? 2 : 1;
+      seedPos.emplace(std::make_tuple(b.chunk, b.mb, slot), i);
+    }
+  auto posOf = [&](int task) {
+    const Block &b = inst.tasks[task].block;
+    int slot = b.kind == BlockKind::F ? 0 : b.kind == BlockKind::W ? 2 : 1;
+    auto it = seedPos.find({b.chunk, b.mb, slot});
+    return it == seedPos.end() ? task : it->second;
+  };
+
+  std::vector<std::vector<Literal>> binary, ternary;
+  for (const std::vector<int> &tasks : inst.devices) {
+    int k = int(tasks.size());
+    std::vector<Relation> rel(size_t(k) * k);
+    for (int i = 0; i < k; ++i)
+      for (int j = i + 1; j < k; ++j) {
+        Relation r;
+        if (closure.reaches(tasks[i], tasks[j])) {
+          r.kind = Relation::Before;
+        } else if (closure.reaches(tasks[j], tasks[i])) {
+          r.kind = Relation::After;
+        } else {
+          r.pair = int(inst.pairs.size());
+          inst.pairs.push_back(
+              {tasks[i], tasks[j], posOf(tasks[i]) < posOf(tasks[j])});
+        }
+        rel[size_t(i) * k + j] = r;
+        Relation back = r;
+        if (r.kind == Relation::Before)
+          back.kind = Relation::After;
+        else if (r.kind == Relation::After)
+          back.kind = Relation::Before;
+        else
+          back.direct = false;
+        rel[size_t(j) * k + i] = back;
+      }
+    for (int i = 0; i < k; ++i)
+      for (int j = i + 1; j < k; ++j) {
+        const Relation &ij = rel[size_t(i) * k + j];
+        for (int l = j + 1; l < k; ++l) {
+          const Relation &jl = rel[size_t(j) * k + l];
+          const Relation &il = rel[size_t(i) * k + l];
+          int open = (ij.kind == Relation::Open) + (jl.kind == Relation::Open) +
+                     (il.kind == Relation::Open);
+          if (open < 2)
+            continue;
+          const Relation &li = rel[size_t(l) * k + i];
+          const Relation &lj = rel[size_t(l) * k + j];
+          const Relation &ji = rel[size_t(j) * k + i];
+          forbidCycle(before(ij), before(jl), before(li), binary, ternary);
+          forbidCycle(before(il), before(lj), before(ji), binary, ternary);
+        }
+      }
+  }
+  inst.clauses = std::move(binary);
+  if (ternary.size() <= kMaxTernaryClauses)
+    inst.clauses.insert(inst.clauses.end(),
+                        std::make_move_iterator(ternary.begin()),
+                        std::make_move_iterator(ternary.end()));
+  return "";
+}

@@ -1,0 +1,120 @@
+//===- SolverSearch.h - Time-sliced search for schedules and bounds -*- C++ -*-===//
+//
+// Internal to the solver library. The search state shared by the stages of
+// OptimalSolver.cpp: the incumbent (best simulated schedule and the model
+// cost it must beat), the best proven bound in model units, the clock and
+// failure budget, and the Gecode engines that move them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CROSSPIPE_LIB_SOLVER_SOLVERSEARCH_H
+#define CROSSPIPE_LIB_SOLVER_SOLVERSEARCH_H
+
+#include "CpModel.h"
+#include "crosspipe/Solver/OptimalSolver.h"
+
+#include <chrono>
+#include <memory>
+
+namespace crosspipe {
+namespace sched {
+namespace solver {
+
+class SearchClock {
+public:
+  using Clock = std::chrono::steady_clock;
+  explicit SearchClock(double limitSeconds)
+      : begin(Clock::now()), limitSeconds(std::max(0.0, limitSeconds)) {}
+  double elapsed() const {
+    return std::chrono::duration<double>(Clock::now() - begin).count();
+  }
+  double limit() const { return limitSeconds; }
+  double remaining() const { return std::max(0.0, limitSeconds - elapsed()); }
+
+private:
+  Clock::time_point begin;
+  double limitSeconds;
+};
+
+/// Stops a Gecode search at a point in time or after a number of failures.
+class Budget : public Gecode::Search::Stop {
+public:
+  Budget(const SearchClock &clock, double untilSeconds, uint64_t failures)
+      : clock(clock), untilSeconds(untilSeconds), failures(failures) {}
+  bool stop(const Gecode::Search::Statistics &s,
+            const Gecode::Search::Options &) override {
+    if (failures != 0 && s.fail >= failures)
+      return true;
+    // Reading the clock on every node costs more than the nodes do.
+    if (++calls % 64 != 0)
+      return false;
+    return clock.elapsed() >= untilSeconds;
+  }
+
+private:
+  const SearchClock &clock;
+  double untilSeconds;
+  uint64_t failures;
+  unsigned calls = 0;
+};
+
+/// What one bounded search established.
+struct SearchOutcome {
+  bool exhausted = false;
+  bool foundSolution = false;
+};
+
+class SearchState {
+public:
+  SearchState(const Problem &problem, const Instance &inst,
+              const SolverOptions &options, const SearchClock &clock,
+              SolverResult &result);
+  void run();
+
+  struct {
+    /// False when the model's optimum does not bound the simulator's
+    /// makespan (see originShifted in OptimalSolver.cpp).
+    bool modelBoundValid = true;
+    /// Proven: no schedule has model makespan below this many units.
+    int units = 0;
+  } bound;
+
+private:
+  /// Bisection on "propagation alone refutes makespan <= L".
+  void propagationBounds();
+  /// Branch and bound below min(limit, incumbent - 1) until the time or
+  /// failure budget ends.
+  SearchOutcome search(int limit, double untilSeconds, uint64_t failures);
+  /// Bisection probes with search in the remaining time.
+  void probeBounds();
+  /// Simulates a solution; keeps it if it beats the incumbent.
+  void adopt(const CpSpace &solution);
+  void raiseBound(int units);
+  void record();
+  /// Failures still allowed by SolverOptions::failLimit (0 = unlimited).
+  uint64_t failuresLeft() const;
+  bool closed() const { return bound.units >= incumbentUnits; }
+
+  const Problem &problem;
+  const Instance &inst;
+  const SolverOptions &options;
+  const SearchClock &clock;
+  SolverResult &result;
+  std::shared_ptr<Phases> phases;
+  std::unique_ptr<CpSpace> root;
+  /// Model cost of the best schedule known; search looks below it.
+  int incumbentUnits = 0;
+  /// Rounding the model may add along a path when times are inexact.
+  int roundingSlack = 0;
+  uint64_t failuresSpent = 0;
+};
+
+/// Derives the gap and the optimality flag, clamps the bound, and records
+/// the final progress point.
+void finishResult(SolverResult &result, const SearchClock &clock);
+
+} // namespace solver
+} // namespace sched
+} // namespace crosspipe
+
+#endif // CROSSPIPE_LIB_SOLVER_SOLVERSEARCH_H
