@@ -130,6 +130,7 @@ void CpSpace::postOrders() {
       (l.value ? pos : neg) << order[l.pair];
     clause(*this, BOT_OR, pos, neg, 1);
   }
+  postMemoryChecks();
   for (size_t i = 0; i < inst.fifo.size(); ++i) {
     const FifoPair &f = inst.fifo[i];
     const Task &ta = inst.tasks[f.a], &tb = inst.tasks[f.b];
@@ -144,6 +145,41 @@ void CpSpace::postOrders() {
            IRT_LQ, -ta.duration, Reify(fifo[int(i)], RM_IMP));
     linear(*this, IntArgs({1, -1}), IntVarArgs({start[f.a], start[f.b]}),
            IRT_LQ, tb.duration - 1, Reify(fifo[int(i)], RM_PMI));
+  }
+}
+
+void CpSpace::postMemoryChecks() {
+  for (const MemoryCheck &check : inst.memoryChecks) {
+    // sum height * [held] <= capacity, with a negative literal written as
+    // height * (1 - o) and a conjunction as its own Boolean.
+    IntArgs coeffs;
+    BoolVarArgs held;
+    int rhs = check.capacity;
+    for (const MemoryTerm &term : check.terms) {
+      if (term.all.empty()) {
+        rhs -= term.height;
+      } else if (term.all.size() == 1) {
+        const Literal &l = term.all[0];
+        coeffs << (l.value ? term.height : -term.height);
+        held << order[l.pair];
+        if (!l.value)
+          rhs -= term.height;
+      } else {
+        BoolVarArgs pos, neg;
+        for (const Literal &l : term.all)
+          (l.value ? pos : neg) << order[l.pair];
+        BoolVar both(*this, 0, 1);
+        clause(*this, BOT_AND, pos, neg, both);
+        coeffs << term.height;
+        held << both;
+      }
+    }
+    if (held.size() == 0) {
+      if (rhs < 0)
+        fail();
+      continue;
+    }
+    linear(*this, coeffs, held, IRT_LQ, rhs);
   }
 }
 

@@ -61,6 +61,7 @@ private:
   void postPrecedences();
   void postResources();
   void postOrders();
+  void postMemoryChecks();
   void postBranching();
 
   const Instance &inst;

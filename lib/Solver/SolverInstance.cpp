@@ -224,6 +224,7 @@ std::string Builder::addMemory() {
     if (largest > (uint64_t(1) << 24))
       scale = g * ((largest >> 24) + 1);
     MemoryGroup group;
+    group.device = d;
     group.capacity = int(limit / scale);
     for (int c : held) {
       int h = int((p.chunks[c].activationBytes + scale - 1) / scale);

@@ -77,8 +77,24 @@ struct Literal {
 /// Activations of several chunks sharing a device's budget: task i holds
 /// height[i] from the start of first[i] (its F) to the end of last[i].
 struct MemoryGroup {
+  int device = 0;
   int capacity = 0;
   std::vector<int> first, last, height;
+};
+
+/// One activation counted at an allocation: held when all literals hold
+/// (its F ran first and its release did not; none = held for certain).
+struct MemoryTerm {
+  int height = 0;
+  std::vector<Literal> all;
+};
+
+/// The memory budget at one F's start, in terms of the device order: the
+/// terms held then sum to at most `capacity` (the budget less the F's own
+/// activation). Exact once the device order is known.
+struct MemoryCheck {
+  int capacity = 0;
+  std::vector<MemoryTerm> terms;
 };
 
 struct Instance {
@@ -99,6 +115,7 @@ struct Instance {
   /// Per device, its gradient collectives (unary communication resource).
   std::vector<std::vector<int>> comm;
   std::vector<MemoryGroup> memory;
+  std::vector<MemoryCheck> memoryChecks;
   /// Tasks whose end bounds the makespan.
   std::vector<int> sinks;
 

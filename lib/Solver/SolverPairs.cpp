@@ -7,7 +7,9 @@
 // pairs stay open. Transitivity between open orders is stated as clauses
 // forbidding 3-cycles: any tournament without 3-cycles is a total order, and
 // the clauses let one decision propagate to the blocks around it instead of
-// waiting for the time bounds to catch up.
+// waiting for the time bounds to catch up. A budget shared by several chunks
+// is restated in the same terms (which activations are held when an F
+// starts), so that it prunes orders as they are decided.
 //
 //===----------------------------------------------------------------------===//
 
@@ -128,6 +130,33 @@ void forbidCycle(const Term &a, const Term &b, const Term &c,
     ternary.push_back(std::move(clause));
 }
 
+/// At the start of F(x) the activations held are those whose F ran first
+/// and whose release did not end before it.
+template <typename Before>
+void addMemoryChecks(const MemoryGroup &g, Before before, Instance &inst) {
+  size_t n = g.first.size();
+  for (size_t i = 0; i < n; ++i) {
+    MemoryCheck check;
+    check.capacity = g.capacity - g.height[i];
+    for (size_t j = 0; j < n; ++j) {
+      if (j == i)
+        continue;
+      Term started = before(g.first[j], g.first[i]);
+      Term released = before(g.last[j], g.first[i]);
+      if (started.fixedFalse || released.fixedTrue)
+        continue;
+      MemoryTerm term;
+      term.height = g.height[j];
+      if (!started.fixedTrue)
+        term.all.push_back(started.lit);
+      if (!released.fixedFalse)
+        term.all.push_back(Literal{released.lit.pair, !released.lit.value});
+      check.terms.push_back(std::move(term));
+    }
+    inst.memoryChecks.push_back(std::move(check));
+  }
+}
+
 } // namespace
 
 std::string crosspipe::sched::solver::deriveOrderPairs(const Schedule &seed,
@@ -161,7 +190,8 @@ std::string crosspipe::sched::solver::deriveOrderPairs(const Schedule &seed,
   };
 
   std::vector<std::vector<Literal>> binary, ternary;
-  for (const std::vector<int> &tasks : inst.devices) {
+  for (size_t d = 0; d < inst.devices.size(); ++d) {
+    const std::vector<int> &tasks = inst.devices[d];
     int k = int(tasks.size());
     std::vector<Relation> rel(size_t(k) * k);
     for (int i = 0; i < k; ++i)
@@ -203,6 +233,14 @@ std::string crosspipe::sched::solver::deriveOrderPairs(const Schedule &seed,
           forbidCycle(before(il), before(lj), before(ji), binary, ternary);
         }
       }
+    std::map<int, int> indexOf;
+    for (int i = 0; i < k; ++i)
+      indexOf[tasks[i]] = i;
+    for (const MemoryGroup &g : inst.memory)
+      if (g.device == int(d))
+        addMemoryChecks(g, [&](int x, int y) {
+          return before(rel[size_t(indexOf[x]) * k + indexOf[y]]);
+        }, inst);
   }
   inst.clauses = std::move(binary);
   if (ternary.size() <= kMaxTernaryClauses)
