@@ -26,8 +26,8 @@ Problem ProblemReader::read() {
     root.fail("expected an object at the top level, got " +
               describe(root.raw()));
   root.expectObject({"name", "microbatches", "datacenters", "network",
-                     "placement", "split_backward", "stages", "memory",
-                     "data_parallel"});
+                     "placement", "split_backward", "stages", "model",
+                     "hardware", "memory", "data_parallel"});
   p.name = "unnamed";
   if (auto name = root.get("name"))
     p.name = name->string();
@@ -42,7 +42,25 @@ Problem ProblemReader::read() {
     placementName = placement->oneOf(
         "placement", {"unidirectional", "interleaved", "wave", "custom"});
   readDataParallel();
-  readStages();
+  // Costs come either explicitly per stage or from the model's shape.
+  std::optional<Node> model = root.get("model");
+  if (model && root.get("stages"))
+    model->fail("give either 'stages' (explicit costs) or 'model' and "
+                "'hardware' (costs derived from the model's shape), not both");
+  if (auto share = dataParallel ? dataParallel->get("replicas_share_links")
+                                : std::nullopt) {
+    if (!model)
+      share->fail("only applies to message sizes derived from 'model'");
+    replicasShareLinks = share->boolean();
+  }
+  if (model) {
+    readModel(*model);
+  } else {
+    if (auto hardware = root.get("hardware"))
+      hardware->fail("is only used with 'model'; give 'model' too, or "
+                     "remove it");
+    readStages();
+  }
   checkDataParallelLinks();
   readMemory();
   return std::move(p);
@@ -171,7 +189,7 @@ void ProblemReader::readDataParallel() {
   dataParallel = root.get("data_parallel");
   if (!dataParallel)
     return;
-  dataParallel->expectObject({"degree", "span"});
+  dataParallel->expectObject({"degree", "span", "replicas_share_links"});
   p.dpDegree = int(dataParallel->required("degree").integer(1, kMaxDpDegree));
   if (auto span = dataParallel->get("span"))
     p.dpSpan = span->oneOf("data_parallel span", {"intra_dc", "cross_dc"}) ==

@@ -104,7 +104,7 @@ Chunk ProblemReader::readStage(const Node &stage, int index, int numStages) {
 }
 
 void ProblemReader::readStages() {
-  Node stages = root.required("stages");
+  Node stages = root.required("stages", "or give 'model' and 'hardware'");
   int n = int(stages.expectArray(1));
   deviceOverride.assign(n, std::nullopt);
   for (int i = 0; i < n; ++i)
