@@ -24,8 +24,8 @@ using namespace crosspipe::sched;
 
 namespace {
 
-const double kTf = 38;                 // T_F of M70, ms.
-const uint64_t kMessage = 64 * kMiB;   // One activation or gradient.
+const double kTf = 38;               // T_F of M70, ms.
+const uint64_t kMessage = 64 * kMiB; // One activation or gradient.
 const uint64_t kActivation = 4096 * kMiB;
 
 /// P devices in two datacenters (P/2 each), chunk c on device c, M
@@ -140,8 +140,8 @@ void speedTable() {
   std::printf("|---|---|---|---|---|---|---|---|\n");
   struct Size {
     int p, m;
-  } sizes[] = {{8, 16},   {8, 64},    {16, 64},  {16, 256},
-               {32, 128}, {32, 512},  {64, 256}, {64, 512}};
+  } sizes[] = {{8, 16},   {8, 64},   {16, 64},  {16, 256},
+               {32, 128}, {32, 512}, {64, 256}, {64, 512}};
   for (Size s : sizes) {
     Problem p = makePipeline(s.p, s.m, 2, 2);
     double blocks = 3.0 * s.p * s.m;

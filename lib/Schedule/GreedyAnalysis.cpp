@@ -55,7 +55,8 @@ void GreedyEngine::delayedCriticalBlocks(const Schedule &last,
   if (problem.dpDegree > 1) {
     int coll = -1;
     for (int c = 0; c < C; ++c)
-      if (collEnd[c] > blockEnd + eps && (coll < 0 || collEnd[c] > collEnd[coll]))
+      if (collEnd[c] > blockEnd + eps &&
+          (coll < 0 || collEnd[c] > collEnd[coll]))
         coll = c;
     while (coll >= 0 && collStart[coll] > lastBack[coll] + eps) {
       // Queued behind the previous all-reduce on its device.

@@ -21,196 +21,6 @@ using namespace crosspipe::sched::detail;
 
 static constexpr double kInf = std::numeric_limits<double>::infinity();
 
-GreedyEngine::GreedyEngine(const Problem &problem, int parts)
-    : problem(problem), numChunks(problem.numChunks()),
-      numMb(problem.numMicrobatches), numDev(problem.numDevices()),
-      parts(parts), split(problem.splitBackward) {
-  if (numDev <= 0) {
-    error = "problem has no devices";
-    return;
-  }
-  if (numChunks <= 0) {
-    error = "problem has no chunks";
-    return;
-  }
-  if (numMb <= 0) {
-    error = "problem has no microbatches";
-    return;
-  }
-  if (parts < 1) {
-    error = "subBlocks must be at least 1";
-    return;
-  }
-  int C = numChunks, P = numDev;
-  chunkDev.resize(C);
-  durPart.assign(size_t(C) * 3, 0.0);
-  act.resize(C);
-  devChunks.assign(P, {});
-  footprint.assign(P, 0);
-  cycle.assign(P, 0.0);
-  for (int c = 0; c < C; ++c) {
-    const Chunk &ch = problem.chunks[c];
-    if (ch.device < 0 || ch.device >= P) {
-      error = "chunk " + std::to_string(c) + " is placed on device " +
-              std::to_string(ch.device) + ", outside 0.." +
-              std::to_string(P - 1);
-      return;
-    }
-    double back = split ? ch.dgradMs : ch.backwardMs;
-    double w = split ? ch.wgradMs : 0.0;
-    for (double v : {ch.forwardMs, back, w}) {
-      if (!(v >= 0) || !std::isfinite(v)) {
-        error = "chunk " + std::to_string(c) +
-                " has a negative or non-finite block duration";
-        return;
-      }
-    }
-    chunkDev[c] = ch.device;
-    durPart[c * 3 + KF] = ch.forwardMs / parts;
-    durPart[c * 3 + KD] = back / parts;
-    durPart[c * 3 + KW] = w / parts;
-    act[c] = ch.activationBytes;
-    devChunks[ch.device].push_back(c);
-    footprint[ch.device] += ch.activationBytes;
-    cycle[ch.device] += ch.forwardMs + back + w;
-  }
-  limit.resize(P);
-  for (int d = 0; d < P; ++d) {
-    limit[d] = problem.memoryLimit(d);
-    if (footprint[d] > limit[d]) {
-      error = "memory budget of device " + std::to_string(d) + " (" +
-              std::to_string(limit[d]) +
-              " bytes) cannot hold the activations of one microbatch (" +
-              std::to_string(footprint[d]) + " bytes)";
-      return;
-    }
-  }
-
-  // Links of every chunk boundary, numbered densely.
-  std::vector<LinkId> ids;
-  auto linkIndex = [&](int src, int dst) {
-    LinkId id = problem.linkBetween(src, dst);
-    for (int i = 0, e = int(ids.size()); i < e; ++i)
-      if (ids[i] == id)
-        return i;
-    ids.push_back(id);
-    return int(ids.size()) - 1;
-  };
-  int B = std::max(C - 1, 0);
-  fwdLink.assign(B, -1);
-  bwdLink.assign(B, -1);
-  fwdBw.assign(B, 0);
-  fwdLat.assign(B, 0);
-  bwdBw.assign(B, 0);
-  bwdLat.assign(B, 0);
-  fwdCross.assign(B, false);
-  bwdCross.assign(B, false);
-  for (int b = 0; b < B; ++b) {
-    int s = chunkDev[b], t = chunkDev[b + 1];
-    if (s == t)
-      continue;
-    uint64_t bytes = problem.chunks[b].messageBytes;
-    fwdLink[b] = linkIndex(s, t);
-    bwdLink[b] = linkIndex(t, s);
-    if (const LinkCost *cost = problem.linkCost(s, t)) {
-      fwdBw[b] = cost->bandwidthMs(bytes);
-      fwdLat[b] = cost->latencyMs;
-    }
-    if (const LinkCost *cost = problem.linkCost(t, s)) {
-      bwdBw[b] = cost->bandwidthMs(bytes);
-      bwdLat[b] = cost->latencyMs;
-    }
-    fwdCross[b] = problem.linkBetween(s, t).crossDc;
-    bwdCross[b] = problem.linkBetween(t, s).crossDc;
-  }
-  numLinks = int(ids.size());
-  // A link fed by one device receives its messages in send order already
-  // (a device's blocks are sequential), so those commit at once; only links
-  // shared by several senders need the global queue ordered by send time.
-  std::vector<int> source(numLinks, -1);
-  sharedLink.assign(numLinks, false);
-  for (int b = 0; b < B; ++b) {
-    if (fwdLink[b] < 0)
-      continue;
-    for (auto [l, src] : {std::pair<int, int>{fwdLink[b], chunkDev[b]},
-                          std::pair<int, int>{bwdLink[b], chunkDev[b + 1]}}) {
-      if (source[l] >= 0 && source[l] != src)
-        sharedLink[l] = true;
-      source[l] = src;
-    }
-  }
-
-  allreduce.resize(C);
-  for (int c = 0; c < C; ++c)
-    allreduce[c] = problem.allreduceMs(c);
-
-  // Critical-path offsets of one isolated microbatch and round-trip windows.
-  headMs.assign(size_t(C) * 3, 0.0);
-  auto full = [&](int c, int k) { return durPart[c * 3 + k] * parts; };
-  for (int c = 1; c < C; ++c)
-    headMs[c * 3 + KF] = headMs[(c - 1) * 3 + KF] + full(c - 1, KF) +
-                         fwdLat[c - 1] + fwdBw[c - 1];
-  headMs[(C - 1) * 3 + KD] = headMs[(C - 1) * 3 + KF] + full(C - 1, KF);
-  for (int c = C - 2; c >= 0; --c)
-    headMs[c * 3 + KD] = std::max(headMs[c * 3 + KF] + full(c, KF),
-                                  headMs[(c + 1) * 3 + KD] + full(c + 1, KD) +
-                                      bwdLat[c] + bwdBw[c]);
-  for (int c = 0; c < C; ++c)
-    headMs[c * 3 + KW] = headMs[c * 3 + KD] + full(c, KD);
-  window.assign(C, 0.0);
-  for (int c = 0; c < C; ++c) {
-    double rtt = headMs[c * 3 + KD] - headMs[c * 3 + KF];
-    double cyc = cycle[chunkDev[c]];
-    window[c] = cyc > 0 ? rtt / cyc : double(numMb);
-  }
-
-  wCap.assign(C, numMb);
-  keep.assign(C, 0.0);
-  for (int c = 0; c < C; ++c) {
-    int d = chunkDev[c];
-    keep[c] = std::max(double(C - c), std::ceil(window[c]));
-    if (limit[d] == kUnlimited || act[c] == 0)
-      continue;
-    double slots = double(limit[d]) / double(std::max(act[c], footprint[d]));
-    wCap[c] = int(std::max(0.0, std::floor(slots * devChunks[d].size()) -
-                                    keep[c]));
-  }
-
-  // The period a microbatch costs the busiest resource: device work, the
-  // memory slots its holding time needs, or link bandwidth.
-  periodMs = 0;
-  std::vector<double> memLoad(P, 0.0), linkLoad(numLinks, 0.0);
-  for (int c = 0; c < C; ++c) {
-    int d = chunkDev[c];
-    if (limit[d] != kUnlimited && limit[d] > 0) {
-      double hold = headMs[c * 3 + KW] + full(c, KW) - headMs[c * 3 + KF];
-      if (!split)
-        hold = headMs[c * 3 + KD] + full(c, KD) - headMs[c * 3 + KF];
-      memLoad[d] += double(act[c]) * hold / double(limit[d]);
-    }
-  }
-  for (int b = 0; b < B; ++b) {
-    if (fwdLink[b] >= 0)
-      linkLoad[fwdLink[b]] += fwdBw[b];
-    if (bwdLink[b] >= 0)
-      linkLoad[bwdLink[b]] += bwdBw[b];
-  }
-  for (int d = 0; d < P; ++d)
-    periodMs = std::max({periodMs, cycle[d], memLoad[d]});
-  for (double l : linkLoad)
-    periodMs = std::max(periodMs, l);
-  if (periodMs <= 0)
-    periodMs = 1;
-
-  size_t maxChunks = 0;
-  for (const std::vector<int> &list : devChunks)
-    maxChunks = std::max(maxChunks, list.size());
-  cands.resize(maxChunks * 3);
-  treeSize = 1;
-  while (treeSize < P)
-    treeSize *= 2;
-}
-
 void GreedyEngine::reset() {
   int C = numChunks, M = numMb, P = numDev;
   nextMb.assign(size_t(C) * 3, 0);
@@ -357,8 +167,7 @@ double GreedyEngine::computeKey(int d) {
   return best == kInf ? kInf : std::max(best, devFree[d]);
 }
 
-void GreedyEngine::pushMsg(double send, int src, int b, bool gradient,
-                           int m) {
+void GreedyEngine::pushMsg(double send, int src, int b, bool gradient, int m) {
   Msg msg;
   msg.send = send;
   msg.src = src;
@@ -422,8 +231,8 @@ GreedyEngine::Score GreedyEngine::score(const GreedyRule &rule, int d,
   s.cls = rule.rank[x.kind];
   if (x.kind == KF && (rule.warmupWindowScale > 0 || rule.warmupDepth)) {
     int inFlight = nextMb[x.c * 3 + KF] - nextMb[x.c * 3 + KD];
-    double target = rule.warmupDepth ? keep[x.c]
-                                     : rule.warmupWindowScale * window[x.c];
+    double target =
+        rule.warmupDepth ? keep[x.c] : rule.warmupWindowScale * window[x.c];
     if (inFlight < target)
       s.cls = std::min(s.cls, rule.rank[KD] - 0.5);
   }
@@ -500,7 +309,7 @@ bool GreedyEngine::schedule(const GreedyRule &rule, int d, double t, int n) {
   double end = t + durPart[c * 3 + k];
   devFree[d] = end;
   ++memVersion[d];
-  BlockKind kind = k == KF ? BlockKind::F
+  BlockKind kind = k == KF   ? BlockKind::F
                    : k == KW ? BlockKind::W
                    : split   ? BlockKind::D
                              : BlockKind::B;
@@ -574,6 +383,12 @@ EngineResult GreedyEngine::run(const GreedyRule &rule) {
   sumEnd = 0;
   for (size_t done = 0; done < total;) {
     double t = treeKey[1];
+    // Every message sent by t is queued before any device starts at t, so
+    // the devices see what arrives right then. With blocks of positive
+    // duration all messages sent at t exist by now, which makes the link
+    // order the simulator's; a zero-duration block started at t may send at
+    // t after an equal-time message of a higher device went first, which
+    // the simulator can order the other way (see Greedy.cpp).
     if (!heap.empty() && heap.front().send <= t) {
       std::pop_heap(heap.begin(), heap.end(), MsgLater());
       Msg msg = heap.back();
@@ -632,4 +447,3 @@ EngineResult GreedyEngine::run(const GreedyRule &rule) {
   result.schedule.order = std::move(order);
   return result;
 }
-

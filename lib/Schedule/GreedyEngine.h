@@ -1,4 +1,5 @@
-//===- GreedyEngine.h - Event-driven core of the greedy scheduler -*- C++ -*-===//
+//===- GreedyEngine.h - Event-driven core of the greedy scheduler -*- C++
+//-*-===//
 //
 // Internal to the scheduling library. The engine runs one priority rule over
 // a problem: it keeps, per device, the next block of every (chunk, kind) in
@@ -189,14 +190,14 @@ private:
   std::vector<std::vector<int>> devChunks;
   std::vector<uint64_t> footprint, limit;
   std::vector<double> cycle, allreduce;
-  std::vector<double> window;   ///< Round-trip window per chunk, microbatches.
-  std::vector<int> wCap;        ///< Deferred-W cap per chunk (capDeferredW).
-  std::vector<double> keep;     ///< Microbatches a chunk keeps in flight.
-  std::vector<double> headMs;   ///< [c * 3 + kind] critical-path offset.
+  std::vector<double> window; ///< Round-trip window per chunk, microbatches.
+  std::vector<int> wCap;      ///< Deferred-W cap per chunk (capDeferredW).
+  std::vector<double> keep;   ///< Microbatches a chunk keeps in flight.
+  std::vector<double> headMs; ///< [c * 3 + kind] critical-path offset.
   double periodMs = 0;
 
   // Per-run state.
-  std::vector<int> nextMb, nextPart;  ///< [c * 3 + kind]
+  std::vector<int> nextMb, nextPart; ///< [c * 3 + kind]
   /// What is known of one (chunk, microbatch), kept together because a
   /// candidate reads them together: input arrivals of F and of the
   /// backward, lower bounds of those arrivals while in flight, and the ends
@@ -210,12 +211,12 @@ private:
     double bPred = std::numeric_limits<double>::infinity();
   };
   std::vector<Times> times; ///< [c * numMb + m]
-  std::vector<int> forced; ///< Per device: c * 3 + kind it waits for, or -1.
+  std::vector<int> forced;  ///< Per device: c * 3 + kind it waits for, or -1.
   /// Per device: its key is only a lower bound (its free time).
   std::vector<char> dirty;
   std::vector<double> devFree;
   std::vector<uint64_t> held, fStarted, freed; ///< freed: [d * numMb + m]
-  std::vector<int> lo;    ///< Oldest microbatch still holding or needing memory.
+  std::vector<int> lo; ///< Oldest microbatch still holding or needing memory.
   std::vector<int> remLo; ///< Oldest microbatch with an F still to start.
   int admitted = 0;
   std::vector<int> memVersion, feasVersion; ///< feasVersion: [c * 2 + 0]

@@ -51,8 +51,8 @@ std::vector<std::vector<Block>> deviceOrders(const Problem &p, int d) {
         if (s == 0 && held + a > cap)
           continue;
         Block b;
-        b.kind = s == 0   ? BlockKind::F
-                 : s == 2 ? BlockKind::W
+        b.kind = s == 0            ? BlockKind::F
+                 : s == 2          ? BlockKind::W
                  : p.splitBackward ? BlockKind::D
                                    : BlockKind::B;
         b.chunk = chunks[i];
@@ -74,7 +74,8 @@ std::vector<std::vector<Block>> deviceOrders(const Problem &p, int d) {
 
 /// The best makespan over all valid two-device schedules.
 double bruteForceOptimum(const Problem &p, long *evaluated) {
-  std::vector<std::vector<Block>> a = deviceOrders(p, 0), b = deviceOrders(p, 1);
+  std::vector<std::vector<Block>> a = deviceOrders(p, 0),
+                                  b = deviceOrders(p, 1);
   double best = INFINITY;
   *evaluated = 0;
   Schedule s;
@@ -100,12 +101,12 @@ TEST(GreedyOptimalityTest, NeverBeatsBruteForceAndStaysClose) {
     bool oneFOneBMemory;
     double slowSecond = 1; // Cost factor of chunk 1.
   } cases[] = {
-      {true, 2, 10, 10, false, 1.5}, {true, 3, 10, 5, true, 0.6},
+      {true, 2, 10, 10, false, 1.5},  {true, 3, 10, 5, true, 0.6},
       {false, 3, 10, 10, false, 1.7}, {false, 3, 30, 0, true, 0.5},
-      {true, 2, 0, 0, false},   {true, 2, 15, 5, false},
-      {true, 2, 5, 15, true},   {true, 3, 0, 0, true},
-      {true, 3, 20, 10, true},  {false, 2, 10, 10, false},
-      {false, 3, 0, 0, false},  {false, 3, 25, 5, false},
+      {true, 2, 0, 0, false},         {true, 2, 15, 5, false},
+      {true, 2, 5, 15, true},         {true, 3, 0, 0, true},
+      {true, 3, 20, 10, true},        {false, 2, 10, 10, false},
+      {false, 3, 0, 0, false},        {false, 3, 25, 5, false},
       {false, 3, 5, 20, true},
   };
   double worst = 1;
@@ -134,8 +135,8 @@ TEST(GreedyOptimalityTest, NeverBeatsBruteForceAndStaysClose) {
     EXPECT_GE(r.makespanMs, opt - 1e-9 * opt) << what;
     // How close: within 5% of optimal on every case here.
     EXPECT_LE(r.makespanMs, opt * 1.05)
-        << what << ": greedy " << r.makespanMs << " (" << r.rule
-        << ") optimum " << opt;
+        << what << ": greedy " << r.makespanMs << " (" << r.rule << ") optimum "
+        << opt;
     worst = std::max(worst, r.makespanMs / opt);
     // The paper's plain rule alone, for comparison.
     GreedyOptions plain = o;

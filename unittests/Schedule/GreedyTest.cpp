@@ -2,17 +2,19 @@
 //
 // Checks scheduleGreedy() against the simulator and the static baselines: the
 // simulator reproduces the greedy's own timing exactly, memory never exceeds
-// the budget, the result is never worse than any baseline that applies and
-// fits (over a grid of placements, backward modes, delays, budgets and DP),
-// the paper's plain rule equals ZB-H1 without delays, the paper's M70
-// cross-datacenter targets are met, and bad input fails cleanly. Optimality
-// against brute force on tiny instances is in GreedyOptimalityTest.cpp.
+// the budget, no result beats the provable lower bound, the result is never
+// worse than any baseline that applies and fits (over a grid of placements,
+// backward modes, delays, budgets and DP), the paper's plain rule equals
+// ZB-H1 without delays, the paper's M70 cross-datacenter targets are met,
+// and bad input fails cleanly. Optimality against brute force on tiny
+// instances is in GreedyOptimalityTest.cpp.
 //
 //===----------------------------------------------------------------------===//
 
 #include "crosspipe/Schedule/Greedy.h"
 
 #include "crosspipe/Schedule/Baselines.h"
+#include "crosspipe/Schedule/LowerBound.h"
 #include "crosspipe/Schedule/Simulator.h"
 
 #include "TestProblems.h"
@@ -94,6 +96,9 @@ GreedyResult checkedGreedy(const Problem &p, const GreedyOptions &o,
   for (int d = 0; d < p.numDevices(); ++d)
     EXPECT_LE(sim.peakMemoryBytes[d], p.memoryLimit(d))
         << what << ": device " << d << " (rule " << r.rule << ")";
+  // No schedule beats the provable lower bound.
+  double bound = computeLowerBound(p).makespanMs;
+  EXPECT_GE(r.makespanMs, bound - relTol(bound)) << what;
   return r;
 }
 
@@ -132,8 +137,8 @@ TEST(GreedyTest, PaperRuleEqualsZbH1WithoutDelays) {
       ASSERT_TRUE(zb.ok) << zb.error;
       SimResult zs = simulate(prob, zb.schedule);
       ASSERT_TRUE(zs.ok) << zs.error;
-      std::string what = "P" + std::to_string(p) + " M" +
-                         std::to_string(p * mul);
+      std::string what =
+          "P" + std::to_string(p) + " M" + std::to_string(p * mul);
       GreedyOptions plain;
       plain.rules = {"dfw"};
       plain.improveIterations = 0;
@@ -166,19 +171,20 @@ TEST(GreedyTest, M70TargetsAgainstOneFOneB) {
     ASSERT_TRUE(one.ok) << one.error;
     SimResult os = simulate(p, one.schedule);
     ASSERT_TRUE(os.ok) << os.error;
-    std::string what = "M70 (" + std::to_string(c.rLat) + ", " +
-                       std::to_string(c.rBw) + ")";
+    std::string what =
+        "M70 (" + std::to_string(c.rLat) + ", " + std::to_string(c.rBw) + ")";
     GreedyResult r = checkedGreedy(p, GreedyOptions(), what);
     EXPECT_LE(r.makespanMs / os.makespanMs, c.target)
-        << what << ": greedy " << r.makespanMs << " (" << r.rule
-        << ") vs 1F1B " << os.makespanMs;
+        << what << ": greedy " << r.makespanMs << " (" << r.rule << ") vs 1F1B "
+        << os.makespanMs;
     // The greedy itself got there, not a baseline.
     EXPECT_EQ(r.rule.rfind("baseline:", 0), std::string::npos) << r.rule;
     // With sub-blocks (whole blocks are tried as well) the target holds too.
     GreedyOptions sub;
     sub.subBlocks = 2;
     GreedyResult rs = checkedGreedy(p, sub, what + " sub-blocks");
-    EXPECT_LE(rs.makespanMs / os.makespanMs, c.target) << what << " " << rs.rule;
+    EXPECT_LE(rs.makespanMs / os.makespanMs, c.target)
+        << what << " " << rs.rule;
   }
 }
 
@@ -191,8 +197,8 @@ struct GridCase {
 std::vector<GridCase> makeGrid() {
   std::vector<GridCase> grid;
   std::mt19937 rng(7);
-  const std::pair<double, double> delays[] = {
-      {0, 0}, {0.5, 0.5}, {2, 0.25}, {0.25, 2}, {2, 2}, {4, 1}};
+  const std::pair<double, double> delays[] = {{0, 0},    {0.5, 0.5}, {2, 0.25},
+                                              {0.25, 2}, {2, 2},     {4, 1}};
   const Placement placements[] = {Placement::Unidirectional,
                                   Placement::Interleaved, Placement::Wave,
                                   Placement::Custom};
@@ -204,11 +210,9 @@ std::vector<GridCase> makeGrid() {
           int m = p * (1 + int(rng() % 3));
           int dcs = lat == 0 && bw == 0 ? 1 : 2;
           const double f = 10;
-          Problem prob = makeUniform(p, dcs, m, split, f, split ? 12 : 20, 8,
-                                     lat * f, bw * f,
-                                     pl == Placement::Custom
-                                         ? Placement::Unidirectional
-                                         : pl);
+          Problem prob = makeUniform(
+              p, dcs, m, split, f, split ? 12 : 20, 8, lat * f, bw * f,
+              pl == Placement::Custom ? Placement::Unidirectional : pl);
           if (pl == Placement::Custom) {
             // Two chunks per device in a shuffled arrangement.
             prob.placement = Placement::Custom;
@@ -238,7 +242,8 @@ std::vector<GridCase> makeGrid() {
           else if (budget == 3)
             prob.memoryLimitBytes = fp; // Exactly one microbatch.
           for (size_t d = 0; d < prob.memoryLimitBytes.size(); ++d)
-            prob.memoryLimitBytes[d] = std::max(prob.memoryLimitBytes[d], fp[d]);
+            prob.memoryLimitBytes[d] =
+                std::max(prob.memoryLimitBytes[d], fp[d]);
           bool dp = rng() % 2;
           if (dp) {
             prob.dpDegree = 2 + int(rng() % 3);
@@ -247,7 +252,8 @@ std::vector<GridCase> makeGrid() {
               if (l.fromDc == l.toDc)
                 l.cost.bandwidthGbps = 100;
             for (Chunk &ch : prob.chunks)
-              ch.gradientBytes = uint64_t(kMessageBytes * (0.2 + rng() % 30 / 10.0));
+              ch.gradientBytes =
+                  uint64_t(kMessageBytes * (0.2 + rng() % 30 / 10.0));
           }
           std::string what = "placement " + std::to_string(int(pl)) +
                              (split ? " split" : " fused") + " P" +
@@ -333,8 +339,8 @@ TEST(GreedyTest, CostlyAllReducesFinishFirst) {
   // Interleaved, DP across datacenters: the chunk with a huge gradient
   // should have its W done early so that its all-reduce overlaps the rest;
   // the makespan then sits below "last block + that all-reduce".
-  Problem p = makeUniform(2, 2, 4, true, 10, 10, 10, 1, 1,
-                          Placement::Interleaved, 2);
+  Problem p =
+      makeUniform(2, 2, 4, true, 10, 10, 10, 1, 1, Placement::Interleaved, 2);
   p.dpDegree = 2;
   p.dpSpan = DpSpan::CrossDc;
   p.chunks[1].gradientBytes = 200 * kMessageBytes;
@@ -348,6 +354,30 @@ TEST(GreedyTest, CostlyAllReducesFinishFirst) {
       lastBlock = std::max(lastBlock, i.endMs);
   EXPECT_LT(s.makespanMs, lastBlock + ar - 1.0);
   EXPECT_LE(r.makespanMs, bestBaseline(p) + relTol(r.makespanMs));
+}
+
+TEST(GreedyTest, ZeroDurationTiesAreRankedBySimulator) {
+  // D takes no time: a D started at t sends at t, and on the shared
+  // cross-datacenter link the simulator queues it behind an equal-time
+  // message of a higher device that the greedy had queued later. The greedy
+  // notices the disagreement and ranks its rules by simulate() instead.
+  Problem p = makeUniform(3, 2, 5, true, 2, 0, 2, 0, 1, Placement::Interleaved);
+  GreedyOptions o;
+  o.includeBaselines = false;
+  GreedyResult r = scheduleGreedy(p, o);
+  ASSERT_TRUE(r.ok) << r.error;
+  SimResult s = simulate(p, r.schedule);
+  ASSERT_TRUE(s.ok) << s.error;
+  EXPECT_EQ(r.makespanMs, s.makespanMs);
+  EXPECT_EQ(r.greedyMakespanMs, s.makespanMs);
+  for (const std::string &rule : greedyRuleNames()) {
+    GreedyOptions one = o;
+    one.rules = {rule};
+    one.improveIterations = 0;
+    GreedyResult x = scheduleGreedy(p, one);
+    ASSERT_TRUE(x.ok) << x.error;
+    EXPECT_LE(r.makespanMs, simulate(p, x.schedule).makespanMs) << rule;
+  }
 }
 
 TEST(GreedyTest, DeterministicAndRuleNamesKnown) {

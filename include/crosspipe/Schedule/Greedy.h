@@ -55,8 +55,10 @@ struct GreedyResult {
   /// simulate()'s makespan of the best schedule the greedy produced itself,
   /// whether or not a baseline beat it.
   double greedyMakespanMs = 0;
-  /// The greedy's own timing of that schedule; equals greedyMakespanMs
-  /// because the greedy models the simulator exactly.
+  /// The greedy's own timing of that schedule. It models the simulator
+  /// exactly, so this equals greedyMakespanMs, except that with zero-duration
+  /// blocks two messages sent at the same instant can be queued in the other
+  /// order; the rules are then ranked by simulate() instead.
   double predictedMakespanMs = 0;
 };
 
