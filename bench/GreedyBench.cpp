@@ -4,9 +4,9 @@
 // the three delay ratios the greedy has targets for, with the simulated
 // makespans of 1F1B, ZB-H1 and the greedy under the same problem and 1F1B's
 // memory, the provable lower bound, and the ratios. Speed: scheduleGreedy()
-// (all rules, improvement loop, baseline check) and one simulate() of its
-// result on unidirectional split-backward pipelines from 8 x 16 up to 64 x 512
-// (the fastest of several runs, since the machine is shared).
+// (all rules, improvement loop, baseline check), one rule alone, and one
+// simulate() of the result, on unidirectional split-backward pipelines from
+// 8 x 16 up to 64 x 512 (the fastest of several runs: the machine is shared).
 //
 //===----------------------------------------------------------------------===//
 
@@ -135,9 +135,9 @@ void speedTable() {
   std::printf("## Speed (UD, split backward, 2 DCs, (T_lat, T_bw) = (2, 2) "
               "T_F, memory as 1F1B)\n\n");
   std::printf("| devices x microbatches | blocks | greedy ms | greedy us/block "
-              "| greedy blocks/s | simulate ms | simulate blocks/s | "
-              "greedy/1F1B |\n");
-  std::printf("|---|---|---|---|---|---|---|---|\n");
+              "| greedy blocks/s | one rule ms | one rule us/block | simulate "
+              "ms | simulate blocks/s | greedy/1F1B |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
   struct Size {
     int p, m;
   } sizes[] = {{8, 16},   {8, 64},   {16, 64},  {16, 256},
@@ -153,14 +153,21 @@ void speedTable() {
                   g.error.c_str());
       continue;
     }
+    // One rule, no improvement loop, no baseline check: the engine's own
+    // scaling (it still simulates its result once).
+    GreedyOptions one;
+    one.rules = {"dfw"};
+    one.improveIterations = 0;
+    one.includeBaselines = false;
+    double oneMs = fastestMs(reps, [&] { scheduleGreedy(p, one); });
     SimResult sim;
     double simMs = fastestMs(reps, [&] { sim = simulate(p, g.schedule); });
-    double one = baseline(p, BaselineKind::OneFOneB).first;
-    std::printf("| %d x %d | %.0f | %.2f | %.3f | %.2fM | %.2f | %.2fM | "
-                "%.3f |\n",
+    double oneFOneB = baseline(p, BaselineKind::OneFOneB).first;
+    std::printf("| %d x %d | %.0f | %.2f | %.3f | %.2fM | %.2f | %.3f | %.2f | "
+                "%.2fM | %.3f |\n",
                 s.p, s.m, blocks, greedyMs, greedyMs * 1e3 / blocks,
-                blocks / greedyMs / 1e3, simMs, blocks / simMs / 1e3,
-                sim.makespanMs / one);
+                blocks / greedyMs / 1e3, oneMs, oneMs * 1e3 / blocks, simMs,
+                blocks / simMs / 1e3, sim.makespanMs / oneFOneB);
   }
   std::printf("\n");
 }

@@ -57,6 +57,16 @@ std::vector<GreedyRule> detail::builtinGreedyRules() {
     r.rank[KW] = 1;
   }
   {
+    // 1F1B's shape: F first until the chunk's depth is in flight (waiting
+    // for it if it is about to arrive), then D > W > F.
+    GreedyRule &r = add("1f1b");
+    r.rank[KF] = 2;
+    r.rank[KD] = 0;
+    r.rank[KW] = 1;
+    r.warmupDepth = true;
+    r.waitFraction = 1.0;
+  }
+  {
     // Fill the pipeline: F > D > W.
     GreedyRule &r = add("f-first");
     r.rank[KF] = 0;
