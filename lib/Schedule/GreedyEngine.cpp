@@ -41,7 +41,6 @@ void GreedyEngine::reset() {
   memVersion.assign(P, 0);
   feasVersion.assign(C, -1);
   feasValue.assign(C, 0);
-  doneBack.assign(C, 0);
   lastBack.assign(C, 0.0);
   lastBackMb.assign(C, 0);
   lastPos.assign(size_t(C) * M * 3, -1);
@@ -61,8 +60,6 @@ void GreedyEngine::reset() {
     starts[d].clear();
     starts[d].reserve(n);
   }
-  seq.clear();
-  seq.reserve(size_t(C) * M * perMb * parts);
 }
 
 void GreedyEngine::updateTree(int d, double key) {
@@ -317,7 +314,6 @@ bool GreedyEngine::schedule(const GreedyRule &rule, int d, double t, int n) {
     lastPos[(size_t(c) * M + m) * 3 + k] = int(order[d].size());
   order[d].push_back(Block{kind, c, m, x.part, parts});
   starts[d].push_back(t);
-  seq.push_back(d);
   if (k == KF && x.part == 0) {
     held[d] += act[c];
     fStarted[size_t(d) * M + m] += act[c];
@@ -352,7 +348,6 @@ bool GreedyEngine::schedule(const GreedyRule &rule, int d, double t, int n) {
     if (k == KW || (k == KD && !split)) {
       held[d] -= act[c];
       freed[size_t(d) * M + m] += act[c];
-      ++doneBack[c];
       if (end >= lastBack[c]) {
         lastBack[c] = end;
         lastBackMb[c] = m;

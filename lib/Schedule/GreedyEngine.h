@@ -1,5 +1,4 @@
-//===- GreedyEngine.h - Event-driven core of the greedy scheduler -*- C++
-//-*-===//
+//===- GreedyEngine.h - Event-driven core of the greedy --------*- C++ -*-===//
 //
 // Internal to the scheduling library. The engine runs one priority rule over
 // a problem: it keeps, per device, the next block of every (chunk, kind) in
@@ -71,9 +70,9 @@ struct GreedyRule {
   /// Prefer (within a class) W of chunks with costly DP all-reduces, so
   /// those collectives start early.
   bool preferCostlyAllreduce = false;
-  /// A device stays idle for a higher-class block instead of starting a
-  /// lower-class one when the better block's input is already on its way and
-  /// due within this fraction of the lower block's duration (0 = never). The
+  /// A device stays idle for a better-ranked block instead of starting the
+  /// best ready one when the better block's input is already on its way and
+  /// due within this fraction of the ready block's duration (0 = never). The
   /// device then commits to the better block as its next one, which the
   /// simulator reproduces since it starts every block as early as it can.
   double waitFraction = 0;
@@ -110,13 +109,9 @@ public:
   /// one lifts a block past every rule class, and a promoted block is worth
   /// waiting for.
   void setBoosts(std::vector<float> b) { boost = std::move(b); }
-  const std::vector<float> &boosts() const { return boost; }
   /// Hands a schedule's storage back for the next run, which saves
   /// allocating and faulting in the block orders again.
   void recycle(Schedule &&schedule) { order = std::move(schedule.order); }
-
-  /// Per-microbatch work of a device (sum of its chunks' F and backward).
-  double deviceCycleMs(int device) const { return cycle[device]; }
 
 private:
   struct Msg {
@@ -124,7 +119,7 @@ private:
     int src;
     uint32_t seq;
     int link;
-    int target; ///< Index into fArr (activation) or bArr (gradient).
+    int target; ///< Index into `times` of the (chunk, mb) it feeds.
     bool gradient;
     double bwMs, latMs;
     int dstDevice;
@@ -219,9 +214,10 @@ private:
   std::vector<int> lo; ///< Oldest microbatch still holding or needing memory.
   std::vector<int> remLo; ///< Oldest microbatch with an F still to start.
   int admitted = 0;
-  std::vector<int> memVersion, feasVersion; ///< feasVersion: [c * 2 + 0]
+  /// F feasibility per chunk, valid while feasVersion[c] equals its
+  /// device's memVersion (bumped whenever the device starts a block).
+  std::vector<int> memVersion, feasVersion;
   std::vector<char> feasValue;
-  std::vector<int> doneBack;
   std::vector<double> lastBack;
   std::vector<double> linkFree;
   std::vector<Msg> heap;
@@ -234,10 +230,8 @@ private:
   double firstF0 = 0;
   double lastEnd = 0;
   double sumEnd = 0;
-  /// Start time of order[d][i], and the devices in scheduling order (a
-  /// topological order of all blocks).
+  /// Start time of order[d][i].
   std::vector<std::vector<double>> starts;
-  std::vector<int> seq;
   std::vector<float> boost;
   static constexpr double kBoostClasses = 16;
   /// Index in order[chunkDev[c]] of the last part of each logical block.

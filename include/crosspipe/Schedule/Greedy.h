@@ -4,11 +4,12 @@
 // event-driven list scheduler that always serves the device with the earliest
 // schedulable time, picks the ready block of highest priority there, keeps
 // every device inside its memory budget without ever deadlocking, models the
-// link queues exactly as the simulator does, cuts blocks into sub-blocks so a
-// device can switch work between pieces, and runs several priority rules,
-// keeping the schedule that the simulator times best. Static baselines that
-// apply and fit the budget are evaluated as further candidates, so the result
-// is never worse than them.
+// link queues exactly as the simulator does, and cuts blocks into sub-blocks
+// so a device can switch work between pieces. It runs a portfolio of priority
+// rules, improves their schedules by promoting blocks that waited on the
+// critical path, and keeps the schedule the simulator times best. Static
+// baselines that apply and fit the budget are evaluated as further
+// candidates, so the result is never worse than them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,9 +35,10 @@ struct GreedyOptions {
   /// Names of the priority rules to try (see greedyRuleNames()); empty means
   /// all of them.
   std::vector<std::string> rules;
-  /// At most this many extra runs that promote or demote blocks found on the
-  /// critical path of the best schedules (0 = no improvement loop). Large
-  /// problems get fewer, so that the total work stays bounded.
+  /// At most this many extra runs that promote, one at a time, blocks their
+  /// device held up on the critical path of the rules' schedules (0 = no
+  /// improvement loop). Large problems get fewer, so that the total work
+  /// stays bounded.
   int improveIterations = 200;
   /// Also evaluate the static baselines that apply to the problem and fit its
   /// memory budget, and return one of them if it simulates better.
@@ -49,8 +51,9 @@ struct GreedyResult {
   Schedule schedule;
   /// The makespan simulate() gives for `schedule`.
   double makespanMs = 0;
-  /// The winning priority rule (with a "/sN" suffix when N > 1 sub-blocks
-  /// won), or "baseline:<name>" when a static baseline was better.
+  /// The winning priority rule, with "/sN" when N > 1 sub-blocks per block
+  /// won and "+cpK" when K critical-path promotions improved it, or
+  /// "baseline:<name>" when a static baseline was better.
   std::string rule;
   /// simulate()'s makespan of the best schedule the greedy produced itself,
   /// whether or not a baseline beat it.
