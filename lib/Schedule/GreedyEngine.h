@@ -1,4 +1,4 @@
-//===- GreedyEngine.h - Event-driven core of the greedy --------*- C++ -*-===//
+//===- GreedyEngine.h - Event-driven core of the greedy ---------*- C++ -*-===//
 //
 // Internal to the scheduling library. The engine runs one priority rule over
 // a problem: it keeps, per device, the next block of every (chunk, kind) in
