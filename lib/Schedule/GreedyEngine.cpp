@@ -274,6 +274,11 @@ bool GreedyEngine::schedule(const GreedyRule &rule, int d, double t, int n) {
       bestScore = s;
     }
   }
+  if (best < 0) {
+    // Nothing ready at t after all (the key was stale): look again.
+    updateTree(d, computeKey(d));
+    return false;
+  }
   if (mayWait && forced[d] < 0) {
     // Would the chosen block hold up a better one that is already on its
     // way? Then wait for that one instead. Promoted blocks are waited for
