@@ -22,6 +22,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iostream>
 #include <random>
 
 using namespace crosspipe::sched;
@@ -291,6 +292,8 @@ TEST(GreedyTest, NeverWorseThanApplicableBaselines) {
   EXPECT_GT(compared, 50);
   EXPECT_GE(greedyItselfWins, compared * 95 / 100)
       << greedyItselfWins << " of " << compared;
+  std::cout << "[ greedy alone <= best fitting baseline in "
+            << greedyItselfWins << " of " << compared << " problems ]\n";
 }
 
 TEST(GreedyTest, EveryRuleAndSubBlockCountIsReproducedBySimulator) {
