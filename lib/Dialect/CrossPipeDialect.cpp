@@ -11,7 +11,6 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <charconv>
@@ -72,23 +71,37 @@ ParseResult crosspipe::parseNumber(AsmParser &parser, double &value) {
   return parser.emitError(loc, "expected a number");
 }
 
-ParseResult crosspipe::parseTimeMs(AsmParser &parser, double &ms) {
+namespace {
+struct Unit {
+  const char *name;
+  double scale;
+};
+} // namespace
+
+/// A number followed by one of `units`; the value is scaled to the base unit.
+static ParseResult parseScaled(AsmParser &parser, ArrayRef<Unit> units,
+                               StringRef what, double &result) {
   double value;
   llvm::SMLoc loc = parser.getCurrentLocation();
   StringRef unit;
   if (parseNumber(parser, value) || parser.parseKeyword(&unit))
     return failure();
-  std::optional<double> scale = llvm::StringSwitch<std::optional<double>>(unit)
-                                    .Case("s", 1e3)
-                                    .Case("ms", 1.0)
-                                    .Case("us", 1e-3)
-                                    .Case("ns", 1e-6)
-                                    .Default(std::nullopt);
-  if (!scale)
-    return parser.emitError(loc, "expected a time unit (s, ms, us, ns), got '")
-           << unit << "'";
-  ms = value * *scale;
-  return success();
+  for (const Unit &u : units) {
+    if (unit != u.name)
+      continue;
+    result = value * u.scale;
+    return success();
+  }
+  InFlightDiagnostic diag = parser.emitError(loc, "expected a ")
+                            << what << " unit (";
+  llvm::interleaveComma(units, diag, [&](const Unit &u) { diag << u.name; });
+  return diag << "), got '" << unit << "'";
+}
+
+ParseResult crosspipe::parseTimeMs(AsmParser &parser, double &ms) {
+  static const Unit units[] = {
+      {"s", 1e3}, {"ms", 1.0}, {"us", 1e-3}, {"ns", 1e-6}};
+  return parseScaled(parser, units, "time", ms);
 }
 
 void crosspipe::printTimeMs(llvm::raw_ostream &os, double ms) {
@@ -96,24 +109,15 @@ void crosspipe::printTimeMs(llvm::raw_ostream &os, double ms) {
 }
 
 ParseResult crosspipe::parseByteSize(AsmParser &parser, uint64_t &bytes) {
-  double value;
+  static const Unit units[] = {{"B", 1.0},
+                               {"KiB", 1024.0},
+                               {"MiB", 1024.0 * 1024},
+                               {"GiB", 1024.0 * 1024 * 1024},
+                               {"TiB", 1024.0 * 1024 * 1024 * 1024}};
   llvm::SMLoc loc = parser.getCurrentLocation();
-  StringRef unit;
-  if (parseNumber(parser, value) || parser.parseKeyword(&unit))
+  double total;
+  if (parseScaled(parser, units, "size", total))
     return failure();
-  std::optional<double> scale =
-      llvm::StringSwitch<std::optional<double>>(unit)
-          .Case("B", 1.0)
-          .Case("KiB", 1024.0)
-          .Case("MiB", 1024.0 * 1024)
-          .Case("GiB", 1024.0 * 1024 * 1024)
-          .Case("TiB", 1024.0 * 1024 * 1024 * 1024)
-          .Default(std::nullopt);
-  if (!scale)
-    return parser.emitError(loc, "expected a size unit (B, KiB, MiB, GiB, "
-                                 "TiB), got '")
-           << unit << "'";
-  double total = value * *scale;
   if (total < 0 || total > 1.8e19)
     return parser.emitError(loc, "byte size out of range");
   if (total != std::floor(total))
@@ -134,23 +138,8 @@ void crosspipe::printByteSize(llvm::raw_ostream &os, uint64_t bytes) {
 }
 
 ParseResult crosspipe::parseBandwidthGbps(AsmParser &parser, double &gbps) {
-  double value;
-  llvm::SMLoc loc = parser.getCurrentLocation();
-  StringRef unit;
-  if (parseNumber(parser, value) || parser.parseKeyword(&unit))
-    return failure();
-  std::optional<double> scale = llvm::StringSwitch<std::optional<double>>(unit)
-                                    .Case("Mbps", 1e-3)
-                                    .Case("Gbps", 1.0)
-                                    .Case("Tbps", 1e3)
-                                    .Default(std::nullopt);
-  if (!scale)
-    return parser.emitError(loc,
-                            "expected a bandwidth unit (Mbps, Gbps, Tbps), "
-                            "got '")
-           << unit << "'";
-  gbps = value * *scale;
-  return success();
+  static const Unit units[] = {{"Mbps", 1e-3}, {"Gbps", 1.0}, {"Tbps", 1e3}};
+  return parseScaled(parser, units, "bandwidth", gbps);
 }
 
 void crosspipe::printBandwidthGbps(llvm::raw_ostream &os, double gbps) {

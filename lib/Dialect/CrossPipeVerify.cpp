@@ -9,6 +9,7 @@
 
 #include "crosspipe/Dialect/CrossPipeDialect.h"
 #include "crosspipe/Dialect/Quantities.h"
+#include "crosspipe/Schedule/Problem.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
@@ -178,20 +179,15 @@ LogicalResult StageOp::verify() {
   return success();
 }
 
-/// Device of stage `c` under a placement rule with `p` devices.
+/// Device of stage `c` under a placement rule with `p` devices; the rule
+/// itself lives with the problem model so import and verification agree.
 static int64_t placedDevice(Placement placement, int64_t c, int64_t p) {
-  switch (placement) {
-  case Placement::interleaved:
-    return c % p;
-  case Placement::wave: {
-    int64_t pos = c % (2 * p);
-    return pos < p ? pos : 2 * p - 1 - pos;
-  }
-  case Placement::unidirectional:
-  case Placement::custom:
-    return c;
-  }
-  return c;
+  sched::Placement rule = placement == Placement::interleaved
+                              ? sched::Placement::Interleaved
+                          : placement == Placement::wave
+                              ? sched::Placement::Wave
+                              : sched::Placement::Unidirectional;
+  return sched::Problem::placeChunk(rule, int(c), int(p));
 }
 
 static LogicalResult verifyPlacement(PipelineOp pipeline, ClusterOp cluster,
