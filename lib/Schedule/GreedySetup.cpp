@@ -184,8 +184,8 @@ GreedyEngine::GreedyEngine(const Problem &problem, int parts)
     if (limit[d] == kUnlimited || act[c] == 0)
       continue;
     double slots = double(limit[d]) / double(std::max(act[c], footprint[d]));
-    wCap[c] =
-        int(std::max(0.0, std::floor(slots * devChunks[d].size()) - keep[c]));
+    double cap = std::floor(slots * devChunks[d].size()) - keep[c];
+    wCap[c] = int(std::min(double(numMb), std::max(0.0, cap)));
   }
 
   // The period a microbatch costs the busiest resource: device work, the
