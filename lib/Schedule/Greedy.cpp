@@ -1,12 +1,14 @@
 //===- Greedy.cpp - Portfolio driver of the greedy scheduler --------------===//
 //
 // scheduleGreedy() runs every applicable priority rule of the portfolio at
-// one and (if asked) several sub-blocks per block, then improves the best
-// schedules by promoting or demoting, one at a time, the blocks that its
-// critical path says were held up by their device, keeping a change only if
-// the makespan (then the sum of block end times) drops. The winner is timed
-// by simulate(), which must agree with the engine, and compared with the
-// static baselines that apply and fit the memory budget.
+// one and (if asked) several sub-blocks per block; on large problems the
+// rules are first ranked on fewer microbatches. It then improves the rules'
+// schedules, best first and within a work budget, by promoting one at a time
+// the blocks that their critical path says were held up by their device,
+// keeping a promotion only if the makespan (then the sum of block end times)
+// drops. The winner is timed by simulate(), which agrees with the engine (or
+// else the rules are ranked by simulate()), and compared with the static
+// baselines that apply and fit the memory budget.
 //
 //===----------------------------------------------------------------------===//
 
