@@ -66,6 +66,12 @@ SolverResult crosspipe::sched::solveOptimal(const Problem &problem,
     result.error = "the seed schedule is invalid: " + seedSim.error;
     return result;
   }
+  for (int d = 0, e = problem.numDevices(); d < e; ++d)
+    if (seedSim.peakMemoryBytes[d] > problem.memoryLimit(d)) {
+      result.error = "the seed schedule exceeds the memory budget of device " +
+                     std::to_string(d);
+      return result;
+    }
   seed.algorithm = "optimal";
   result.ok = true;
   result.schedule = seed;

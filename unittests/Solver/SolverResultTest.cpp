@@ -1,0 +1,132 @@
+//===- SolverResultTest.cpp - What every solver answer must satisfy -------===//
+//
+// On problems too large to prove within the small failure budgets used here,
+// the answer must still be sound: a whole-block schedule that simulates to
+// exactly the makespan claimed, within the memory budget, no worse than the
+// seed, with a bound below it that is at least the analytic one, a gap that
+// matches both, a monotone progress curve, and the same answer on every run.
+//
+//===----------------------------------------------------------------------===//
+
+#include "crosspipe/Schedule/LowerBound.h"
+#include "crosspipe/Schedule/Simulator.h"
+#include "crosspipe/Solver/OptimalSolver.h"
+
+#include "../Schedule/TestProblems.h"
+
+#include <gtest/gtest.h>
+
+using namespace crosspipe::sched;
+using namespace crosspipe::sched::test;
+
+namespace {
+
+SolverResult solveWithin(const Problem &p, uint64_t failures) {
+  SolverOptions o;
+  o.timeLimitSeconds = 120;
+  o.failLimit = failures;
+  return solveOptimal(p, o);
+}
+
+void expectSound(const Problem &p, const SolverResult &r) {
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.schedule.algorithm, "optimal");
+  SimResult sim = simulate(p, r.schedule);
+  ASSERT_TRUE(sim.ok) << sim.error;
+  EXPECT_EQ(sim.makespanMs, r.makespanMs);
+  for (int d = 0; d < p.numDevices(); ++d)
+    EXPECT_LE(sim.peakMemoryBytes[d], p.memoryLimit(d)) << "device " << d;
+  for (const std::vector<Block> &order : r.schedule.order)
+    for (const Block &b : order)
+      EXPECT_EQ(b.parts, 1);
+  EXPECT_LE(r.makespanMs, r.seedMakespanMs);
+  EXPECT_LE(r.lowerBoundMs, r.makespanMs);
+  EXPECT_GE(r.lowerBoundMs, computeLowerBound(p).makespanMs - 1e-9);
+  EXPECT_NEAR(r.gap, (r.makespanMs - r.lowerBoundMs) / r.makespanMs, 1e-12);
+  EXPECT_EQ(r.optimal, r.gap == 0);
+  ASSERT_FALSE(r.progress.empty());
+  EXPECT_EQ(r.progress.front().makespanMs, r.seedMakespanMs);
+  EXPECT_EQ(r.progress.back().makespanMs, r.makespanMs);
+  for (size_t i = 1; i < r.progress.size(); ++i) {
+    EXPECT_LE(r.progress[i].makespanMs, r.progress[i - 1].makespanMs);
+    EXPECT_GE(r.progress[i].lowerBoundMs, r.progress[i - 1].lowerBoundMs);
+    EXPECT_GE(r.progress[i].seconds, r.progress[i - 1].seconds);
+  }
+}
+
+Problem withDp(Problem p, int buckets, bool zero1) {
+  p.dpDegree = 2;
+  p.dpSpan = DpSpan::CrossDc;
+  p.dpBuckets = buckets;
+  p.zero1 = zero1;
+  for (int c = 0; c < p.numChunks(); ++c)
+    p.chunks[c].gradientBytes = kMessageBytes * uint64_t(1 + c % 3);
+  return p;
+}
+
+TEST(SolverResult, SoundOnHarderProblems) {
+  std::vector<Problem> problems;
+  Problem ud = makeUniform(4, 2, 8, true, 1, 1, 1, 4, 0.5);
+  ud.memoryLimitBytes = ud.limitsRelativeTo1F1B(1.0);
+  problems.push_back(ud);
+  Problem wave = makeUniform(4, 2, 6, false, 1, 2, 0, 2, 1, Placement::Wave);
+  wave.memoryLimitBytes.assign(4, 4 * kMiB);
+  problems.push_back(withDp(wave, 2, false));
+  problems.push_back(
+      withDp(makeUniform(4, 2, 6, true, 1, 1, 1, 3, 1,
+                         Placement::Interleaved),
+             1, true));
+  for (size_t i = 0; i < problems.size(); ++i) {
+    SCOPED_TRACE("problem " + std::to_string(i));
+    expectSound(problems[i], solveWithin(problems[i], 3000));
+  }
+}
+
+TEST(SolverResult, InexactTimesKeepTheClaimExact) {
+  // 64 MiB at 300 Gbit/s is 1.789569706... ms: no unit is exact, so the
+  // model rounds up, and the simulator still has the last word.
+  Problem p = makeUniform(4, 2, 6, true, 1.1, 0.7, 0.9, 3.3, 0);
+  for (DcLink &l : p.links)
+    if (l.fromDc != l.toDc)
+      l.cost.bandwidthGbps = 300;
+  for (Chunk &c : p.chunks)
+    c.messageBytes = 64 * kMiB;
+  p.memoryLimitBytes = p.limitsRelativeTo1F1B(1.0);
+  SolverResult r = solveWithin(p, 3000);
+  expectSound(p, r);
+  EXPECT_FALSE(r.exactTimes);
+  EXPECT_GT(r.unitsPerMs, 1000);
+}
+
+TEST(SolverResult, DeterministicWithOneThread) {
+  Problem p = makeUniform(4, 2, 6, false, 1, 2, 0, 2, 1, Placement::Wave);
+  p.memoryLimitBytes.assign(4, 4 * kMiB);
+  SolverResult a = solveWithin(p, 2000), b = solveWithin(p, 2000);
+  ASSERT_TRUE(a.ok && b.ok);
+  EXPECT_EQ(a.makespanMs, b.makespanMs);
+  EXPECT_EQ(a.lowerBoundMs, b.lowerBoundMs);
+  EXPECT_EQ(a.failures, b.failures);
+  ASSERT_EQ(a.schedule.order.size(), b.schedule.order.size());
+  for (size_t d = 0; d < a.schedule.order.size(); ++d)
+    EXPECT_TRUE(a.schedule.order[d] == b.schedule.order[d]) << "device " << d;
+}
+
+TEST(SolverResult, RejectsASeedOverTheBudget) {
+  Problem p = makeUniform(2, 1, 4, false, 1, 2, 0, 0, 0);
+  p.memoryLimitBytes = p.limitsRelativeTo1F1B(1.0);
+  SolverOptions o;
+  o.seed = refGPipe(p); // Holds all four activations on device 0.
+  SolverResult r = solveOptimal(p, o);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "the seed schedule exceeds the memory budget of device 0");
+}
+
+TEST(SolverResult, ReportsWhatTheGreedyCannotSchedule) {
+  Problem p = makeUniform(2, 1, 4, false, 1, 2, 0, 0, 0);
+  p.memoryLimitBytes.assign(2, kMiB / 2);
+  SolverResult r = solveOptimal(p);
+  EXPECT_FALSE(r.ok);
+  EXPECT_FALSE(r.error.empty());
+}
+
+} // namespace
