@@ -328,4 +328,6 @@ def CrossPipe_TransferOp : CrossPipe_Op<"transfer", [
   let hasVerifier = 1;
 }
 
+include "CrossPipePlanOps.td"
+
 #endif // CROSSPIPE_OPS

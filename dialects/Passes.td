@@ -88,4 +88,54 @@ def VerifySchedule : Pass<"crosspipe-verify-schedule", "mlir::ModuleOp"> {
   }];
 }
 
+def ExecutionPlan : Pass<"crosspipe-execution-plan", "mlir::ModuleOp"> {
+  let summary = "Turn schedules into execution plans: streams, events, buffers";
+  let description = [{
+    For every `crosspipe.schedule` (or only the one named by `schedule`),
+    simulates it and inserts a `crosspipe.plan` named `<schedule>_plan`
+    right after it (replacing an existing one). The plan gives each device a
+    compute stream, send and receive streams towards the next and the
+    previous chunk, and a `dp` stream:
+
+    - every cross-device dependency becomes a send on the producer's device,
+      enqueued after its block, and a receive on the consumer's device,
+      posted as soon as its buffer slot is free and waited for only by the
+      consuming block; receives on a channel follow the order of its sends;
+    - buffers are sized from the simulated timeline: each chunk's stash,
+      send and receive buffers get as many slots as the schedule keeps
+      microbatches in flight, and each microbatch a slot, so a step never
+      allocates; a slot is reused only after an event proves its last
+      reader done;
+    - all ops are emitted in one global order sorted by simulated time in
+      which every event is recorded before it is waited on and every
+      receive precedes its send.
+
+    With data parallelism each chunk's gradient is all-reduced on the `dp`
+    stream after its last W (or B). Run `--crosspipe-verify-plan` after
+    it.
+  }];
+  let options = [
+    Option<"scheduleName", "schedule", "std::string", /*default=*/"\"\"",
+           "plan only the schedule of this name (default: every schedule)">
+  ];
+}
+
+def VerifyPlan : Pass<"crosspipe-verify-plan", "mlir::ModuleOp"> {
+  let summary = "Prove execution plans deadlock-free and race-free";
+  let description = [{
+    Checks every `crosspipe.plan` against its schedule: each compute stream
+    runs exactly its device's program; every cross-device dependency is one
+    send and one receive, posted receive first, matched in order on its
+    channel (one NCCL communicator per direction, kind and device pair,
+    driven from one stream on each side); every block waits for the inputs
+    it reads and every sender for the block it sends; no buffer slot is
+    written while an earlier access may still be in flight (happens-before
+    over stream order and events); and an abstract run of the streams in
+    which each send blocks until its receive heads its stream terminates,
+    which proves the NCCL program deadlock-free. Violations are errors at
+    the offending op with a note at the related one; for a deadlock, a note
+    per stuck stream says what it waits for.
+  }];
+}
+
 #endif // CROSSPIPE_PASSES
