@@ -6,9 +6,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "crosspipe/Conversion/CrossPipeToEmitC/Passes.h"
 #include "crosspipe/Dialect/CrossPipeDialect.h"
 #include "crosspipe/Transforms/Passes.h"
 
+#include "mlir/Dialect/EmitC/IR/EmitC.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "llvm/ADT/STLExtras.h"
@@ -30,8 +32,10 @@ int main(int argc, char **argv) {
   argv = args.data();
 
   mlir::DialectRegistry registry;
-  registry.insert<crosspipe::CrossPipeDialect>();
+  registry.insert<crosspipe::CrossPipeDialect, mlir::emitc::EmitCDialect>();
   crosspipe::registerCrossPipePasses();
+  crosspipe::registerCrossPipeConversionPasses();
+  crosspipe::registerCrossPipeCompilePipeline();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "CrossPipe optimizer driver\n", registry));
 }

@@ -1,7 +1,7 @@
 //===- Translations.h - crosspipe-translate registrations -------*- C++ -*-===//
 //
 // The translations between crosspipe IR and the outside world: JSON
-// experiment descriptions in, Chrome traces out.
+// experiment descriptions in, Chrome traces and C++ out.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,11 +17,14 @@ void registerExportChromeTraceTranslation();
 
 /// --schedule-report: a Markdown table comparing the module's schedules.
 void registerScheduleReportTranslation();
+/// --mlir-to-cpp: a module lowered to EmitC -> C++.
+void registerTranslateToCppTranslation();
 
 inline void registerTranslations() {
   registerImportJsonTranslation();
   registerExportChromeTraceTranslation();
   registerScheduleReportTranslation();
+  registerTranslateToCppTranslation();
 }
 
 } // namespace crosspipe

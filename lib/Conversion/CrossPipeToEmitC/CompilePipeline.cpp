@@ -1,0 +1,42 @@
+//===- CompilePipeline.cpp - The whole compiler as one pipeline -----------===//
+//
+// --crosspipe-compile takes an imported module (cluster and pipeline) to
+// EmitC. Each stage is a pass a lit test can also run alone; the verifiers
+// sit between stages so that a schedule or plan that cannot run stops the
+// pipeline at the stage that produced it, with that stage's diagnostics.
+//
+//===----------------------------------------------------------------------===//
+
+#include "crosspipe/Conversion/CrossPipeToEmitC/Passes.h"
+#include "crosspipe/Transforms/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+using namespace crosspipe;
+
+void crosspipe::buildCrossPipeCompilePipeline(OpPassManager &pm,
+                                              const CompileOptions &options) {
+  ScheduleOptions schedule;
+  schedule.algorithm = options.algorithm;
+  schedule.subBlocks = options.subBlocks;
+  schedule.memoryRelative = options.memoryRelative;
+  pm.addPass(createSchedule(schedule));
+  // Simulation annotates the makespan and lower bound that the runtime
+  // prints next to the measured step.
+  pm.addPass(createSimulate());
+  pm.addPass(createVerifySchedule());
+  pm.addPass(createExecutionPlan());
+  pm.addPass(createVerifyPlan());
+  ConvertCrossPipeToEmitCOptions convert;
+  convert.backend = options.backend;
+  pm.addPass(createConvertCrossPipeToEmitC(convert));
+}
+
+void crosspipe::registerCrossPipeCompilePipeline() {
+  PassPipelineRegistration<CompileOptions>(
+      "crosspipe-compile",
+      "Schedule, plan, verify and lower an imported module to EmitC",
+      buildCrossPipeCompilePipeline);
+}
