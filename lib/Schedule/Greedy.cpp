@@ -29,7 +29,7 @@ namespace {
 
 /// Engine work (blocks timed) the improvement loop may spend on a problem,
 /// so large problems stay fast; small ones are capped by the option.
-constexpr double kImproveBlockBudget = 1.5e5;
+constexpr double kImproveBlockBudget = 9e4;
 /// Above this many blocks per run, the rules are first ranked on the same
 /// problem with fewer microbatches (at least two per device), and only the
 /// best kScreenKeep of them run at full size. Extra microbatches only lengthen
