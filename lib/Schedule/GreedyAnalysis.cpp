@@ -29,10 +29,10 @@ void GreedyEngine::delayedCriticalBlocks(const Schedule &last,
                                          std::vector<int> &out) const {
   out.clear();
   int C = numChunks, M = numMb;
-  const std::vector<std::vector<Block>> &order = last.order;
+  const std::vector<std::vector<Block>> &orders = last.order;
   auto endOf = [&](int d, int i) {
     return starts[d][i] +
-           durPart[order[d][i].chunk * 3 + kindIndex(order[d][i].kind)];
+           durPart[orders[d][i].chunk * 3 + kindIndex(orders[d][i].kind)];
   };
   // Tolerance for "equal" times: sums of the same durations in another
   // order may differ in the last bits.
@@ -43,13 +43,13 @@ void GreedyEngine::delayedCriticalBlocks(const Schedule &last,
   int curDev = -1, curPos = -1;
   double blockEnd = -1;
   for (int d = 0; d < numDev; ++d) {
-    if (order[d].empty())
+    if (orders[d].empty())
       continue;
-    double e = endOf(d, int(order[d].size()) - 1);
+    double e = endOf(d, int(orders[d].size()) - 1);
     if (e > blockEnd) {
       blockEnd = e;
       curDev = d;
-      curPos = int(order[d].size()) - 1;
+      curPos = int(orders[d].size()) - 1;
     }
   }
   if (problem.dpDegree > 1) {
@@ -79,14 +79,14 @@ void GreedyEngine::delayedCriticalBlocks(const Schedule &last,
     return int((size_t(b.chunk) * M + b.mb) * 3 + kindIndex(b.kind));
   };
   while (curDev >= 0 && curPos >= 0) {
-    const Block &b = order[curDev][curPos];
+    const Block &b = orders[curDev][curPos];
     double s = starts[curDev][curPos];
     double prevEnd = curPos > 0 ? endOf(curDev, curPos - 1) : 0.0;
     int k = kindIndex(b.kind);
     if (b.part > 0) {
       // Later parts are ready when the previous part ends; anything else
       // in between held this block up.
-      const Block &p = order[curDev][curPos - 1];
+      const Block &p = orders[curDev][curPos - 1];
       if (!(p.chunk == b.chunk && p.mb == b.mb && p.kind == b.kind))
         out.push_back(logical(b));
       --curPos;
