@@ -136,11 +136,16 @@ void CpSpace::postOrders() {
     const Task &ta = inst.tasks[f.a], &tb = inst.tasks[f.b];
     int pa = ta.producer, pb = tb.producer;
     int sendDiff = inst.tasks[pb].duration - inst.tasks[pa].duration;
-    // o <-> send(a) < send(b) (or <= when a wins ties), with
-    // send = producer start + producer duration.
-    linear(*this, IntArgs({1, -1}), IntVarArgs({start[pa], start[pb]}),
-           IRT_LQ, sendDiff - (f.aWinsTie ? 0 : 1),
-           Reify(fifo[int(i)], RM_EQV));
+    if (f.sameSender) {
+      rel(*this, fifo[int(i)], f.byOrder.value ? IRT_EQ : IRT_NQ,
+          order[f.byOrder.pair]);
+    } else {
+      // o <-> send(a) < send(b) (or <= when a wins ties), with
+      // send = producer start + producer duration.
+      linear(*this, IntArgs({1, -1}), IntVarArgs({start[pa], start[pb]}),
+             IRT_LQ, sendDiff - (f.aWinsTie ? 0 : 1),
+             Reify(fifo[int(i)], RM_EQV));
+    }
     linear(*this, IntArgs({1, -1}), IntVarArgs({start[f.a], start[f.b]}),
            IRT_LQ, -ta.duration, Reify(fifo[int(i)], RM_IMP));
     linear(*this, IntArgs({1, -1}), IntVarArgs({start[f.a], start[f.b]}),

@@ -183,7 +183,12 @@ void Builder::addQueues() {
             const Task &tx = inst.tasks[x], &ty = inst.tasks[y];
             bool xWins = tx.device != ty.device ? tx.device < ty.device
                                                 : tx.producer < ty.producer;
-            inst.fifo.push_back({x, y, xWins});
+            FifoPair pair;
+            pair.a = x;
+            pair.b = y;
+            pair.aWinsTie = xWins;
+            pair.sameSender = tx.device == ty.device;
+            inst.fifo.push_back(pair);
           }
   }
 }

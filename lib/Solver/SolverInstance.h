@@ -59,19 +59,22 @@ struct OrderPair {
   bool seedFirst = true;
 };
 
-/// Two messages of different streams on one queued link; the Boolean is
-/// true when `a` goes first, which FIFO fixes by send time, ties to
-/// `a` when `aWinsTie`.
-struct FifoPair {
-  int a = 0;
-  int b = 0;
-  bool aWinsTie = true;
-};
-
 /// A literal "pair p's Boolean is `value`".
 struct Literal {
   int pair = 0;
   bool value = true;
+};
+
+/// Two messages of different streams on one queued link; the Boolean is
+/// true when `a` goes first, which FIFO fixes by send time, ties to
+/// `a` when `aWinsTie`. Messages sent by one device leave in the order of
+/// their producers there, so their Boolean is that order's (`byOrder`).
+struct FifoPair {
+  int a = 0;
+  int b = 0;
+  bool aWinsTie = true;
+  bool sameSender = false;
+  Literal byOrder;
 };
 
 /// Activations of several chunks sharing a device's budget: task i holds

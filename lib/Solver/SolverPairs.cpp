@@ -236,12 +236,33 @@ std::string crosspipe::sched::solver::deriveOrderPairs(const Schedule &seed,
     std::map<int, int> indexOf;
     for (int i = 0; i < k; ++i)
       indexOf[tasks[i]] = i;
+    auto beforeOnDevice = [&](int x, int y) {
+      return before(rel[size_t(indexOf[x]) * k + indexOf[y]]);
+    };
     for (const MemoryGroup &g : inst.memory)
       if (g.device == int(d))
-        addMemoryChecks(g, [&](int x, int y) {
-          return before(rel[size_t(indexOf[x]) * k + indexOf[y]]);
-        }, inst);
+        addMemoryChecks(g, beforeOnDevice, inst);
+    // One sender's messages go in the order their producers end, which is
+    // the device order: fixed ones become chain arcs, open ones share the
+    // producers' Boolean.
+    for (FifoPair &f : inst.fifo) {
+      if (!f.sameSender || inst.tasks[f.a].device != int(d))
+        continue;
+      Term t = beforeOnDevice(inst.tasks[f.a].producer,
+                              inst.tasks[f.b].producer);
+      if (t.fixedTrue)
+        inst.arcs.push_back({f.a, f.b, inst.tasks[f.a].duration});
+      else if (t.fixedFalse)
+        inst.arcs.push_back({f.b, f.a, inst.tasks[f.b].duration});
+      else
+        f.byOrder = t.lit;
+      if (t.fixedTrue || t.fixedFalse)
+        f.a = -1; // Dropped below.
+    }
   }
+  inst.fifo.erase(std::remove_if(inst.fifo.begin(), inst.fifo.end(),
+                                 [](const FifoPair &f) { return f.a < 0; }),
+                  inst.fifo.end());
   inst.clauses = std::move(binary);
   if (ternary.size() <= kMaxTernaryClauses)
     inst.clauses.insert(inst.clauses.end(),
