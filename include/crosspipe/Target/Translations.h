@@ -17,6 +17,8 @@ void registerExportChromeTraceTranslation();
 
 /// --schedule-report: a Markdown table comparing the module's schedules.
 void registerScheduleReportTranslation();
+/// --export-svg: simulated schedule(s) -> SVG timeline picture.
+void registerExportSvgTranslation();
 /// --mlir-to-cpp: a module lowered to EmitC -> C++.
 void registerTranslateToCppTranslation();
 
@@ -24,6 +26,7 @@ inline void registerTranslations() {
   registerImportJsonTranslation();
   registerExportChromeTraceTranslation();
   registerScheduleReportTranslation();
+  registerExportSvgTranslation();
   registerTranslateToCppTranslation();
 }
 
