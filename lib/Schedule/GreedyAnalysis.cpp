@@ -1,25 +1,31 @@
-//===- GreedyAnalysis.cpp - Critical path of a greedy schedule ------------===//
+//===- GreedyAnalysis.cpp - DP collectives and critical path of a run -----===//
 //
-// Walks the critical path of the schedule the engine produced last, backwards
-// from whatever ends last (a block or a DP all-reduce). At each block the
-// path continues through the reason it started when it did: its input (data
-// edge, with the realized transfer delay) or, when the input was there
-// earlier, the block its device was busy with (resource edge). Blocks reached
-// through a resource edge are the ones a different priority could have
-// started earlier; the improvement loop in Greedy.cpp promotes them one at a
-// time and keeps a promotion only if the makespan drops. (Demoting the block
-// that held the device instead was tried too: it found the same schedules
-// with twice the runs.)
+// After a run: the DP collectives, timed exactly as the simulator does
+// (ZeRO-1 all-gathers first, then one gradient collective per chunk and
+// bucket, FIFO by ready time on each device's communication resource), and
+// the critical path of the schedule, walked backwards from whatever ends last
+// (a block or a collective). At each block the path continues through the
+// reason it started when it did: its input (data edge, with the realized
+// transfer delay) or, when the input was there earlier, the block its device
+// was busy with (resource edge). Blocks reached through a resource edge are
+// the ones a different priority could have started earlier; the improvement
+// loop in Greedy.cpp promotes them one at a time and keeps a promotion only
+// if the makespan drops. (Demoting the block that held the device instead
+// was tried too: it found the same schedules with twice the runs.)
 //
 //===----------------------------------------------------------------------===//
 
 #include "GreedyEngine.h"
+
+#include "crosspipe/Schedule/Simulator.h"
 
 #include <algorithm>
 #include <cmath>
 
 using namespace crosspipe::sched;
 using namespace crosspipe::sched::detail;
+
+static constexpr double kInf = std::numeric_limits<double>::infinity();
 
 static int kindIndex(BlockKind kind) {
   return kind == BlockKind::F ? KF : kind == BlockKind::W ? KW : KD;
@@ -52,27 +58,31 @@ void GreedyEngine::delayedCriticalBlocks(const Schedule &last,
       curPos = int(orders[d].size()) - 1;
     }
   }
-  if (problem.dpDegree > 1) {
-    int coll = -1;
-    for (int c = 0; c < C; ++c)
-      if (collEnd[c] > blockEnd + eps &&
-          (coll < 0 || collEnd[c] > collEnd[coll]))
-        coll = c;
-    while (coll >= 0 && collStart[coll] > lastBack[coll] + eps) {
-      // Queued behind the previous all-reduce on its device.
-      int prev = -1;
-      for (int c : devChunks[chunkDev[coll]])
-        if (c != coll && std::fabs(collEnd[c] - collStart[coll]) <= eps)
-          prev = c;
-      if (prev < 0)
-        break;
-      coll = prev;
+  int coll = -1;
+  for (int i = 0, e = int(colls.size()); i < e; ++i)
+    if (colls[i].end > blockEnd + eps &&
+        (coll < 0 || colls[i].end > colls[coll].end))
+      coll = i;
+  while (coll >= 0) {
+    const Collective &x = colls[coll];
+    if (x.blockDev < 0) {
+      curDev = -1; // An all-gather: nothing runs before it.
+      break;
     }
-    if (coll >= 0) {
-      int k = split ? KW : KD;
-      curDev = chunkDev[coll];
-      curPos = lastPos[(size_t(coll) * M + lastBackMb[coll]) * 3 + k];
+    if (x.start <= x.ready + eps) {
+      curDev = x.blockDev;
+      curPos = x.blockPos;
+      break;
     }
+    // Queued behind the collective that ended when this one started.
+    int prev = -1;
+    for (int i = 0, e = int(colls.size()); i < e; ++i)
+      if (i != coll && colls[i].device == x.device &&
+          std::fabs(colls[i].end - x.start) <= eps)
+        prev = i;
+    if (prev < 0)
+      break;
+    coll = prev;
   }
 
   auto logical = [&](const Block &b) {
@@ -132,4 +142,72 @@ void GreedyEngine::delayedCriticalBlocks(const Schedule &last,
     if (std::find(seen.begin(), seen.end(), id) == seen.end())
       seen.push_back(id);
   out.swap(seen);
+}
+
+double GreedyEngine::timeCollectives() {
+  colls.clear();
+  if (problem.dpDegree <= 1)
+    return kInf;
+  int C = numChunks, M = numMb, nb = buckets;
+  std::vector<double> commFree(numDev, 0.0);
+  if (zero1) {
+    for (int c = 0; c < C; ++c) {
+      int d = chunkDev[c];
+      colls.push_back({0.0, commFree[d], gatherEnd[c], d, -1, -1});
+      commFree[d] = gatherEnd[c];
+      lastEnd = std::max(lastEnd, gatherEnd[c]);
+    }
+  }
+  // When each gradient collective is ready, and the block that made it so.
+  // One bucket: the last W (or B) of the chunk. Several: bucket b waits until
+  // every microbatch's W has done (b + 1) / buckets of its work, which may
+  // fall inside a sub-block (bucketDoneMs, shared with the simulator).
+  int release = split ? KW : KD;
+  std::vector<Collective> grads(size_t(C) * nb, Collective{0, 0, 0, 0, -1, -1});
+  for (int c = 0; c < C; ++c)
+    for (int b = 0; b < nb; ++b)
+      grads[size_t(c) * nb + b].device = chunkDev[c];
+  if (nb == 1 && !zero1) {
+    for (int c = 0; c < C; ++c) {
+      Collective &g = grads[c];
+      g.ready = lastBack[c];
+      g.blockDev = chunkDev[c];
+      g.blockPos = lastPos[(size_t(c) * M + lastBackMb[c]) * 3 + release];
+    }
+  } else {
+    for (int d = 0; d < numDev; ++d) {
+      for (int i = 0, e = int(order[d].size()); i < e; ++i) {
+        const Block &blk = order[d][i];
+        if ((blk.kind == BlockKind::F) || (split && blk.kind != BlockKind::W))
+          continue;
+        Interval time{starts[d][i],
+                      starts[d][i] + durPart[blk.chunk * 3 + release]};
+        for (int b = 0; b < nb; ++b) {
+          double at = bucketDoneMs(blk, time, b, nb);
+          Collective &g = grads[size_t(blk.chunk) * nb + b];
+          if (at >= g.ready) {
+            g.ready = at;
+            g.blockDev = d;
+            g.blockPos = i;
+          }
+        }
+      }
+    }
+  }
+  // Each device's resource serves them FIFO by ready time, ties in (chunk,
+  // bucket) order.
+  std::vector<int> byReady(grads.size());
+  for (size_t i = 0; i < grads.size(); ++i)
+    byReady[i] = int(i);
+  std::stable_sort(byReady.begin(), byReady.end(), [&](int a, int b) {
+    return grads[a].ready < grads[b].ready;
+  });
+  for (int i : byReady) {
+    Collective &g = grads[i];
+    g.start = std::max(g.ready, commFree[g.device]);
+    g.end = commFree[g.device] = g.start + allreduce[i / nb];
+    lastEnd = std::max(lastEnd, g.end);
+    colls.push_back(g);
+  }
+  return zero1 ? 0.0 : kInf;
 }

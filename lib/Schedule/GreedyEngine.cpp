@@ -120,8 +120,9 @@ inline bool GreedyEngine::slotCand(int d, int c, int k, Cand &out) {
   } else {
     const Times &x = times[size_t(c) * numMb + m];
     if (k == KF) {
-      ready = x.fArr;
-      pred = Predicted && ready == kInf ? x.fPred : ready;
+      ready = std::max(x.fArr, gatherEnd[c]);
+      pred =
+          Predicted && ready == kInf ? std::max(x.fPred, gatherEnd[c]) : ready;
       if (pred != kInf && !fFeasible(d, c, m))
         ready = pred = kInf;
     } else if (k == KD) {
@@ -213,7 +214,8 @@ void GreedyEngine::onArrival(int d, int k, int c, int m) {
   if (dirty[d] || (forced[d] >= 0 && forced[d] != c * 3 + k))
     return; // A dirty key is a lower bound that stays valid.
   const Times &x = times[size_t(c) * numMb + m];
-  double ready = k == KF ? x.fArr : std::max(x.fEnd, x.bArr);
+  double ready =
+      k == KF ? std::max(x.fArr, gatherEnd[c]) : std::max(x.fEnd, x.bArr);
   if (ready == kInf || (k == KF && !fFeasible(d, c, m)))
     return;
   double key = std::max(devFree[d], ready);
@@ -257,7 +259,7 @@ GreedyEngine::Score GreedyEngine::score(const GreedyRule &rule, int d,
     s.key = double(x.m) * C + (C - 1 - x.c);
   }
   if (rule.preferCostlyAllreduce && (x.kind == KW || !split))
-    s.key -= allreduce[x.c] * 1e3;
+    s.key -= allreduce[x.c] * buckets * 1e3;
   return s;
 }
 
@@ -423,25 +425,10 @@ EngineResult GreedyEngine::run(const GreedyRule &rule) {
     }
   }
 
-  // DP all-reduces: FIFO per device by ready time, ties to the lower chunk.
-  collStart.assign(numChunks, 0.0);
-  collEnd.assign(numChunks, 0.0);
-  if (problem.dpDegree > 1) {
-    for (int d = 0; d < numDev; ++d) {
-      std::vector<std::pair<double, int>> ready;
-      for (int c : devChunks[d])
-        ready.push_back({lastBack[c], c});
-      std::sort(ready.begin(), ready.end());
-      double commFree = 0;
-      for (auto &[r, c] : ready) {
-        collStart[c] = std::max(commFree, r);
-        collEnd[c] = commFree = collStart[c] + allreduce[c];
-        lastEnd = std::max(lastEnd, commFree);
-      }
-    }
-  }
+  double origin = timeCollectives();
   result.ok = true;
-  result.makespanMs = lastEnd - (firstF0 == kInf ? 0.0 : firstF0);
+  result.makespanMs =
+      lastEnd - std::min(origin, firstF0 == kInf ? 0.0 : firstF0);
   result.sumEndMs = sumEnd;
   result.schedule.algorithm = "greedy:" + rule.name;
   result.schedule.order = std::move(order);

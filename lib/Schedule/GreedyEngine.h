@@ -184,7 +184,12 @@ private:
   std::vector<bool> sharedLink;
   std::vector<std::vector<int>> devChunks;
   std::vector<uint64_t> footprint, limit;
-  std::vector<double> cycle, allreduce;
+  std::vector<double> cycle;
+  /// DP: buckets per chunk, ZeRO-1, the duration of each of a chunk's
+  /// gradient collectives, and when its parameter all-gather ends.
+  int buckets = 1;
+  bool zero1 = false;
+  std::vector<double> allreduce, gatherEnd;
   std::vector<double> window; ///< Round-trip window per chunk, microbatches.
   std::vector<int> wCap;      ///< Deferred-W cap per chunk (capDeferredW).
   std::vector<double> keep;   ///< Microbatches a chunk keeps in flight.
@@ -237,7 +242,16 @@ private:
   /// Index in order[chunkDev[c]] of the last part of each logical block.
   std::vector<int> lastPos;
   std::vector<int> lastBackMb; ///< Microbatch whose W/B ends its chunk.
-  std::vector<double> collStart, collEnd; ///< Per chunk, DP all-reduce.
+  /// A DP collective of the last run: when it could start, ran, and the
+  /// block (device, position) whose end made it ready (-1: an all-gather).
+  struct Collective {
+    double ready, start, end;
+    int device, blockDev, blockPos;
+  };
+  std::vector<Collective> colls;
+  /// Times the DP collectives after a run, as the simulator does, and
+  /// raises lastEnd; returns the makespan origin (0 under ZeRO-1).
+  double timeCollectives();
 };
 
 } // namespace detail

@@ -146,14 +146,34 @@ GreedyEngine::GreedyEngine(const Problem &problem, int parts)
     }
   }
 
+  // DP: one gradient collective per chunk and bucket (a reduce-scatter under
+  // ZeRO-1, else an all-reduce), and under ZeRO-1 the parameter all-gathers
+  // first on every device's communication resource, in chunk order, holding
+  // back each chunk's forwards.
+  if (problem.dpBuckets < 1) {
+    error = "dp buckets " + std::to_string(problem.dpBuckets) + " < 1";
+    return;
+  }
+  bool dp = problem.dpDegree > 1;
+  buckets = dp ? problem.dpBuckets : 1;
+  zero1 = dp && problem.zero1;
+  CollectiveKind reduce =
+      zero1 ? CollectiveKind::ReduceScatter : CollectiveKind::AllReduce;
   allreduce.resize(C);
+  gatherEnd.assign(C, 0.0);
+  std::vector<double> gathered(P, 0.0);
   for (int c = 0; c < C; ++c) {
-    allreduce[c] = problem.allreduceMs(c);
-    if (!(allreduce[c] >= 0) || !std::isfinite(allreduce[c])) {
-      error = "chunk " + std::to_string(c) +
-              " has a negative or non-finite all-reduce time";
-      return;
+    allreduce[c] = problem.collectiveMs(c, reduce);
+    double gather =
+        zero1 ? problem.collectiveMs(c, CollectiveKind::AllGather) : 0.0;
+    for (double v : {allreduce[c], gather}) {
+      if (!(v >= 0) || !std::isfinite(v)) {
+        error = "chunk " + std::to_string(c) +
+                " has a negative or non-finite all-reduce time";
+        return;
+      }
     }
+    gatherEnd[c] = gathered[chunkDev[c]] += gather;
   }
 
   // Critical-path offsets of one isolated microbatch and round-trip windows.

@@ -248,6 +248,8 @@ std::vector<GridCase> makeGrid() {
           bool dp = rng() % 2;
           if (dp) {
             prob.dpDegree = 2 + int(rng() % 3);
+            prob.dpBuckets = 1 + int(rng() % 3);
+            prob.zero1 = rng() % 2;
             prob.dpSpan = (rng() % 2) ? DpSpan::CrossDc : DpSpan::IntraDc;
             for (DcLink &l : prob.links)
               if (l.fromDc == l.toDc)
@@ -292,8 +294,8 @@ TEST(GreedyTest, NeverWorseThanApplicableBaselines) {
   EXPECT_GT(compared, 50);
   EXPECT_GE(greedyItselfWins, compared * 95 / 100)
       << greedyItselfWins << " of " << compared;
-  std::cout << "[ greedy alone <= best fitting baseline in "
-            << greedyItselfWins << " of " << compared << " problems ]\n";
+  std::cout << "[ greedy alone <= best fitting baseline in " << greedyItselfWins
+            << " of " << compared << " problems ]\n";
 }
 
 TEST(GreedyTest, EveryRuleAndSubBlockCountIsReproducedBySimulator) {
