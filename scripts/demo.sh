@@ -2,7 +2,7 @@
 # `make demo`: the whole compiler on one example. Imports the JSON
 # description, schedules it with every algorithm that applies, verifies and
 # simulates the schedules, prints a comparison table and writes the Chrome
-# trace of the fastest schedule.
+# trace of the fastest schedule and SVG pictures of the timelines.
 set -euo pipefail
 
 build=${1:-build}
@@ -35,6 +35,10 @@ echo
 echo "== Simulated schedules of $(basename "$example")"
 "$translate" --schedule-report "$out/simulated.mlir"
 "$translate" --export-chrome-trace "$out/simulated.mlir" -o "$out/trace.json"
+"$translate" --export-svg "$out/simulated.mlir" -o "$out/trace.svg"
+"$translate" --export-svg --svg-all "$out/simulated.mlir" -o "$out/schedules.svg"
 echo
-echo "Wrote $out/simulated.mlir (all schedules with their timelines) and"
-echo "$out/trace.json (the fastest schedule; open it in https://ui.perfetto.dev)."
+echo "Wrote $out/simulated.mlir (all schedules with their timelines),"
+echo "$out/trace.json (the fastest schedule; open it in https://ui.perfetto.dev),"
+echo "$out/trace.svg (its timeline as a picture; any browser shows it) and"
+echo "$out/schedules.svg (every schedule's timeline, fastest first, one time scale)."
