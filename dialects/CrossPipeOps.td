@@ -283,23 +283,62 @@ def CrossPipe_ComputeOp : CrossPipe_Op<"compute", [HasParent<"ProgramOp">]> {
   let hasVerifier = 1;
 }
 
+def CrossPipe_CollectiveKindAttr : I32EnumAttr<"CollectiveKind",
+    "which data-parallel collective", [
+      I32EnumAttrCase<"all_reduce", 0>,
+      I32EnumAttrCase<"reduce_scatter", 1>,
+      I32EnumAttrCase<"all_gather", 2>
+    ]> {
+  let cppNamespace = "::crosspipe";
+}
+
 def CrossPipe_AllReduceOp : CrossPipe_Op<"allreduce", [
     HasParent<"ProgramOp">]> {
-  let summary = "A data-parallel all-reduce of one chunk's gradient";
+  let summary = "A data-parallel collective of one chunk's gradient";
   let description = [{
     The all-reduce of stage `chunk`'s gradient across the data-parallel
     replicas, on the device's communication stream. It may start once the
     last W (or B) of the chunk has ended.
 
+    `--crosspipe-dp-overlap` may split a chunk's gradient into buckets
+    (`bucket i of n`; bucket 0 holds the chunk's last layers, which the
+    backward pass reaches first): bucket i may start once every
+    microbatch's W (or B) has done (i + 1) / n of its work. Under ZeRO-1 the
+    gradient is reduce-scattered (`reduce_scatter`) and the parameters are
+    all-gathered (`all_gather`, never bucketed) before the chunk's first F.
+    Without a kind the collective is an all-reduce.
+
     ```mlir
     crosspipe.allreduce chunk 0 [900 ms, 1100 ms]
+    crosspipe.allreduce reduce_scatter chunk 1 bucket 0 of 2 [850 ms, 900 ms]
+    crosspipe.allreduce all_gather chunk 1 [0 ms, 100 ms]
     ```
   }];
   let arguments = (ins CrossPipe_IntAttr:$chunk,
                        OptionalAttr<CrossPipe_TimeAttr>:$start,
-                       OptionalAttr<CrossPipe_TimeAttr>:$end);
-  let assemblyFormat = "`chunk` $chunk custom<Span>($start, $end) attr-dict";
+                       OptionalAttr<CrossPipe_TimeAttr>:$end,
+                       OptionalAttr<CrossPipe_CollectiveKindAttr>:$kind,
+                       OptionalAttr<CrossPipe_IntAttr>:$bucket,
+                       OptionalAttr<CrossPipe_IntAttr>:$buckets);
+  let assemblyFormat = [{
+    ($kind^)? `chunk` $chunk (`bucket` $bucket^ `of` $buckets)?
+    custom<Span>($start, $end) attr-dict
+  }];
+  let builders = [
+    // An all-reduce of the whole gradient, as before buckets and ZeRO-1.
+    OpBuilder<(ins "int64_t":$chunk, "::crosspipe::TimeAttr":$start,
+                   "::crosspipe::TimeAttr":$end), [{
+      build($_builder, $_state, chunk, start, end, CollectiveKindAttr(),
+            ::mlir::IntegerAttr(), ::mlir::IntegerAttr());
+    }]>
+  ];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The collective's kind; all-reduce when not given.
+    CollectiveKind getKindOrDefault() {
+      return getKind().value_or(CollectiveKind::all_reduce);
+    }
+  }];
 }
 
 def CrossPipe_TransferOp : CrossPipe_Op<"transfer", [

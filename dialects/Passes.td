@@ -25,7 +25,12 @@ def Schedule : Pass<"crosspipe-schedule", "mlir::ModuleOp"> {
     - `zb-h1`: zero-bubble H1 (split backward, unidirectional placement);
     - `zb-v`: zero-bubble V (split backward, wave placement);
     - `greedy`: the delay- and memory-aware greedy list scheduler, which tries
-      several priority rules and keeps the best simulated result.
+      several priority rules and keeps the best simulated result;
+    - `optimal`: the constraint-programming solver (Gecode), seeded with the
+      greedy schedule and never worse than it. It stops at a proven optimum
+      or after `time-limit` seconds and sets `makespan`, `lower_bound` (the
+      best proven bound: the solver's or the analytic one), `optimal` and
+      `gap` = (makespan - lower_bound) / makespan on the schedule.
 
     An algorithm that does not apply to the pipeline (1F1B on a wave
     placement, a static schedule that exceeds the memory budget) is an error,
@@ -35,11 +40,12 @@ def Schedule : Pass<"crosspipe-schedule", "mlir::ModuleOp"> {
 
     ```
     crosspipe-opt --crosspipe-schedule="algorithm=greedy sub-blocks=2" in.mlir
+    crosspipe-opt --crosspipe-schedule="algorithm=optimal time-limit=60" in.mlir
     ```
   }];
   let options = [
     Option<"algorithm", "algorithm", "std::string", /*default=*/"\"greedy\"",
-           "gpipe, 1f1b, interleaved, zb-h1, zb-v or greedy">,
+           "gpipe, 1f1b, interleaved, zb-h1, zb-v, greedy or optimal">,
     Option<"subBlocks", "sub-blocks", "int", /*default=*/"1",
            "greedy: cut every block into this many sub-blocks">,
     Option<"memoryRelative", "memory-relative", "double", /*default=*/"0",
@@ -51,7 +57,11 @@ def Schedule : Pass<"crosspipe-schedule", "mlir::ModuleOp"> {
     Option<"memoryUnlimited", "memory-unlimited", "bool", /*default=*/"false",
            "override the budget: no memory limit">,
     Option<"scheduleName", "name", "std::string", /*default=*/"\"\"",
-           "name of the schedule op (default <pipeline>_<algorithm>)">
+           "name of the schedule op (default <pipeline>_<algorithm>)">,
+    Option<"timeLimit", "time-limit", "double", /*default=*/"10",
+           "optimal: wall-clock budget in seconds">,
+    Option<"threads", "threads", "int", /*default=*/"1",
+           "optimal: search threads (1 keeps results deterministic)">
   ];
   let dependentDialects = ["::crosspipe::CrossPipeDialect"];
 }
@@ -85,7 +95,52 @@ def VerifySchedule : Pass<"crosspipe-verify-schedule", "mlir::ModuleOp"> {
     can have arrived or before the previous block on its device ends.
     Violations are errors at the offending op with a note at the related
     one; a valid schedule is left unchanged.
+
+    Data-parallel collectives (`crosspipe.allreduce`, see
+    `--crosspipe-dp-overlap`) are checked against their dependencies too:
+    each sits in the program of its chunk's device, after every W (or B) of
+    the chunk (an all-gather before its first F), with consistent buckets;
+    where they carry times, none starts before its gradient bucket is
+    complete in every microbatch, an all-gather ends before the chunk's
+    first F starts, and one device's collectives never overlap.
   }];
+}
+
+def DpOverlap : Pass<"crosspipe-dp-overlap", "mlir::ModuleOp"> {
+  let summary = "Place data-parallel collectives where they may first start";
+  let description = [{
+    For every `crosspipe.schedule` of a pipeline with data parallelism,
+    replaces its `crosspipe.allreduce` ops by the collectives the
+    performance model runs, each at the earliest point it may start, and
+    annotates the schedule with the simulated timeline (as
+    `--crosspipe-simulate` does):
+
+    - without options, one all-reduce per chunk, right after the chunk's
+      last W (or B) in its device's program;
+    - `buckets=n` splits each chunk's gradient into n buckets of its layers,
+      last layer first: bucket i goes right after the block that completes
+      its share, so it starts once the last microbatch's W has done
+      (i + 1) / n of its work while that W still runs on earlier layers,
+      and never before every microbatch's gradient for it is accumulated;
+    - `zero1` reduce-scatters the gradient instead and all-gathers each
+      chunk's parameters at the start of its device's program, before the
+      chunk's first F; the makespan then includes the all-gathers.
+
+    Collectives run one at a time on each device's communication stream in
+    the order they become ready. Pipelines without data parallelism are
+    left unchanged.
+
+    ```
+    crosspipe-opt --crosspipe-dp-overlap="buckets=4 zero1" in.mlir
+    ```
+  }];
+  let options = [
+    Option<"buckets", "buckets", "int", /*default=*/"1",
+           "gradient buckets per chunk (>= 1)">,
+    Option<"zero1", "zero1", "bool", /*default=*/"false",
+           "ZeRO-1: reduce-scatter gradients and all-gather parameters">
+  ];
+  let dependentDialects = ["::crosspipe::CrossPipeDialect"];
 }
 
 def ExecutionPlan : Pass<"crosspipe-execution-plan", "mlir::ModuleOp"> {

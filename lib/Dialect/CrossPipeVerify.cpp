@@ -393,6 +393,15 @@ LogicalResult ComputeOp::verify() {
 LogicalResult AllReduceOp::verify() {
   if (getChunk() < 0)
     return emitOpError("expects a non-negative chunk");
+  if (getBucketAttr()) {
+    int64_t bucket = *getBucket(), buckets = getBuckets().value_or(0);
+    if (buckets < 1 || bucket < 0 || bucket >= buckets)
+      return emitOpError("expects 0 <= bucket < buckets, got bucket ")
+             << bucket << " of " << buckets;
+    if (getKindOrDefault() == CollectiveKind::all_gather)
+      return emitOpError("is an all-gather of the parameters, which is never "
+                         "split into gradient buckets");
+  }
   return verifySpan(*this, getStartAttr(), getEndAttr());
 }
 

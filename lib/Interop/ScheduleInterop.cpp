@@ -129,6 +129,29 @@ FailureOr<sched::Problem> crosspipe::buildProblem(PipelineOp pipeline) {
   return problem;
 }
 
+void crosspipe::applyDpCollectives(ScheduleOp op,
+                                   sched::Problem &problem) {
+  for (ProgramOp program : op.getPrograms())
+    for (AllReduceOp ar : program.getBody().getOps<AllReduceOp>()) {
+      if (ar.getKindOrDefault() != CollectiveKind::all_reduce)
+        problem.zero1 = true;
+      if (std::optional<int64_t> buckets = ar.getBuckets())
+        problem.dpBuckets = std::max(problem.dpBuckets, int(*buckets));
+    }
+}
+
+static sched::CollectiveKind toSched(CollectiveKind k) {
+  switch (k) {
+  case CollectiveKind::all_reduce:
+    return sched::CollectiveKind::AllReduce;
+  case CollectiveKind::reduce_scatter:
+    return sched::CollectiveKind::ReduceScatter;
+  case CollectiveKind::all_gather:
+    return sched::CollectiveKind::AllGather;
+  }
+  return sched::CollectiveKind::AllReduce;
+}
+
 PipelineOp crosspipe::getSchedulePipeline(ScheduleOp op) {
   return SymbolTable::lookupNearestSymbolFrom<PipelineOp>(
       op, op.getPipelineAttr());
@@ -310,7 +333,9 @@ void crosspipe::annotateSchedule(ScheduleOp op, const ScheduleFromIR &read,
     ProgramOp program = programs[event.device];
     AllReduceOp existing;
     for (AllReduceOp ar : program.getBody().getOps<AllReduceOp>())
-      if (ar.getChunk() == event.chunk)
+      if (ar.getChunk() == event.chunk &&
+          toSched(ar.getKindOrDefault()) == event.kind &&
+          ar.getBucket().value_or(0) == event.bucket)
         existing = ar;
     if (!existing) {
       b.setInsertionPointToEnd(&program.getBody().front());

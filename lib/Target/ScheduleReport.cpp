@@ -40,6 +40,7 @@ static LogicalResult scheduleReport(Operation *root, raw_ostream &os) {
     FailureOr<sched::Problem> problem = buildProblem(pipeline);
     if (failed(problem))
       return WalkResult::interrupt();
+    applyDpCollectives(op, *problem);
     FailureOr<ScheduleFromIR> read = readSchedule(op, *problem);
     if (failed(read))
       return WalkResult::interrupt();

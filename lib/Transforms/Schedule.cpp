@@ -4,6 +4,8 @@
 // override, runs the requested algorithm, checks that a static schedule fits
 // the budget (static schedules cannot adapt to it, so exceeding it is an
 // error, not a fallback), and writes the per-device programs into the IR.
+// The optimal solver's schedule also carries its makespan, proven lower
+// bound, gap and whether it is proven optimal.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +13,7 @@
 #include "crosspipe/Interop/ScheduleInterop.h"
 #include "crosspipe/Schedule/Baselines.h"
 #include "crosspipe/Schedule/Greedy.h"
+#include "crosspipe/Solver/OptimalSolver.h"
 #include "crosspipe/Transforms/Passes.h"
 
 #include "mlir/IR/SymbolTable.h"
@@ -38,17 +41,38 @@ struct SchedulePass : crosspipe::impl::ScheduleBase<SchedulePass> {
   LogicalResult overrideMemory(PipelineOp pipeline, sched::Problem &problem);
   FailureOr<sched::Schedule> run(PipelineOp pipeline,
                                  const sched::Problem &problem);
+  FailureOr<sched::Schedule> solve(PipelineOp pipeline,
+                                   const sched::Problem &problem);
+
+  /// What the optimal solver proved about the last schedule it returned.
+  struct Proof {
+    double makespanMs, lowerBoundMs, gap;
+    bool optimal;
+  };
+  std::optional<Proof> proof;
 };
 } // namespace
 
 void SchedulePass::runOnOperation() {
   ModuleOp module = getOperation();
-  bool known = algorithm == "greedy" ||
+  bool known = algorithm == "greedy" || algorithm == "optimal" ||
                sched::parseBaselineName(algorithm).has_value();
   if (!known) {
     emitError(module.getLoc(), "unknown scheduling algorithm '")
         << algorithm
-        << "'; expected gpipe, 1f1b, interleaved, zb-h1, zb-v or greedy";
+        << "'; expected gpipe, 1f1b, interleaved, zb-h1, zb-v, greedy or "
+           "optimal";
+    return signalPassFailure();
+  }
+  if (algorithm == "optimal" && subBlocks != 1) {
+    emitError(module.getLoc(), "sub-blocks applies to the greedy; the optimal "
+                               "solver schedules whole blocks");
+    return signalPassFailure();
+  }
+  if (!(timeLimit > 0) || threads < 1) {
+    emitError(module.getLoc(), "time-limit must be positive and threads at "
+                               "least 1, got ")
+        << double(timeLimit) << " s and " << int(threads);
     return signalPassFailure();
   }
   if (subBlocks < 1) {
@@ -85,7 +109,15 @@ void SchedulePass::runOnOperation() {
     }
     if (Operation *old = SymbolTable::lookupSymbolIn(module, name))
       old->erase();
-    emitSchedule(pipeline, *schedule, name);
+    ScheduleOp op = emitSchedule(pipeline, *schedule, name);
+    if (proof) {
+      MLIRContext *ctx = op.getContext();
+      op.setMakespanAttr(TimeAttr::get(ctx, proof->makespanMs));
+      op.setLowerBoundAttr(TimeAttr::get(ctx, proof->lowerBoundMs));
+      op.setOptimalAttr(BoolAttr::get(ctx, proof->optimal));
+      op.setGapAttr(FloatAttr::get(Float64Type::get(ctx), proof->gap));
+      proof.reset();
+    }
   }
 }
 
@@ -130,8 +162,25 @@ LogicalResult SchedulePass::overrideMemory(PipelineOp pipeline,
   return success();
 }
 
+FailureOr<sched::Schedule> SchedulePass::solve(PipelineOp pipeline,
+                                               const sched::Problem &problem) {
+  sched::SolverOptions options;
+  options.timeLimitSeconds = timeLimit;
+  options.threads = threads;
+  sched::SolverResult result = sched::solveOptimal(problem, options);
+  if (!result.ok)
+    return pipeline.emitOpError("cannot be scheduled by the optimal solver: ")
+           << result.error;
+  proof = Proof{result.makespanMs, result.lowerBoundMs, result.gap,
+                result.optimal};
+  result.schedule.algorithm = "optimal";
+  return result.schedule;
+}
+
 FailureOr<sched::Schedule> SchedulePass::run(PipelineOp pipeline,
                                              const sched::Problem &problem) {
+  if (algorithm == "optimal")
+    return solve(pipeline, problem);
   if (algorithm == "greedy") {
     sched::GreedyOptions options;
     options.subBlocks = subBlocks;

@@ -36,14 +36,18 @@ struct SimulatePass : crosspipe::impl::SimulateBase<SimulatePass> {
     FailureOr<sched::Problem> problem = buildProblem(pipeline);
     if (failed(problem))
       return failure();
+    applyDpCollectives(op, *problem);
     FailureOr<ScheduleFromIR> read = readSchedule(op, *problem);
     if (failed(read))
       return failure();
     sched::SimResult result = sched::simulate(*problem, read->schedule);
     if (!result.ok)
       return reportSimulationFailure(op, *read, result);
-    sched::LowerBound bound = sched::computeLowerBound(*problem);
-    annotateSchedule(op, *read, *problem, result, bound.makespanMs);
+    // A bound the optimal solver proved stays: it is the problem's.
+    double bound = sched::computeLowerBound(*problem).makespanMs;
+    if (TimeAttr proven = op.getLowerBoundAttr())
+      bound = std::max(bound, proven.getMs());
+    annotateSchedule(op, *read, *problem, result, bound);
     return success();
   }
 };

@@ -2,8 +2,10 @@
 //
 // Proves a schedule (written by hand or by a pass) runnable: complete, in
 // dependency order on each device, deadlock-free across devices, within the
-// memory budget, and, where it carries times, consistent with them. Each
-// violation is reported at the offending op with a note at the related one.
+// memory budget, and, where it carries times, consistent with them; its
+// data-parallel collectives follow the gradients (or, for all-gathers,
+// precede the forwards) they depend on. Each violation is reported at the
+// offending op with a note at the related one.
 //
 //===----------------------------------------------------------------------===//
 
@@ -84,6 +86,11 @@ struct VerifySchedulePass
                              const sched::SimResult &result);
   LogicalResult verifyAnnotatedTimes(const sched::Problem &p,
                                      ScheduleFromIR &read);
+  LogicalResult verifyCollectives(ScheduleOp op, const sched::Problem &p,
+                                  ScheduleFromIR &read);
+  LogicalResult verifyCollective(AllReduceOp ar, int device,
+                                 int computeBefore, const sched::Problem &p,
+                                 ScheduleFromIR &read);
 
   /// Part index -> placement, per whole block.
   std::map<BlockKey, std::vector<Placed>> where;
@@ -97,11 +104,13 @@ LogicalResult VerifySchedulePass::verifyOne(ScheduleOp op) {
   FailureOr<sched::Problem> problem = buildProblem(pipeline);
   if (failed(problem))
     return failure();
+  applyDpCollectives(op, *problem);
   FailureOr<ScheduleFromIR> read = readSchedule(op, *problem);
   if (failed(read))
     return failure();
   if (failed(verifyCompleteness(op, *problem, *read)) ||
-      failed(verifyDeviceOrder(*problem, *read)))
+      failed(verifyDeviceOrder(*problem, *read)) ||
+      failed(verifyCollectives(op, *problem, *read)))
     return failure();
   sched::SimResult result = sched::simulate(*problem, read->schedule);
   if (!result.ok)
@@ -309,6 +318,157 @@ VerifySchedulePass::verifyAnnotatedTimes(const sched::Problem &p,
         return diag;
       }
     }
+  }
+  return success();
+}
+
+/// Ties the schedule's collectives together (one bucket count, all-reduce or
+/// ZeRO-1, no duplicates), checks each against its dependencies, and checks
+/// that the collectives of one device, where timed, run one at a time.
+LogicalResult VerifySchedulePass::verifyCollectives(ScheduleOp op,
+                                                    const sched::Problem &p,
+                                                    ScheduleFromIR &read) {
+  AllReduceOp first, firstZero1, firstAllReduce;
+  std::map<std::tuple<int64_t, int, int64_t>, AllReduceOp> seen;
+  for (ProgramOp program : op.getPrograms()) {
+    int device = int(program.getDevice()), computeBefore = 0;
+    std::vector<AllReduceOp> timed;
+    for (Operation &nested : program.getBody().front()) {
+      auto ar = dyn_cast<AllReduceOp>(nested);
+      if (!ar) {
+        ++computeBefore;
+        continue;
+      }
+      int64_t buckets = ar.getBuckets().value_or(1);
+      bool allReduce = ar.getKindOrDefault() == CollectiveKind::all_reduce;
+      bool gather = ar.getKindOrDefault() == CollectiveKind::all_gather;
+      auto conflict = [&](AllReduceOp other, const Twine &what) {
+        InFlightDiagnostic diag = ar.emitOpError(what);
+        diag.attachNote(other.getLoc()) << "other collective here";
+        return diag;
+      };
+      if (first && !gather && first.getBuckets().value_or(1) != buckets)
+        return conflict(first, "splits chunk " + Twine(ar.getChunk()) +
+                                   "'s gradient into " + Twine(buckets) +
+                                   " buckets, but another collective into " +
+                                   Twine(first.getBuckets().value_or(1)));
+      if (!first && !gather)
+        first = ar;
+      if (allReduce && firstZero1)
+        return conflict(firstZero1, "is an all-reduce, but the schedule "
+                                    "also has ZeRO-1 collectives");
+      if (!allReduce && firstAllReduce)
+        return conflict(firstAllReduce,
+                        "is a ZeRO-1 collective, but the schedule also has "
+                        "all-reduces");
+      (allReduce ? firstAllReduce : firstZero1) = ar;
+      auto key = std::make_tuple(ar.getChunk(), int(ar.getKindOrDefault()),
+                                 ar.getBucket().value_or(0));
+      auto [it, inserted] = seen.try_emplace(key, ar);
+      if (!inserted)
+        return conflict(it->second, "duplicates the " +
+                                        stringifyCollectiveKind(
+                                            ar.getKindOrDefault()) +
+                                        " of chunk " + Twine(ar.getChunk()));
+      if (failed(verifyCollective(ar, device, computeBefore, p, read)))
+        return failure();
+      if (ar.getStartAttr() && ar.getEndAttr())
+        timed.push_back(ar);
+    }
+    llvm::stable_sort(timed, [](AllReduceOp a, AllReduceOp b) {
+      return a.getStartAttr().getMs() < b.getStartAttr().getMs();
+    });
+    for (size_t i = 1; i < timed.size(); ++i)
+      if (timed[i].getStartAttr().getMs() + 1e-6 <
+          timed[i - 1].getEndAttr().getMs()) {
+        InFlightDiagnostic diag =
+            timed[i].emitOpError("starts at ")
+            << formatNumber(timed[i].getStartAttr().getMs())
+            << " ms, while another collective still runs on the "
+               "communication stream of device "
+            << device;
+        diag.attachNote(timed[i - 1].getLoc()) << "other collective here";
+        return diag;
+      }
+  }
+  return success();
+}
+
+/// An all-gather precedes (in program order and in time) every F of its
+/// chunk. A gradient collective follows, for every microbatch, the part of
+/// the releasing block (W, or B when fused) that completes its bucket's
+/// share, and starts no earlier than that share is done.
+LogicalResult VerifySchedulePass::verifyCollective(AllReduceOp ar, int device,
+                                                   int computeBefore,
+                                                   const sched::Problem &p,
+                                                   ScheduleFromIR &read) {
+  constexpr double eps = 1e-6;
+  int chunk = int(ar.getChunk());
+  if (chunk >= p.numChunks())
+    return success(); // The op verifier reports it.
+  bool gather = ar.getKindOrDefault() == CollectiveKind::all_gather;
+  int buckets = int(ar.getBuckets().value_or(1));
+  int bucket = int(ar.getBucket().value_or(0));
+  SKind release = p.splitBackward ? SKind::W : SKind::B;
+  for (int mb = 0; mb < p.numMicrobatches; ++mb) {
+    const std::vector<Placed> &parts =
+        where[keyOf(SBlock{gather ? SKind::F : release, chunk, mb})];
+    if (parts.empty())
+      continue;
+    int partIndex = 0;
+    if (!gather) {
+      // The part that completes the share (bucket + 1) / buckets.
+      int64_t num = int64_t(bucket + 1) * int64_t(parts.size());
+      partIndex = int((num + buckets - 1) / buckets - 1);
+    }
+    Placed at = parts[partIndex];
+    if (at.device != device)
+      continue;
+    ComputeOp compute = read.ops[at.device][at.index];
+    const SBlock &block = read.schedule.order[at.device][at.index];
+    std::string what =
+        gather ? "the F that needs the parameters it gathers"
+               : "the " + std::string(sched::blockKindName(release)) +
+                     " whose gradient it reduces";
+    bool misplaced = gather ? at.index < computeBefore
+                            : at.index >= computeBefore;
+    if (misplaced) {
+      InFlightDiagnostic diag = ar.emitOpError("comes ")
+                                << (gather ? "after " : "before ")
+                                << describeBlock(block) << ", " << what;
+      diag.attachNote(compute.getLoc()) << "block here";
+      return diag;
+    }
+    if (!ar.getStartAttr() || !ar.getEndAttr() || !compute.getStartAttr() ||
+        !compute.getEndAttr())
+      continue;
+    if (gather) {
+      double end = ar.getEndAttr().getMs(), start = compute.getStartAttr().getMs();
+      if (end <= start + eps)
+        continue;
+      InFlightDiagnostic diag = ar.emitOpError("ends at ")
+                                << formatNumber(end) << " ms, after "
+                                << describeBlock(block) << " starts ("
+                                << formatNumber(start) << " ms), " << what;
+      diag.attachNote(compute.getLoc()) << "block here";
+      return diag;
+    }
+    double done = sched::bucketDoneMs(
+        block,
+        sched::Interval{compute.getStartAttr().getMs(),
+                        compute.getEndAttr().getMs()},
+        bucket, buckets);
+    double start = ar.getStartAttr().getMs();
+    if (start + eps >= done)
+      continue;
+    InFlightDiagnostic diag = ar.emitOpError("starts at ")
+                              << formatNumber(start)
+                              << " ms, before its gradient bucket is complete "
+                                 "in "
+                              << describeBlock(block) << " ("
+                              << formatNumber(done) << " ms)";
+    diag.attachNote(compute.getLoc()) << "block here";
+    return diag;
   }
   return success();
 }

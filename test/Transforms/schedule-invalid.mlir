@@ -6,7 +6,7 @@
 // RUN: not crosspipe-opt %s --split-input-file --crosspipe-schedule=algorithm=zb-h1 2>&1 | FileCheck %s --check-prefix=ZBH1
 // RUN: not crosspipe-opt %s --split-input-file --crosspipe-schedule=algorithm=interleaved 2>&1 | FileCheck %s --check-prefix=INTERLEAVED
 
-// BOGUS: error: unknown scheduling algorithm 'bogus'; expected gpipe, 1f1b, interleaved, zb-h1, zb-v or greedy
+// BOGUS: error: unknown scheduling algorithm 'bogus'; expected gpipe, 1f1b, interleaved, zb-h1, zb-v, greedy or optimal
 // SUBBLOCKS: error: sub-blocks must be at least 1, got 0
 // EXCLUSIVE: error: give at most one of memory-relative, memory-limit-mib and memory-unlimited, with a positive value
 // TOOSMALL: error: 'crosspipe.pipeline' op memory budget override leaves device 0 512 KiB, less than the 1 MiB one microbatch needs

@@ -35,6 +35,12 @@ struct ScheduleFromIR {
 mlir::FailureOr<ScheduleFromIR> readSchedule(ScheduleOp op,
                                              const sched::Problem &problem);
 
+/// Sets the problem's gradient buckets and ZeRO-1 flag from the collectives
+/// a schedule carries (placed by --crosspipe-dp-overlap), so that simulating
+/// the schedule times the collectives it actually holds. Leaves the problem
+/// unchanged for a schedule without bucketed or ZeRO-1 collectives.
+void applyDpCollectives(ScheduleOp op, sched::Problem &problem);
+
 /// The pipeline a schedule refers to (null if it does not resolve).
 PipelineOp getSchedulePipeline(ScheduleOp op);
 

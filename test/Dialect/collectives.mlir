@@ -1,0 +1,71 @@
+// RUN: crosspipe-opt %s --split-input-file --verify-diagnostics | FileCheck %s
+// RUN: crosspipe-opt %s --split-input-file --verify-diagnostics | crosspipe-opt --split-input-file | FileCheck %s
+
+// Data-parallel collectives: the plain all-reduce keeps its syntax; buckets
+// and ZeRO-1 kinds are optional and round-trip.
+crosspipe.cluster @net {
+  crosspipe.datacenter @dc devices 1
+  crosspipe.link @dc -> @dc latency 0.5 ms bandwidth 500 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional split_backward data_parallel 2 intra_dc {
+  crosspipe.stage device 0 forward 1 ms dgrad 1 ms wgrad 4 ms activation 1 MiB message 0 B gradient 1 MiB
+}
+crosspipe.schedule @s for @p algorithm "hand" {
+  crosspipe.program device 0 {
+    crosspipe.allreduce all_gather chunk 0 [0 ms, 1 ms]
+    crosspipe.compute F chunk 0 mb 0
+    crosspipe.compute D chunk 0 mb 0
+    crosspipe.compute W chunk 0 mb 0
+    crosspipe.allreduce reduce_scatter chunk 0 bucket 0 of 2
+    crosspipe.allreduce reduce_scatter chunk 0 bucket 1 of 2 [7 ms, 8 ms]
+  }
+}
+crosspipe.schedule @t for @p algorithm "hand" {
+  crosspipe.program device 0 {
+    crosspipe.compute F chunk 0 mb 0
+    crosspipe.compute D chunk 0 mb 0
+    crosspipe.compute W chunk 0 mb 0
+    crosspipe.allreduce chunk 0 [6 ms, 9 ms]
+    crosspipe.allreduce all_reduce chunk 0 bucket 1 of 3
+  }
+}
+
+// CHECK-LABEL: crosspipe.schedule @s
+// CHECK:         crosspipe.allreduce all_gather chunk 0 [0 ms, 1 ms]
+// CHECK:         crosspipe.allreduce reduce_scatter chunk 0 bucket 0 of 2{{ *$}}
+// CHECK-NEXT:    crosspipe.allreduce reduce_scatter chunk 0 bucket 1 of 2 [7 ms, 8 ms]
+// CHECK-LABEL: crosspipe.schedule @t
+// CHECK:         crosspipe.allreduce chunk 0 [6 ms, 9 ms]
+// CHECK-NEXT:    crosspipe.allreduce all_reduce chunk 0 bucket 1 of 3{{ *$}}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @dc devices 1
+  crosspipe.link @dc -> @dc latency 0.5 ms bandwidth 500 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional split_backward data_parallel 2 intra_dc {
+  crosspipe.stage device 0 forward 1 ms dgrad 1 ms wgrad 4 ms activation 1 MiB message 0 B gradient 1 MiB
+}
+crosspipe.schedule @s for @p algorithm "hand" {
+  crosspipe.program device 0 {
+    // expected-error @+1 {{'crosspipe.allreduce' op expects 0 <= bucket < buckets, got bucket 2 of 2}}
+    crosspipe.allreduce chunk 0 bucket 2 of 2
+  }
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @dc devices 1
+  crosspipe.link @dc -> @dc latency 0.5 ms bandwidth 500 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional split_backward data_parallel 2 intra_dc {
+  crosspipe.stage device 0 forward 1 ms dgrad 1 ms wgrad 4 ms activation 1 MiB message 0 B gradient 1 MiB
+}
+crosspipe.schedule @s for @p algorithm "hand" {
+  crosspipe.program device 0 {
+    // expected-error @+1 {{'crosspipe.allreduce' op is an all-gather of the parameters, which is never split into gradient buckets}}
+    crosspipe.allreduce all_gather chunk 0 bucket 0 of 2
+  }
+}
