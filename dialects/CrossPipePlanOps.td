@@ -120,7 +120,7 @@ def CrossPipe_BufferOp : CrossPipe_PlanOp<"buffer", [Symbol]> {
     - `act`: the activation chunk `chunk` sends to chunk `chunk + 1` (on the
       producer's device a send buffer, on the consumer's a receive buffer;
       one buffer when both chunks share a device);
-    - `grad`: the gradient chunk `chunk` sends back to chunk `chunk - 1`;
+    - `grad`: the gradient chunk `chunk + 1` sends back to chunk `chunk`;
     - `param_grad`: chunk `chunk`'s parameter gradient (one slot), written
       by its W (or B) blocks and all-reduced across data parallelism.
 
@@ -198,11 +198,13 @@ def CrossPipe_SendOp : CrossPipe_PlanOp<"send"> {
   let summary = "The send half of a transfer, on the producer's send stream";
   let description = [{
     Sends the activation (`act`, chunk `chunk` to `chunk + 1`) or gradient
-    (`grad`, chunk `chunk` back to `chunk - 1`) of microbatch `mb` from
+    (`grad`, chunk `chunk + 1` back to `chunk`) of microbatch `mb` from
     device `from` to device `to`, reading slot `buffer[slot]`, once the
     events in `after` (its producer) have completed. Activations leave on
-    `send_next`, gradients on `send_prev`. The result completes when the
-    send buffer may be reused. The span is the simulated link occupancy.
+    `send_next`, gradients on `send_prev`. As in `crosspipe.transfer`,
+    `chunk` is the lower chunk of the stage boundary in both directions.
+    The result completes when the send buffer may be reused. The span is
+    the simulated link occupancy.
 
     ```mlir
     %2 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next

@@ -42,3 +42,21 @@ echo "Wrote $out/simulated.mlir (all schedules with their timelines),"
 echo "$out/trace.json (the fastest schedule; open it in https://ui.perfetto.dev),"
 echo "$out/trace.svg (its timeline as a picture; any browser shows it) and"
 echo "$out/schedules.svg (every schedule's timeline, fastest first, one time scale)."
+
+echo
+echo "== Generated C++ (CUDA streams and events, NCCL) for the greedy schedule"
+for backend in nccl emulate; do
+  "$opt" "$out/problem.mlir" \
+    --crosspipe-compile="algorithm=greedy backend=$backend" \
+    -o "$out/plan-$backend.mlir"
+  "$translate" --mlir-to-cpp "$out/plan-$backend.mlir" -o "$out/plan-$backend.cpp"
+  echo "  $backend: $out/plan-$backend.cpp ($(wc -l < "$out/plan-$backend.cpp") lines)"
+done
+echo
+grep -m1 -A12 '^static void crosspipe_step_device_1' "$out/plan-nccl.cpp"
+echo "  ..."
+echo
+echo "Build either on a GPU machine with CUDA and NCCL alone (no MLIR):"
+echo "  nvcc -std=c++17 -O2 -arch=native -I include $out/plan-emulate.cpp \\"
+echo "    runtime/*.cpp runtime/Kernels.cu -lnccl -o plan-emulate"
+echo "  ./plan-emulate --step-ms 1000 --tag-buffers --trace measured.json"

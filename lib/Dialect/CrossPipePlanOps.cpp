@@ -64,9 +64,6 @@ static LogicalResult verifyTransferHalf(OpT op, bool send) {
     return op.emitOpError("moves data from device ")
            << op.getSrc() << " to itself; same-device hand-offs share a "
            << "buffer instead";
-  if (op.getKind() == TransferKind::grad && op.getChunk() == 0)
-    return op.emitOpError("sends a gradient out of chunk 0, which has no "
-                          "previous chunk");
   PlanStream want = expectedStream(op.getKind(), send);
   if (op.getStream() != want)
     return op.emitOpError("carries ")
@@ -185,15 +182,17 @@ static SmallVector<BufferUse, 4> bufferUsesOf(Operation *op) {
   if (auto exec = dyn_cast<ExecOp>(op)) {
     int64_t c = exec.getChunk();
     bool forward = exec.getKind() == BlockKind::F;
-    // F reads the activation of chunk c-1 and writes its own; B and D read
-    // the gradient chunk c+1 sent back and write the one for chunk c-1.
+    // Messages are named by the lower chunk of their boundary: F reads the
+    // activation of boundary c-1 and writes that of c; B and D read the
+    // gradient of boundary c (sent back by chunk c+1) and write that of c-1.
     if (auto in = exec.getInputAttr())
       uses.push_back({op, "in", in, *exec.getInputSlot(),
                       forward ? BufferRole::act : BufferRole::grad,
-                      forward ? c - 1 : c + 1});
+                      forward ? c - 1 : c});
     if (auto out = exec.getOutputAttr())
       uses.push_back({op, "out", out, *exec.getOutputSlot(),
-                      forward ? BufferRole::act : BufferRole::grad, c});
+                      forward ? BufferRole::act : BufferRole::grad,
+                      forward ? c : c - 1});
     if (auto stash = exec.getStashAttr())
       uses.push_back(
           {op, "stash", stash, *exec.getStashSlot(), BufferRole::stash, c});

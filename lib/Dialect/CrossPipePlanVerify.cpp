@@ -233,8 +233,8 @@ LogicalResult PlanChecker::checkTransfers() {
     for (int64_t mb = 0; mb < numMb; ++mb) {
       needed[{int(TransferKind::act), b, mb}] = {chunkDevice[b],
                                                   chunkDevice[b + 1]};
-      needed[{int(TransferKind::grad), b + 1, mb}] = {chunkDevice[b + 1],
-                                                       chunkDevice[b]};
+      needed[{int(TransferKind::grad), b, mb}] = {chunkDevice[b + 1],
+                                                   chunkDevice[b]};
     }
   }
   for (auto &[key, t] : transfers) {
@@ -395,7 +395,8 @@ LogicalResult PlanChecker::checkData() {
     }
     TransferKind tk = kind == int(BlockKind::F) ? TransferKind::act
                                                 : TransferKind::grad;
-    TransferHalves &t = transfers[{int(tk), from, mb}];
+    // A message is named by the lower chunk of its boundary.
+    TransferHalves &t = transfers[{int(tk), std::min(from, c), mb}];
     if (t.recv.getBufferAttr() != consumer.getInputAttr() ||
         t.recv.getSlot() != *consumer.getInputSlot()) {
       InFlightDiagnostic diag = consumer.emitOpError("reads a different slot "

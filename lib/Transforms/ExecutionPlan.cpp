@@ -52,6 +52,9 @@ struct PlannedBuffer {
 /// One cross-device message and what the plan decides for it.
 struct Message {
   const sched::TransferEvent *event = nullptr;
+  /// The stage boundary it crosses, named by its lower chunk as in the IR
+  /// (the simulator names a message by its producer).
+  int boundary = 0;
   Pos producer, consumer, consumerLast;
   int sendBuffer = -1, recvBuffer = -1, sendSlot = -1, recvSlot = -1;
   /// The message that used the send slot before (its send must complete
@@ -114,7 +117,7 @@ private:
   /// Buffer of each (role, chunk, device).
   std::map<std::tuple<int, int, int>, int> bufferOf;
   std::vector<Message> messages;
-  std::map<std::tuple<bool, int, int>, int> messageOf; // (grad, chunk, mb)
+  std::map<std::tuple<bool, int, int>, int> messageOf; // (grad, boundary, mb)
   std::vector<Node> nodes;
   std::vector<std::vector<int>> execNode; // [device][index]
 };
@@ -196,8 +199,8 @@ void PlanBuilder::planStashAndLocal() {
               [&](int mb) { return parts[{0, c + 1, mb}].second.index; },
               act);
     int bwd = slotKind(backwardKind());
-    int grad = addBuffer("grad" + std::to_string(c + 1) + dev, chunk.device,
-                         BufferRole::grad, c + 1, chunk.messageBytes);
+    int grad = addBuffer("grad" + std::to_string(c) + dev, chunk.device,
+                         BufferRole::grad, c, chunk.messageBytes);
     lifetimes([&](int mb) { return parts[{bwd, c + 1, mb}].first.index; },
               [&](int mb) { return parts[{bwd, c, mb}].second.index; }, grad);
   }
@@ -208,12 +211,13 @@ void PlanBuilder::planMessages() {
   for (const sched::TransferEvent &t : sim.transfers) {
     Message m;
     m.event = &t;
+    m.boundary = t.gradient ? t.chunk - 1 : t.chunk;
     int consumerChunk = t.gradient ? t.chunk - 1 : t.chunk + 1;
     int kind = t.gradient ? bwd : 0;
     m.producer = parts[{kind, t.chunk, t.mb}].second;
     m.consumer = parts[{kind, consumerChunk, t.mb}].first;
     m.consumerLast = parts[{kind, consumerChunk, t.mb}].second;
-    messageOf[{t.gradient, t.chunk, t.mb}] = int(messages.size());
+    messageOf[{t.gradient, m.boundary, t.mb}] = int(messages.size());
     messages.push_back(m);
   }
   // One send and one receive buffer per direction of each boundary; slots
@@ -223,18 +227,19 @@ void PlanBuilder::planMessages() {
       byReceiver;
   for (size_t i = 0; i < messages.size(); ++i) {
     const sched::TransferEvent &t = *messages[i].event;
-    bySender[{t.gradient, t.chunk, t.srcDevice}].push_back(int(i));
-    byReceiver[{t.gradient, t.chunk, t.dstDevice}].push_back(int(i));
+    int boundary = messages[i].boundary;
+    bySender[{t.gradient, boundary, t.srcDevice}].push_back(int(i));
+    byReceiver[{t.gradient, boundary, t.dstDevice}].push_back(int(i));
   }
   auto assign = [&](std::vector<int> &list, bool sender) {
     const sched::TransferEvent &first = *messages[list.front()].event;
     int device = sender ? first.srcDevice : first.dstDevice;
     BufferRole role = first.gradient ? BufferRole::grad : BufferRole::act;
+    int boundary = messages[list.front()].boundary;
     std::string name = (first.gradient ? "grad" : "act") +
-                       std::to_string(first.chunk) + "_d" +
+                       std::to_string(boundary) + "_d" +
                        std::to_string(device);
-    int boundary = first.gradient ? first.chunk - 1 : first.chunk;
-    int buffer = addBuffer(name, device, role, first.chunk,
+    int buffer = addBuffer(name, device, role, boundary,
                            problem.chunks[boundary].messageBytes);
     llvm::stable_sort(list, [&](int a, int b) {
       const Message &x = messages[a], &y = messages[b];
@@ -357,14 +362,15 @@ LogicalResult PlanBuilder::buildNodes() {
   if (problem.dpDegree > 1) {
     SKind release = problem.splitBackward ? SKind::W : SKind::B;
     std::map<int, std::vector<int>> dpStreams;
-    for (const sched::CollectiveEvent &c : sim.collectives) {
+    for (size_t i = 0; i < sim.collectives.size(); ++i) {
+      const sched::CollectiveEvent &c = sim.collectives[i];
       Pos last;
       for (int mb = 0; mb < problem.numMicrobatches; ++mb) {
         Pos p = parts[{slotKind(release), c.chunk, mb}].second;
         if (p.index > last.index)
           last = p;
       }
-      Node n{Node::Reduce, c.device, c.time.startMs, c.chunk, {}, {}};
+      Node n{Node::Reduce, c.device, c.time.startMs, int(i), {}, {}};
       n.waits.push_back(execNode[last.device][last.index]);
       dpStreams[c.device].push_back(int(nodes.size()));
       nodes.push_back(n);
@@ -473,8 +479,8 @@ void PlanBuilder::emit(StringRef name, ArrayRef<int> sorted) {
       // Input: the message arriving from the neighbouring chunk, either
       // through a receive slot or through the shared same-device buffer.
       auto attach = [&](StringRef what, StringRef slotName, bool gradient,
-                        int producerChunk, bool incoming) {
-        auto it = messageOf.find({gradient, producerChunk, mb});
+                        int boundary, bool incoming) {
+        auto it = messageOf.find({gradient, boundary, mb});
         int buffer, slot;
         if (it != messageOf.end()) {
           const Message &m = messages[it->second];
@@ -482,7 +488,7 @@ void PlanBuilder::emit(StringRef name, ArrayRef<int> sorted) {
           slot = incoming ? m.recvSlot : m.sendSlot;
         } else {
           buffer = localBuffer(gradient ? BufferRole::grad : BufferRole::act,
-                               producerChunk, n.device);
+                               boundary, n.device);
           slot = slotOf[{buffer, mb}];
         }
         attrs.push_back(named(what, sym(buffer)));
@@ -494,9 +500,9 @@ void PlanBuilder::emit(StringRef name, ArrayRef<int> sorted) {
       if (forward && c < last)
         attach("output", "output_slot", false, c, false);
       if (backward && c < last)
-        attach("input", "input_slot", true, c + 1, true);
+        attach("input", "input_slot", true, c, true);
       if (backward && c > 0)
-        attach("output", "output_slot", true, c, false);
+        attach("output", "output_slot", true, c - 1, false);
       int stash = localBuffer(BufferRole::stash, c, n.device);
       attrs.push_back(named("stash", sym(stash)));
       attrs.push_back(named("stash_slot", i64(slotOf[{stash, mb}])));
@@ -515,7 +521,7 @@ void PlanBuilder::emit(StringRef name, ArrayRef<int> sorted) {
       attrs = {named("kind", TransferKindAttr::get(
                                  ctx, t.gradient ? TransferKind::grad
                                                  : TransferKind::act)),
-               named("chunk", i64(t.chunk)), named("mb", i64(t.mb)),
+               named("chunk", i64(m.boundary)), named("mb", i64(t.mb)),
                named("src", i64(t.srcDevice)), named("dst", i64(t.dstDevice)),
                named("stream", PlanStreamAttr::get(ctx, stream)),
                named("buffer", sym(send ? m.sendBuffer : m.recvBuffer)),

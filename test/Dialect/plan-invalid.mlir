@@ -43,14 +43,6 @@ crosspipe.plan @p for @s devices 2 {
 
 // -----
 
-crosspipe.plan @p for @s devices 2 {
-  crosspipe.buffer @g device 0 grad chunk 0 slots 1 size 1 MiB
-  // expected-error @+1 {{sends a gradient out of chunk 0, which has no previous chunk}}
-  %0 = crosspipe.send grad chunk 0 mb 0 from 0 to 1 on send_prev buffer @g[0]
-}
-
-// -----
-
 crosspipe.plan @p for @s devices 1 {
   crosspipe.buffer @a device 0 act chunk 0 slots 1 size 1 MiB
   // expected-error @+1 {{is a weight-gradient block, which neither receives nor sends}}
@@ -107,11 +99,12 @@ crosspipe.plan @p for @s devices 1 {
 
 // -----
 
-// D of chunk 1 reads the gradient chunk 2 sent back.
+// D of chunk 1 reads the gradient chunk 2 sent back, which is named by the
+// lower chunk of its boundary: grad of chunk 1.
 crosspipe.plan @p for @s devices 1 {
   // expected-note @+1 {{buffer declared here}}
-  crosspipe.buffer @g device 0 grad chunk 1 slots 1 size 1 MiB
-  // expected-error @+1 {{'in' buffer @g holds grad of chunk 1, expected grad of chunk 2}}
+  crosspipe.buffer @g device 0 grad chunk 2 slots 1 size 1 MiB
+  // expected-error @+1 {{'in' buffer @g holds grad of chunk 2, expected grad of chunk 1}}
   %0 = crosspipe.exec D chunk 1 mb 0 device 0 in @g[0]
 }
 

@@ -30,24 +30,24 @@ crosspipe.schedule @s for @p algorithm "1f1b" {
 // CHECK-NEXT:    crosspipe.buffer @stash0 device 0 stash chunk 0 slots 1 size 1 MiB
 // CHECK-NEXT:    crosspipe.buffer @pgrad0 device 0 param_grad chunk 0 slots 1 size 2 MiB
 // CHECK-NEXT:    crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 1 size 1 MiB
-// CHECK-NEXT:    crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 2 size 1 MiB
-// CHECK-NEXT:    %[[R:.*]] = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[1] arrives 10 ms
+// CHECK-NEXT:    crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 2 size 1 MiB
+// CHECK-NEXT:    %[[R:.*]] = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[1] arrives 10 ms
 // CHECK-NEXT:    %[[F0:.*]] = crosspipe.exec F chunk 0 mb 0 part 0 of 2 device 0 out @act0_d0[0] stash @stash0[0] [0 ms, 0.5 ms]
 // CHECK-NEXT:    %[[F1:.*]] = crosspipe.exec F chunk 0 mb 0 part 1 of 2 device 0 out @act0_d0[0] stash @stash0[0]{{ *$}}
 // CHECK-NEXT:    %[[S:.*]] = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%[[F1]]) [1 ms, 2 ms]
-// CHECK-NEXT:    %[[B:.*]] = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[1] stash @stash0[0] grads @pgrad0 after(%[[R]], %[[S]])
+// CHECK-NEXT:    %[[B:.*]] = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[1] stash @stash0[0] grads @pgrad0 after(%[[R]], %[[S]])
 // CHECK-NEXT:    %{{.*}} = crosspipe.dp_allreduce chunk 0 device 0 buffer @pgrad0 after(%[[B]]) [12 ms, 14 ms]
 // CHECK-NEXT:  }
 crosspipe.plan @s_plan for @s devices 2 makespan 12 ms {
   crosspipe.buffer @stash0 device 0 stash chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @pgrad0 device 0 param_grad chunk 0 slots 1 size 2 MiB
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 2 size 1 MiB
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[1] arrives 10 ms
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 2 size 1 MiB
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[1] arrives 10 ms
   %1 = crosspipe.exec F chunk 0 mb 0 part 0 of 2 device 0 out @act0_d0[0] stash @stash0[0] [0 ms, 0.5 ms]
   %2 = crosspipe.exec F chunk 0 mb 0 part 1 of 2 device 0 out @act0_d0[0] stash @stash0[0]
   %3 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%2) [1 ms, 2 ms]
-  %4 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[1] stash @stash0[0] grads @pgrad0 after(%0, %3)
+  %4 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[1] stash @stash0[0] grads @pgrad0 after(%0, %3)
   %5 = crosspipe.dp_allreduce chunk 0 device 0 buffer @pgrad0 after(%4) [12 ms, 14 ms]
 }
 

@@ -35,17 +35,17 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
   crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 2 MiB
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d1 device 1 grad chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 1 size 1 MiB
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[0]
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 1 size 1 MiB
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
   %1 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
   %2 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
   %3 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%2)
   %4 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%1)
-  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1
-  %6 = crosspipe.send grad chunk 1 mb 0 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%5)
-  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
+  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
+  %6 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%5)
+  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
 }
 
 // -----
@@ -79,18 +79,18 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
   crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 2 MiB
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d1 device 1 grad chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 1 size 1 MiB
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[0]
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 1 size 1 MiB
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
   %1 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
   // expected-error @+1 {{runs B chunk 0 mb 0 where device 0's program runs F chunk 0 mb 0}}
-  %9 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
+  %9 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
   %2 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
   %3 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%2)
   %4 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%1)
-  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1
-  %6 = crosspipe.send grad chunk 1 mb 0 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%5)
+  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
+  %6 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%5)
 }
 
 // -----
@@ -123,17 +123,17 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
   crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 2 MiB
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d1 device 1 grad chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 1 size 1 MiB
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[0]
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 1 size 1 MiB
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
   // expected-error @+1 {{has no matching crosspipe.send}}
   %1 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
   %2 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
   %4 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%1)
-  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1
-  %6 = crosspipe.send grad chunk 1 mb 0 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%5)
-  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
+  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
+  %6 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%5)
+  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
 }
 
 // -----
@@ -167,15 +167,15 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
   crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 2 MiB
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d1 device 1 grad chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 1 size 1 MiB
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[0]
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 1 size 1 MiB
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
   %2 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
   %4 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0]
-  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1
-  %6 = crosspipe.send grad chunk 1 mb 0 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%5)
-  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
+  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
+  %6 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%5)
+  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
 }
 
 // -----
@@ -209,19 +209,19 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
   crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 2 MiB
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d1 device 1 grad chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 1 size 1 MiB
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[0]
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 1 size 1 MiB
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
   %2 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
   // expected-note @+1 {{send here}}
   %3 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%2)
   // expected-error @+1 {{is posted after its send; a receive must precede its send in plan order}}
   %1 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
   %4 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%1)
-  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1
-  %6 = crosspipe.send grad chunk 1 mb 0 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%5)
-  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
+  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
+  %6 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%5)
+  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
 }
 
 // -----
@@ -254,19 +254,19 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
   crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 2 MiB
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d1 device 1 grad chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 1 size 1 MiB
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[0]
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 1 size 1 MiB
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
   // expected-note @+1 {{see recv act chunk 0 mb 0 from device 0}}
   %1 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
   %2 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
   %3 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%2)
   // expected-error @+1 {{may start before recv act chunk 0 mb 0 from device 0 completes, but it reads what arrives}}
   %4 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0]
-  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1
-  %6 = crosspipe.send grad chunk 1 mb 0 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%5)
-  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
+  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
+  %6 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%5)
+  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
 }
 
 // -----
@@ -299,19 +299,19 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
   crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 2 MiB
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d1 device 1 grad chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 1 size 1 MiB
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[0]
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 1 size 1 MiB
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
   %1 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
   // expected-note @+1 {{see F chunk 0 mb 0}}
   %2 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
   // expected-error @+1 {{may start before F chunk 0 mb 0 completes, but it sends its output}}
   %3 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0]
   %4 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%1)
-  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1
-  %6 = crosspipe.send grad chunk 1 mb 0 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%5)
-  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
+  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
+  %6 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%5)
+  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
 }
 
 // -----
@@ -344,19 +344,19 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
   crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 2 MiB
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d1 device 1 grad chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 2 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 1 size 1 MiB
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[0]
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 1 size 1 MiB
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
   // expected-note @+1 {{receive here}}
   %1 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
   %2 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
   %3 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%2)
   // expected-error @+1 {{reads a different slot than recv act chunk 0 mb 0 from device 0 fills}}
   %4 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[1] stash @stash1[0] after(%1)
-  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1
-  %6 = crosspipe.send grad chunk 1 mb 0 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%5)
-  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
+  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
+  %6 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%5)
+  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
 }
 
 // -----
@@ -394,23 +394,23 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
   crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 2 MiB
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d1 device 1 grad chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 1 size 1 MiB
-  // expected-note @+1 {{device 0 stream recv_next is stuck at recv grad chunk 1 mb 0 from device 1, whose partner send grad chunk 1 mb 0 to device 0 is not ready}}
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[0]
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 1 size 1 MiB
+  // expected-note @+1 {{device 0 stream recv_next is stuck at recv grad chunk 0 mb 0 from device 1, whose partner send grad chunk 0 mb 0 to device 0 is not ready}}
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
   // expected-note @+1 {{device 1 stream recv_prev is stuck at recv act chunk 0 mb 0 from device 0, whose partner send act chunk 0 mb 0 to device 1 is not ready}}
   %1 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
   %2 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
-  // expected-note @+1 {{device 0 stream compute is stuck at B chunk 0 mb 0, waiting for recv grad chunk 1 mb 0 from device 1}}
-  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
+  // expected-note @+1 {{device 0 stream compute is stuck at B chunk 0 mb 0, waiting for recv grad chunk 0 mb 0 from device 1}}
+  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
   // expected-note @+1 {{device 0 stream send_next is stuck at send act chunk 0 mb 0 to device 1, waiting for B chunk 0 mb 0}}
   %3 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%2, %7)
   // expected-note @+1 {{device 1 stream compute is stuck at F chunk 1 mb 0, waiting for recv act chunk 0 mb 0 from device 0}}
   %4 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%1)
-  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1
-  // expected-note @+1 {{device 1 stream send_prev is stuck at send grad chunk 1 mb 0 to device 0, waiting for B chunk 1 mb 0}}
-  %6 = crosspipe.send grad chunk 1 mb 0 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%5)
+  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
+  // expected-note @+1 {{device 1 stream send_prev is stuck at send grad chunk 0 mb 0 to device 0, waiting for B chunk 1 mb 0}}
+  %6 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%5)
 }
 
 // -----
@@ -449,11 +449,11 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
   crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 0 B
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 2 size 1 MiB
-  crosspipe.buffer @grad1_d1 device 1 grad chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 2 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 2 size 1 MiB
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[0]
-  %1 = crosspipe.recv grad chunk 1 mb 1 from 1 to 0 on recv_next buffer @grad1_d0[1]
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 2 size 1 MiB
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
+  %1 = crosspipe.recv grad chunk 0 mb 1 from 1 to 0 on recv_next buffer @grad0_d0[1]
   // expected-error @+1 {{is the receive number 0 on the channel from device 0 to 1, but the send in that position is send act chunk 0 mb 0 to device 1; receives must match the order of their sends}}
   %3 = crosspipe.recv act chunk 0 mb 1 from 0 to 1 on recv_prev buffer @act0_d1[1]
   %2 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
@@ -463,13 +463,13 @@ crosspipe.plan @s_plan for @s devices 2 {
   %6 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%4)
   %7 = crosspipe.send act chunk 0 mb 1 from 0 to 1 on send_next buffer @act0_d0[1] after(%5)
   %8 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%2)
-  %9 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1
+  %9 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
   %10 = crosspipe.exec F chunk 1 mb 1 device 1 in @act0_d1[1] stash @stash1[0] after(%3)
-  %11 = crosspipe.send grad chunk 1 mb 0 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%9)
-  %12 = crosspipe.exec B chunk 1 mb 1 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1 after(%11)
-  %13 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
-  %14 = crosspipe.send grad chunk 1 mb 1 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%12)
-  %15 = crosspipe.exec B chunk 0 mb 1 device 0 in @grad1_d0[1] stash @stash0[1] grads @pgrad0 after(%1)
+  %11 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%9)
+  %12 = crosspipe.exec B chunk 1 mb 1 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1 after(%11)
+  %13 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
+  %14 = crosspipe.send grad chunk 0 mb 1 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%12)
+  %15 = crosspipe.exec B chunk 0 mb 1 device 0 in @grad0_d0[1] stash @stash0[1] grads @pgrad0 after(%1)
 }
 
 // -----
@@ -509,11 +509,11 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
   crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 0 B
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 2 size 1 MiB
-  crosspipe.buffer @grad1_d1 device 1 grad chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 2 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 2 size 1 MiB
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[0]
-  %1 = crosspipe.recv grad chunk 1 mb 1 from 1 to 0 on recv_next buffer @grad1_d0[1]
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 2 size 1 MiB
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
+  %1 = crosspipe.recv grad chunk 0 mb 1 from 1 to 0 on recv_next buffer @grad0_d0[1]
   %2 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
   // expected-note @+1 {{see recv act chunk 0 mb 1 from device 0}}
   %3 = crosspipe.recv act chunk 0 mb 1 from 0 to 1 on recv_prev buffer @act0_d1[0]
@@ -523,13 +523,13 @@ crosspipe.plan @s_plan for @s devices 2 {
   %7 = crosspipe.send act chunk 0 mb 1 from 0 to 1 on send_next buffer @act0_d0[1] after(%5)
   // expected-error @+1 {{may start before recv act chunk 0 mb 1 from device 0 completes, but both use @act0_d1[0]}}
   %8 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%2)
-  %9 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1
+  %9 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
   %10 = crosspipe.exec F chunk 1 mb 1 device 1 in @act0_d1[0] stash @stash1[0] after(%3)
-  %11 = crosspipe.send grad chunk 1 mb 0 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%9)
-  %12 = crosspipe.exec B chunk 1 mb 1 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1 after(%11)
-  %13 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
-  %14 = crosspipe.send grad chunk 1 mb 1 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%12)
-  %15 = crosspipe.exec B chunk 0 mb 1 device 0 in @grad1_d0[1] stash @stash0[1] grads @pgrad0 after(%1)
+  %11 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%9)
+  %12 = crosspipe.exec B chunk 1 mb 1 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1 after(%11)
+  %13 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
+  %14 = crosspipe.send grad chunk 0 mb 1 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%12)
+  %15 = crosspipe.exec B chunk 0 mb 1 device 0 in @grad0_d0[1] stash @stash0[1] grads @pgrad0 after(%1)
 }
 
 // -----
@@ -566,11 +566,11 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
   crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 0 B
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 2 size 1 MiB
-  crosspipe.buffer @grad1_d1 device 1 grad chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 2 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 2 size 1 MiB
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[0]
-  %1 = crosspipe.recv grad chunk 1 mb 1 from 1 to 0 on recv_next buffer @grad1_d0[1]
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 2 size 1 MiB
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
+  %1 = crosspipe.recv grad chunk 0 mb 1 from 1 to 0 on recv_next buffer @grad0_d0[1]
   %2 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
   %3 = crosspipe.recv act chunk 0 mb 1 from 0 to 1 on recv_prev buffer @act0_d1[1]
   %4 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
@@ -578,15 +578,15 @@ crosspipe.plan @s_plan for @s devices 2 {
   %6 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%4)
   %7 = crosspipe.send act chunk 0 mb 1 from 0 to 1 on send_next buffer @act0_d0[1] after(%5)
   %8 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%2)
-  %9 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1
+  %9 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
   %10 = crosspipe.exec F chunk 1 mb 1 device 1 in @act0_d1[1] stash @stash1[0] after(%3)
-  // expected-note @+1 {{see send grad chunk 1 mb 0 to device 0}}
-  %11 = crosspipe.send grad chunk 1 mb 0 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%9)
-  // expected-error @+1 {{may start before send grad chunk 1 mb 0 to device 0 completes, but both use @grad1_d1[0]}}
-  %12 = crosspipe.exec B chunk 1 mb 1 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1
-  %13 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
-  %14 = crosspipe.send grad chunk 1 mb 1 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%12)
-  %15 = crosspipe.exec B chunk 0 mb 1 device 0 in @grad1_d0[1] stash @stash0[1] grads @pgrad0 after(%1)
+  // expected-note @+1 {{see send grad chunk 0 mb 0 to device 0}}
+  %11 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%9)
+  // expected-error @+1 {{may start before send grad chunk 0 mb 0 to device 0 completes, but both use @grad0_d1[0]}}
+  %12 = crosspipe.exec B chunk 1 mb 1 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
+  %13 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
+  %14 = crosspipe.send grad chunk 0 mb 1 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%12)
+  %15 = crosspipe.exec B chunk 0 mb 1 device 0 in @grad0_d0[1] stash @stash0[1] grads @pgrad0 after(%1)
 }
 
 // -----
@@ -624,11 +624,11 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
   crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 0 B
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 2 size 1 MiB
-  crosspipe.buffer @grad1_d1 device 1 grad chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 2 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 2 size 1 MiB
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[0]
-  %1 = crosspipe.recv grad chunk 1 mb 1 from 1 to 0 on recv_next buffer @grad1_d0[1]
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 2 size 1 MiB
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
+  %1 = crosspipe.recv grad chunk 0 mb 1 from 1 to 0 on recv_next buffer @grad0_d0[1]
   %2 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
   %3 = crosspipe.recv act chunk 0 mb 1 from 0 to 1 on recv_prev buffer @act0_d1[1]
   %4 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
@@ -636,13 +636,13 @@ crosspipe.plan @s_plan for @s devices 2 {
   %6 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%4)
   %7 = crosspipe.send act chunk 0 mb 1 from 0 to 1 on send_next buffer @act0_d0[1] after(%5)
   %8 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%2)
-  %9 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1
+  %9 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
   %10 = crosspipe.exec F chunk 1 mb 1 device 1 in @act0_d1[1] stash @stash1[0] after(%3)
-  %11 = crosspipe.send grad chunk 1 mb 0 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%9)
-  %12 = crosspipe.exec B chunk 1 mb 1 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1 after(%11)
-  %13 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
-  %14 = crosspipe.send grad chunk 1 mb 1 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%12)
-  %15 = crosspipe.exec B chunk 0 mb 1 device 0 in @grad1_d0[1] stash @stash0[1] grads @pgrad0 after(%1)
+  %11 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%9)
+  %12 = crosspipe.exec B chunk 1 mb 1 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1 after(%11)
+  %13 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
+  %14 = crosspipe.send grad chunk 0 mb 1 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%12)
+  %15 = crosspipe.exec B chunk 0 mb 1 device 0 in @grad0_d0[1] stash @stash0[1] grads @pgrad0 after(%1)
 }
 
 // -----
@@ -679,11 +679,11 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
   crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 0 B
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 2 size 1 MiB
-  crosspipe.buffer @grad1_d1 device 1 grad chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 2 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 2 size 1 MiB
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[0]
-  %1 = crosspipe.recv grad chunk 1 mb 1 from 1 to 0 on recv_next buffer @grad1_d0[1]
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 2 size 1 MiB
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
+  %1 = crosspipe.recv grad chunk 0 mb 1 from 1 to 0 on recv_next buffer @grad0_d0[1]
   %2 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
   %3 = crosspipe.recv act chunk 0 mb 1 from 0 to 1 on recv_prev buffer @act0_d1[1]
   %4 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
@@ -691,14 +691,14 @@ crosspipe.plan @s_plan for @s devices 2 {
   %6 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%4)
   %7 = crosspipe.send act chunk 0 mb 1 from 0 to 1 on send_next buffer @act0_d0[1] after(%5)
   %8 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%2)
-  %9 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1
+  %9 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
   %10 = crosspipe.exec F chunk 1 mb 1 device 1 in @act0_d1[1] stash @stash1[0] after(%3)
-  %11 = crosspipe.send grad chunk 1 mb 0 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%9)
-  %12 = crosspipe.exec B chunk 1 mb 1 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1 after(%11)
-  %13 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
-  %14 = crosspipe.send grad chunk 1 mb 1 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%12)
+  %11 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%9)
+  %12 = crosspipe.exec B chunk 1 mb 1 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1 after(%11)
+  %13 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
+  %14 = crosspipe.send grad chunk 0 mb 1 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%12)
   // expected-note @+1 {{see B chunk 0 mb 1}}
-  %15 = crosspipe.exec B chunk 0 mb 1 device 0 in @grad1_d0[1] stash @stash0[1] grads @pgrad0 after(%1)
+  %15 = crosspipe.exec B chunk 0 mb 1 device 0 in @grad0_d0[1] stash @stash0[1] grads @pgrad0 after(%1)
   // expected-error @+1 {{may start before B chunk 0 mb 1 completes, but it reduces the gradient it writes}}
   %16 = crosspipe.dp_allreduce chunk 0 device 0 buffer @pgrad0 after(%13)
   %17 = crosspipe.dp_allreduce chunk 1 device 1 buffer @pgrad1 after(%12)
@@ -741,11 +741,11 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
   crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 0 B
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 2 size 1 MiB
-  crosspipe.buffer @grad1_d1 device 1 grad chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 2 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 2 size 1 MiB
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[0]
-  %1 = crosspipe.recv grad chunk 1 mb 1 from 1 to 0 on recv_next buffer @grad1_d0[1]
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 2 size 1 MiB
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
+  %1 = crosspipe.recv grad chunk 0 mb 1 from 1 to 0 on recv_next buffer @grad0_d0[1]
   %2 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
   %3 = crosspipe.recv act chunk 0 mb 1 from 0 to 1 on recv_prev buffer @act0_d1[1]
   %4 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
@@ -753,13 +753,13 @@ crosspipe.plan @s_plan for @s devices 2 {
   %6 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%4)
   %7 = crosspipe.send act chunk 0 mb 1 from 0 to 1 on send_next buffer @act0_d0[1] after(%5)
   %8 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%2)
-  %9 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1
+  %9 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
   %10 = crosspipe.exec F chunk 1 mb 1 device 1 in @act0_d1[1] stash @stash1[0] after(%3)
-  %11 = crosspipe.send grad chunk 1 mb 0 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%9)
-  %12 = crosspipe.exec B chunk 1 mb 1 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1 after(%11)
-  %13 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
-  %14 = crosspipe.send grad chunk 1 mb 1 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%12)
-  %15 = crosspipe.exec B chunk 0 mb 1 device 0 in @grad1_d0[1] stash @stash0[1] grads @pgrad0 after(%1)
+  %11 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%9)
+  %12 = crosspipe.exec B chunk 1 mb 1 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1 after(%11)
+  %13 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
+  %14 = crosspipe.send grad chunk 0 mb 1 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%12)
+  %15 = crosspipe.exec B chunk 0 mb 1 device 0 in @grad0_d0[1] stash @stash0[1] grads @pgrad0 after(%1)
   %16 = crosspipe.dp_allreduce chunk 0 device 0 buffer @pgrad0 after(%15)
   %17 = crosspipe.dp_allreduce chunk 1 device 1 buffer @pgrad1 after(%12)
 }
@@ -798,11 +798,11 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
   crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 0 B
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 2 size 1 MiB
-  crosspipe.buffer @grad1_d1 device 1 grad chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 2 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 2 size 1 MiB
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[0]
-  %1 = crosspipe.recv grad chunk 1 mb 1 from 1 to 0 on recv_next buffer @grad1_d0[1]
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 2 size 1 MiB
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
+  %1 = crosspipe.recv grad chunk 0 mb 1 from 1 to 0 on recv_next buffer @grad0_d0[1]
   %2 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
   %3 = crosspipe.recv act chunk 0 mb 1 from 0 to 1 on recv_prev buffer @act0_d1[1]
   %4 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
@@ -810,13 +810,13 @@ crosspipe.plan @s_plan for @s devices 2 {
   %6 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%4)
   %7 = crosspipe.send act chunk 0 mb 1 from 0 to 1 on send_next buffer @act0_d0[1] after(%5)
   %8 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%2)
-  %9 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1
+  %9 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
   %10 = crosspipe.exec F chunk 1 mb 1 device 1 in @act0_d1[1] stash @stash1[0] after(%3)
-  %11 = crosspipe.send grad chunk 1 mb 0 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%9)
-  %12 = crosspipe.exec B chunk 1 mb 1 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1 after(%11)
-  %13 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
-  %14 = crosspipe.send grad chunk 1 mb 1 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%12)
-  %15 = crosspipe.exec B chunk 0 mb 1 device 0 in @grad1_d0[1] stash @stash0[1] grads @pgrad0 after(%1)
+  %11 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%9)
+  %12 = crosspipe.exec B chunk 1 mb 1 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1 after(%11)
+  %13 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
+  %14 = crosspipe.send grad chunk 0 mb 1 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%12)
+  %15 = crosspipe.exec B chunk 0 mb 1 device 0 in @grad0_d0[1] stash @stash0[1] grads @pgrad0 after(%1)
   // expected-error @+1 {{reduces across data parallelism, but the pipeline has one replica}}
   %16 = crosspipe.dp_allreduce chunk 0 device 0 buffer @pgrad0 after(%15)
 }

@@ -78,15 +78,12 @@ FailureOr<PlanLayout> PlanLayout::build(PlanOp plan, PlanBackend backend) {
     }
     layout.deviceEvents.push_back({first, next - first});
   }
+  std::map<std::tuple<int, int64_t, int64_t>, RecvOp> recvs;
+  for (RecvOp recv : plan.getBody().getOps<RecvOp>())
+    recvs[{int(recv.getKind()), recv.getChunk(), recv.getMb()}] = recv;
   for (SendOp send : layout.transfers)
-    for (Operation &op : plan.getBody().front())
-      if (auto recv = dyn_cast<RecvOp>(op))
-        if (recv.getKind() == send.getKind() &&
-            recv.getChunk() == send.getChunk() &&
-            recv.getMb() == send.getMb()) {
-          layout.recvOf[send] = recv;
-          break;
-        }
+    layout.recvOf[send] =
+        recvs.at({int(send.getKind()), send.getChunk(), send.getMb()});
   return layout;
 }
 

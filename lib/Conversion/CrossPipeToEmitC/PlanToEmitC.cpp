@@ -201,11 +201,12 @@ struct ExecLowering : PlanPattern<ExecOp> {
     };
     // Inputs are checked before the first part, outputs tagged after the
     // last; the stash is tagged by F and checked by the blocks that read it.
+    // A message's tag names its boundary by the lower chunk, as the plan.
     if (op.getPartIndex() == 0) {
       if (auto in = op.getInputAttr())
         tag("crosspipe_tag_check", in, *op.getInputSlot(),
-            forward ? "CROSSPIPE_ACT" : "CROSSPIPE_GRAD",
-            forward ? c - 1 : c + 1, true, what + ": input tag check");
+            forward ? "CROSSPIPE_ACT" : "CROSSPIPE_GRAD", forward ? c - 1 : c,
+            true, what + ": input tag check");
       if (!forward && op.getStashAttr())
         tag("crosspipe_tag_check", op.getStashAttr(), *op.getStashSlot(),
             "CROSSPIPE_STASH", c, true, what + ": stash tag check");
@@ -229,8 +230,8 @@ struct ExecLowering : PlanPattern<ExecOp> {
     if (op.getPartIndex() + 1 == op.getPartCount()) {
       if (auto out = op.getOutputAttr())
         tag("crosspipe_tag_write", out, *op.getOutputSlot(),
-            forward ? "CROSSPIPE_ACT" : "CROSSPIPE_GRAD", c, false,
-            what + ": output tag");
+            forward ? "CROSSPIPE_ACT" : "CROSSPIPE_GRAD", forward ? c : c - 1,
+            false, what + ": output tag");
       if (forward && op.getStashAttr())
         tag("crosspipe_tag_write", op.getStashAttr(), *op.getStashSlot(),
             "CROSSPIPE_STASH", c, false, what + ": stash tag");
@@ -257,8 +258,7 @@ struct NcclSendLowering : PlanPattern<SendOp> {
     const PlanLayout::OpIds &ids = layout().ids.lookup(op);
     int channel = layout().channelOf(op.getKind(), op.getSrc(), op.getDst());
     std::string what = where(op);
-    int boundary = int(op.getKind() == TransferKind::act ? op.getChunk()
-                                                         : op.getChunk() - 1);
+    int boundary = int(op.getChunk());
     double bw = layout().bandwidthMs(op.getSrc(), op.getDst(), boundary);
     e.comment(what + " on channel " + std::to_string(channel) +
               " (modelled link time " + ms(bw) + ")");
@@ -364,8 +364,7 @@ struct EmulatedSendLowering : PlanPattern<SendOp> {
     int link = layout().linkOf(op.getSrc(), op.getDst());
     Value s = linkStream(op, link);
     const PlanLayout::OpIds &ids = layout().ids.lookup(op);
-    int boundary = int(op.getKind() == TransferKind::act ? op.getChunk()
-                                                         : op.getChunk() - 1);
+    int boundary = int(op.getChunk());
     double bw = layout().bandwidthMs(op.getSrc(), op.getDst(), boundary);
     double latency = layout().latencyMs(op.getSrc(), op.getDst());
     std::string what = where(op);

@@ -33,17 +33,17 @@ crosspipe.plan @s_plan for @s devices 2 makespan 12 ms {
   crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
   crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 2 MiB
   crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d1 device 1 grad chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 1 size 1 MiB
-  crosspipe.buffer @grad1_d0 device 0 grad chunk 1 slots 1 size 1 MiB
-  %0 = crosspipe.recv grad chunk 1 mb 0 from 1 to 0 on recv_next buffer @grad1_d0[0] arrives 10 ms
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 1 size 1 MiB
+  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0] arrives 10 ms
   %1 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0] arrives 4 ms
   %2 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0] [0 ms, 1 ms]
   %3 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%2) [1 ms, 2 ms]
   %4 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%1) [4 ms, 5 ms]
-  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad1_d1[0] stash @stash1[0] grads @pgrad1 [5 ms, 7 ms]
-  %6 = crosspipe.send grad chunk 1 mb 0 from 1 to 0 on send_prev buffer @grad1_d1[0] after(%5) [7 ms, 8 ms]
-  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad1_d0[0] stash @stash0[0] grads @pgrad0 after(%0) [10 ms, 12 ms]
+  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1 [5 ms, 7 ms]
+  %6 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%5) [7 ms, 8 ms]
+  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0) [10 ms, 12 ms]
 }
 
 // Both backends: only the headers the code calls into, the plan described
@@ -97,12 +97,12 @@ crosspipe.plan @s_plan for @s devices 2 makespan 12 ms {
 // CPP-NEXT:  cudaStream_t v2 = crosspipe_stream(v1, 0, CROSSPIPE_COMPUTE);
 // CPP-NEXT:  cudaStream_t v3 = crosspipe_stream(v1, 0, CROSSPIPE_SEND_NEXT);
 // CPP-NEXT:  cudaStream_t v4 = crosspipe_stream(v1, 0, CROSSPIPE_RECV_NEXT);
-// CPP-NEXT:  // device 0: recv grad chunk 1 mb 0 from device 1 on channel 1 (modelled latency 2 ms)
+// CPP-NEXT:  // device 0: recv grad chunk 0 mb 0 from device 1 on channel 1 (modelled latency 2 ms)
 // CPP-NEXT:  ncclResult_t v5 = ncclRecv(crosspipe_slot(v1, 7, 0), crosspipe_transfer_bytes(v1, 7), ncclUint8, 0, crosspipe_channel_comm(v1, 1), v4);
-// CPP-NEXT:  crosspipe_check_nccl(v1, v5, "device 0: recv grad chunk 1 mb 0 from device 1");
+// CPP-NEXT:  crosspipe_check_nccl(v1, v5, "device 0: recv grad chunk 0 mb 0 from device 1");
 // CPP-NEXT:  cudaEvent_t v6 = crosspipe_event(v1, 0);
 // CPP-NEXT:  cudaError_t v7 = crosspipe_record_arrival(v1, v6, v4, 1, 2.0);
-// CPP-NEXT:  crosspipe_check_cuda(v1, v7, "device 0: recv grad chunk 1 mb 0 from device 1: arrival event");
+// CPP-NEXT:  crosspipe_check_cuda(v1, v7, "device 0: recv grad chunk 0 mb 0 from device 1: arrival event");
 // CPP-NEXT:  // device 0: F chunk 0 mb 0, simulated 0 ms to 1 ms
 // CPP-NEXT:  cudaError_t v8 = cudaEventRecord(crosspipe_event(v1, 1), v2);
 // CPP-NEXT:  crosspipe_check_cuda(v1, v8, "device 0: F chunk 0 mb 0: start event");
@@ -129,10 +129,10 @@ crosspipe.plan @s_plan for @s devices 2 makespan 12 ms {
 // CPP-NEXT:  crosspipe_check_cuda(v1, v19, "device 0: send act chunk 0 mb 0 to device 1: end event");
 // CPP-NEXT:  // device 0: B chunk 0 mb 0, simulated 10 ms to 12 ms
 // CPP-NEXT:  cudaError_t v20 = cudaStreamWaitEvent(v2, v6, 0);
-// CPP-NEXT:  crosspipe_check_cuda(v1, v20, "device 0: B chunk 0 mb 0: wait for recv grad chunk 1 mb 0 from device 1");
+// CPP-NEXT:  crosspipe_check_cuda(v1, v20, "device 0: B chunk 0 mb 0: wait for recv grad chunk 0 mb 0 from device 1");
 // CPP-NEXT:  cudaError_t v21 = cudaEventRecord(crosspipe_event(v1, 5), v2);
 // CPP-NEXT:  crosspipe_check_cuda(v1, v21, "device 0: B chunk 0 mb 0: start event");
-// CPP-NEXT:  cudaError_t v22 = crosspipe_tag_check(v1, 7, 0, CROSSPIPE_GRAD, 1, 0, 3, v2);
+// CPP-NEXT:  cudaError_t v22 = crosspipe_tag_check(v1, 7, 0, CROSSPIPE_GRAD, 0, 0, 3, v2);
 // CPP-NEXT:  crosspipe_check_cuda(v1, v22, "device 0: B chunk 0 mb 0: input tag check");
 // CPP-NEXT:  cudaError_t v23 = crosspipe_tag_check(v1, 0, 0, CROSSPIPE_STASH, 0, 0, 3, v2);
 // CPP-NEXT:  crosspipe_check_cuda(v1, v23, "device 0: B chunk 0 mb 0: stash tag check");
