@@ -603,6 +603,11 @@ struct ExecutionPlanPass
     FailureOr<sched::Problem> problem = buildProblem(pipeline);
     if (failed(problem))
       return failure();
+    applyDpCollectives(s, *problem);
+    if (problem->dpBuckets > 1 || problem->zero1)
+      return s.emitOpError("has bucketed or ZeRO-1 data-parallel collectives "
+                           "(--crosspipe-dp-overlap), which execution plans "
+                           "do not lower yet; plan it without them");
     FailureOr<ScheduleFromIR> read = readSchedule(s, *problem);
     if (failed(read))
       return failure();

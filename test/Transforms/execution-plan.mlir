@@ -1,7 +1,13 @@
 // RUN: crosspipe-opt %s --split-input-file --crosspipe-execution-plan --crosspipe-verify-plan | FileCheck %s
 // RUN: not crosspipe-opt %s --split-input-file --crosspipe-execution-plan=schedule=nope 2>&1 | FileCheck %s --check-prefix=NONE
 
+// RUN: not crosspipe-opt %s --split-input-file --crosspipe-dp-overlap=buckets=2 --crosspipe-execution-plan 2>&1 | FileCheck %s --check-prefix=BUCKETS
+
 // NONE: error: no crosspipe.schedule named 'nope' to plan
+
+// Bucketed (or ZeRO-1) collectives are refused, not planned as plain
+// all-reduces; only the replicated wave case below has any.
+// BUCKETS: error: 'crosspipe.schedule' op has bucketed or ZeRO-1 data-parallel collectives (--crosspipe-dp-overlap), which execution plans do not lower yet; plan it without them
 
 // Two devices in two datacenters (1 ms of bandwidth and 2 ms of latency per
 // message), three microbatches, fused backward, 1F1B.
