@@ -8,7 +8,8 @@
 // -DCROSSPIPE_WITH_MPI. Each channel (one direction of one kind between two
 // devices) gets its own two-rank communicator split from the world one, so
 // each communicator is driven by exactly one stream on each side and its
-// operations are totally ordered.
+// operations are totally ordered; all of them are connected in one NCCL
+// group before the first step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -128,4 +129,37 @@ void crosspipe::rt::bootNccl(crosspipe_runtime *rt) {
       fail(rt, std::string("splitting the data-parallel communicator: ") +
                    ncclGetErrorString(status));
   }
+  connectChannels(rt);
+}
+
+void crosspipe::rt::connectChannels(crosspipe_runtime *rt) {
+  // NCCL connects peers lazily, on their first send or receive, and the
+  // host may block in that set-up until the peer joins it. A step enqueues
+  // each device's operations in its own order, so first contacts could
+  // wait on each other across ranks; one group with a byte over every
+  // channel (and a DP all-reduce) makes all connections before any step.
+  char *scratch = nullptr;
+  if (cudaMalloc(&scratch, 256) != cudaSuccess)
+    fail(rt, "allocating the connection scratch");
+  ncclResult_t status = ncclGroupStart();
+  for (size_t c = 0; c < rt->channelComms.size() && status == ncclSuccess;
+       ++c) {
+    ncclComm_t comm = rt->channelComms[c];
+    if (!comm)
+      continue;
+    bool sender = rt->device == rt->desc.channels[c].src;
+    status = sender ? ncclSend(scratch, 1, ncclUint8, 1, comm, rt->control)
+                    : ncclRecv(scratch + 1, 1, ncclUint8, 0, comm,
+                               rt->control);
+  }
+  if (status == ncclSuccess && rt->dp)
+    status = ncclAllReduce(scratch + 2, scratch + 2, 1, ncclUint8, ncclSum,
+                           rt->dp, rt->control);
+  ncclResult_t end = ncclGroupEnd();
+  if (status != ncclSuccess || end != ncclSuccess)
+    fail(rt, std::string("connecting the channels: ") +
+                 ncclGetErrorString(status != ncclSuccess ? status : end));
+  if (cudaStreamSynchronize(rt->control) != cudaSuccess)
+    fail(rt, "connecting the channels");
+  cudaFree(scratch);
 }

@@ -203,7 +203,8 @@ void crosspipe_desc_allreduce(crosspipe_plan_desc *desc, int id, int chunk,
 int crosspipe_device(crosspipe_runtime *rt) { return rt->device; }
 
 cudaStream_t crosspipe_stream(crosspipe_runtime *rt, int device, int kind) {
-  if (!rt->owns(device) || kind < 0 || kind >= CROSSPIPE_NUM_STREAMS)
+  if (!rt->owns(device) || kind < 0 || kind >= CROSSPIPE_NUM_STREAMS ||
+      !rt->streams[device][kind])
     fail(rt, "stream " + std::to_string(kind) + " of device " +
                  std::to_string(device) + " is not run by this process");
   return rt->streams[device][kind];
@@ -343,13 +344,17 @@ static void allocate(crosspipe_runtime *rt) {
     if (!rt->owns(d))
       continue;
     // Communication streams get the high priority, so a spin or a copy
-    // never waits for compute to yield an SM.
-    for (int k = 0; k < CROSSPIPE_NUM_STREAMS; ++k)
+    // never waits for compute to yield an SM. The emulation moves data on
+    // link streams and needs only compute and dp per device.
+    for (int k = 0; k < CROSSPIPE_NUM_STREAMS; ++k) {
+      if (rt->emulate && k != CROSSPIPE_COMPUTE && k != CROSSPIPE_DP)
+        continue;
       cudaOrDie(rt,
                 cudaStreamCreateWithPriority(
                     &rt->streams[d][k], cudaStreamNonBlocking,
                     k == CROSSPIPE_COMPUTE ? lowPriority : highPriority),
                 "creating the streams of device " + std::to_string(d));
+    }
   }
   for (size_t l = 0; l < desc.links.size(); ++l) {
     cudaStream_t s = nullptr;
@@ -374,6 +379,17 @@ static void allocate(crosspipe_runtime *rt) {
               "allocating delay-lane stamps");
     rt->lanes.push_back(lane);
   }
+  int streams = 1;
+  for (auto &list : rt->streams)
+    for (cudaStream_t st : list)
+      streams += st != nullptr;
+  for (size_t l = 0; l < rt->lanes.size(); ++l)
+    streams += 1 + (rt->linkStreams[l] != nullptr);
+  if (streams > 32)
+    std::fprintf(stderr,
+                 "crosspipe: warning: %d streams share the GPU's 32 hardware "
+                 "queues; unrelated streams may wait on each other\n",
+                 streams);
   rt->events.assign(desc.eventDevice.size(), nullptr);
   for (size_t e = 0; e < desc.eventDevice.size(); ++e)
     if (rt->owns(desc.eventDevice[e]))
@@ -422,6 +438,11 @@ static void allocate(crosspipe_runtime *rt) {
 }
 
 extern "C" crosspipe_runtime *crosspipe_init(const crosspipe_options *options) {
+  // Streams beyond the device's hardware queues alias onto them, and a
+  // stream waiting on an event then stalls whatever shares its queue. Ask
+  // for the most queues before the CUDA runtime starts (a user's setting
+  // wins).
+  setenv("CUDA_DEVICE_MAX_CONNECTIONS", "32", /*overwrite=*/0);
   auto *rt = new crosspipe_runtime();
   rt->options = *options;
   crosspipe_plan_describe(&rt->desc);

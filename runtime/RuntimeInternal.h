@@ -114,6 +114,8 @@ cudaError_t launchTagCheck(const Tag *tag, int role, int chunk, int mb,
 void processRank(int &rank, int &size, int &localRank);
 /// Creates the world communicator, the channels' and the DP one.
 void bootNccl(crosspipe_runtime *rt);
+/// Connects every channel (and the DP communicator) in one NCCL group.
+void connectChannels(crosspipe_runtime *rt);
 
 //===--- Output (Trace.cpp) ----------------------------------------------===//
 /// times: [start, end] per block, transfer and all-reduce, in that order.
