@@ -74,7 +74,7 @@ void CpSpace::postPrecedences() {
            IRT_GQ, a.lag);
   for (int s : inst.sinks)
     linear(*this, IntArgs({1, -1}), IntVarArgs({makespan, start[s]}), IRT_GQ,
-           inst.tasks[s].duration);
+           inst.tasks[s].duration + inst.tasks[s].tail);
 }
 
 void CpSpace::postResources() {

@@ -2,11 +2,14 @@
 //
 // The driver of the optimal scheduler. It starts from the greedy schedule
 // (the incumbent, so the answer is never worse), proves what it can about
-// the optimum in three stages that share the time limit, and reports the
+// the optimum in stages that share the time limit, and reports the
 // best schedule with the strongest bound:
 //   1. propagation-only probes: "makespan <= L" is refuted by the root
 //      propagation alone for every L below some threshold, found by
 //      bisection; cheap, and often already tight;
+//   1b. the same for one device at a time, everything else folded into
+//      longest-path lags, heads and tails: a relaxation small enough to
+//      close, which bounds the whole (SolverRelaxation.cpp);
 //   2. branch and bound with Luby restarts and no-goods, each improving
 //      solution re-simulated and its orders adopted as the next phases; if
 //      it exhausts the space, the incumbent is optimal;

@@ -24,15 +24,6 @@
 using namespace crosspipe::sched;
 using namespace crosspipe::sched::solver;
 
-namespace crosspipe {
-namespace sched {
-namespace solver {
-// SolverPairs.cpp.
-std::string deriveOrderPairs(const Schedule &seed, Instance &inst);
-} // namespace solver
-} // namespace sched
-} // namespace crosspipe
-
 namespace {
 
 /// Times stay well inside Gecode's integer range (about 1e9) even after

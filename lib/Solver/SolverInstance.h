@@ -33,6 +33,9 @@ struct Task {
   int duration = 0;
   /// Earliest start (ZeRO-1 all-gathers hold back forwards).
   int release = 0;
+  /// Work that must follow the task's end before the makespan (only in
+  /// relaxations, which leave that work out of the model).
+  int tail = 0;
   /// Compute and collective: the device; message: the sending device.
   int device = 0;
   /// Compute: the block; message: the block that sends it.
@@ -139,6 +142,21 @@ struct Instance {
   int toUnits(double ms) const;
   double toMs(int64_t units) const { return double(units) / unitsPerMs; }
 };
+
+/// Derives the open order pairs of every device (with the seed's orders as
+/// their preferred values), the transitivity clauses and the memory checks
+/// of shared budgets from the arcs. Returns why it cannot, or "".
+std::string deriveOrderPairs(const Schedule &seed, Instance &inst);
+
+/// The relaxation of `full` to a few devices: their compute tasks with
+/// everything else folded into heads (earliest starts), tails (least work
+/// after their end) and lags (longest paths between them through other
+/// devices), resources elsewhere ignored. Its optimum is a lower bound on
+/// the full optimum, and with few devices' orders it proves far more
+/// quickly. `seed` gives the preferred orders.
+void buildDeviceRelaxation(const Instance &full,
+                           const std::vector<int> &devices,
+                           const Schedule &seed, Instance &out);
 
 /// Builds the task graph of `problem`. `seed` (a schedule of whole or cut
 /// blocks; only its per-device order is used) gives each order pair its

@@ -23,14 +23,6 @@
 using namespace crosspipe::sched;
 using namespace crosspipe::sched::solver;
 
-namespace crosspipe {
-namespace sched {
-namespace solver {
-std::string deriveOrderPairs(const Schedule &seed, Instance &inst);
-} // namespace solver
-} // namespace sched
-} // namespace crosspipe
-
 namespace {
 
 /// Graphs beyond this many tasks would need more than ~60 MB of closure.

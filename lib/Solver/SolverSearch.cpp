@@ -1,10 +1,11 @@
 //===- SolverSearch.cpp - Time-sliced search for schedules and bounds -----===//
 //
-// All three stages reduce to one primitive: branch and bound with restarts
+// Every stage reduces to one primitive: branch and bound with restarts
 // below a chosen makespan L. Exhausting it without a solution proves that
 // nothing is at most L; exhausting it after solutions proves the last one
 // optimal; running out of budget proves nothing but may still improve the
-// incumbent. Stage 1 uses the same question with propagation only.
+// incumbent. Stage 1 asks the same question with propagation only; the
+// relaxation stage asks it of one device at a time (SolverRelaxation.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,7 @@
 #include "crosspipe/Schedule/Simulator.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 using namespace Gecode;
@@ -24,7 +26,11 @@ namespace {
 constexpr unsigned long kLubyScale = 64;
 /// No-goods recorded per restart.
 constexpr unsigned kNogoodsLimit = 256;
-/// Share of the time after stage 1 given to the main branch and bound.
+/// Relaxations keep up to this many neighbouring devices.
+constexpr int kMaxWindow = 3;
+/// Share of the time after stage 1 given to relaxations.
+constexpr double kRelaxShare = 0.3;
+/// Share of the time after them given to the main branch and bound.
 constexpr double kImproveShare = 0.5;
 } // namespace
 
@@ -98,52 +104,165 @@ void SearchState::adopt(const CpSpace &solution) {
   record();
 }
 
-SearchOutcome SearchState::search(int limit, double untilSeconds,
-                                  uint64_t failures) {
-  SearchOutcome outcome;
-  limit = std::min(limit, incumbentUnits - 1);
-  if (limit < bound.units)
-    return outcome;
-  CpSpace *space = static_cast<CpSpace *>(root->clone());
+namespace {
+struct RunStats {
+  bool exhausted = false;
+  bool found = false;
+  /// Model cost of the last (best) solution found.
+  int lastCost = 0;
+  Search::Statistics stats;
+};
+
+/// Branch and bound with Luby restarts and no-goods on a copy of `root`
+/// restricted to makespan <= limit, until `stop` says so.
+template <typename OnSolution>
+RunStats branchAndBound(const CpSpace &root, int limit, Budget &stop,
+                        int threads, OnSolution onSolution) {
+  RunStats run;
+  CpSpace *space = static_cast<CpSpace *>(root.clone());
   space->boundMakespan(limit);
-  Budget stop(clock, untilSeconds, failures);
   Search::Options o;
-  o.threads = std::max(1, options.threads);
+  o.threads = std::max(1, threads);
   o.stop = &stop;
   o.cutoff = Search::Cutoff::luby(kLubyScale);
   o.nogoods_limit = kNogoodsLimit;
   o.clone = false;
   RBS<CpSpace, BAB> engine(space, o);
   while (CpSpace *solution = engine.next()) {
-    outcome.foundSolution = true;
-    adopt(*solution);
+    run.found = true;
+    run.lastCost = solution->makespanValue();
+    onSolution(*solution);
     delete solution;
   }
-  outcome.exhausted = !engine.stopped();
-  Search::Statistics stats = engine.statistics();
+  run.exhausted = !engine.stopped();
+  run.stats = engine.statistics();
+  return run;
+}
+
+/// The least L in [lo, hi + 1] whose "makespan <= L" the propagation at
+/// the root does not refute (refutation is monotone in L), by bisection.
+int propagationThreshold(const CpSpace &root, int lo, int hi,
+                         const SearchClock &clock) {
+  while (lo <= hi && clock.remaining() > 0) {
+    int mid = lo + (hi - lo) / 2;
+    std::unique_ptr<CpSpace> probe(static_cast<CpSpace *>(root.clone()));
+    probe->boundMakespan(mid);
+    if (probe->status() == SS_FAILED)
+      lo = mid + 1;
+    else
+      hi = mid - 1;
+  }
+  return lo;
+}
+} // namespace
+
+void SearchState::account(const Search::Statistics &stats) {
   result.nodes += stats.node;
   result.failures += stats.fail;
   failuresSpent += stats.fail;
-  if (outcome.exhausted)
+}
+
+SearchOutcome SearchState::search(int limit, double untilSeconds,
+                                  uint64_t failures) {
+  SearchOutcome outcome;
+  limit = std::min(limit, incumbentUnits - 1);
+  if (limit < bound.units)
+    return outcome;
+  Budget stop(clock, untilSeconds, failures);
+  RunStats run = branchAndBound(*root, limit, stop, options.threads,
+                                [&](const CpSpace &s) { adopt(s); });
+  account(run.stats);
+  outcome.foundSolution = run.found;
+  outcome.exhausted = run.exhausted;
+  if (run.exhausted)
     // Nothing below the last solution (or below limit + 1 without one).
-    raiseBound(outcome.foundSolution ? incumbentUnits : limit + 1);
+    raiseBound(run.found ? incumbentUnits : limit + 1);
   return outcome;
 }
 
 void SearchState::propagationBounds() {
   int lo = std::max(bound.units, root->makespanMin());
-  raiseBound(lo);
-  int hi = incumbentUnits - 1;
-  while (lo <= hi && clock.remaining() > 0) {
-    int mid = lo + (hi - lo) / 2;
-    std::unique_ptr<CpSpace> probe(static_cast<CpSpace *>(root->clone()));
-    probe->boundMakespan(mid);
-    if (probe->status() == SS_FAILED) {
-      raiseBound(mid + 1);
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
+  raiseBound(propagationThreshold(*root, lo, incumbentUnits - 1, clock));
+}
+
+void SearchState::relaxationBounds(double untilSeconds, uint64_t failures) {
+  // Single devices, then windows of up to kMaxWindow neighbours: a
+  // bottleneck is often a device whose round trips its neighbours stretch.
+  std::vector<std::vector<int>> windows;
+  int numDevices = int(inst.devices.size());
+  for (int width = 1; width <= std::min(kMaxWindow, numDevices); ++width)
+    for (int d = 0; d + width <= numDevices; ++d) {
+      std::vector<int> window;
+      for (int i = d; i < d + width; ++i)
+        if (!inst.devices[i].empty())
+          window.push_back(i);
+      if (int(window.size()) == width)
+        windows.push_back(window);
     }
+  struct Relaxed {
+    std::unique_ptr<Instance> inst;
+    std::unique_ptr<Budget> stop;
+    std::unique_ptr<RBS<CpSpace, BAB>> engine;
+    /// The relaxation's best solution so far: no better bound can come of it.
+    int best = INT_MAX;
+  };
+  std::vector<Relaxed> open;
+  for (const std::vector<int> &window : windows) {
+    if (clock.elapsed() >= untilSeconds)
+      return;
+    Relaxed r;
+    r.inst = std::make_unique<Instance>();
+    buildDeviceRelaxation(inst, window, result.schedule, *r.inst);
+    CpSpace root(*r.inst, std::make_shared<Phases>(*r.inst),
+                 incumbentUnits - 1);
+    if (root.status() == SS_FAILED) {
+      // Even these devices alone cannot beat the incumbent.
+      raiseBound(incumbentUnits);
+      return;
+    }
+    raiseBound(propagationThreshold(
+        root, std::max(bound.units, root.makespanMin()), incumbentUnits - 1,
+        clock));
+    if (closed())
+      return;
+    r.stop = std::make_unique<Budget>(clock, 0, 0);
+    Search::Options o;
+    o.stop = r.stop.get();
+    o.cutoff = Search::Cutoff::luby(kLubyScale);
+    o.nogoods_limit = kNogoodsLimit;
+    r.engine = std::make_unique<RBS<CpSpace, BAB>>(&root, o);
+    open.push_back(std::move(r));
+  }
+  // Round robin with doubling slices: easy relaxations close in the first
+  // rounds, and an engine resumes where its last slice stopped.
+  double slice = 0.02;
+  uint64_t failSlice = 64;
+  while (!open.empty() && !closed()) {
+    for (size_t i = 0; i < open.size() && !closed();) {
+      Relaxed &r = open[i];
+      double left = untilSeconds - clock.elapsed();
+      if (left <= 0 || (failures && failuresSpent >= failures))
+        return;
+      uint64_t spent = r.engine->statistics().fail;
+      r.stop->reset(clock.elapsed() + std::min(slice, left),
+                    failures ? spent + failSlice : 0);
+      while (CpSpace *solution = r.engine->next()) {
+        r.best = std::min(r.best, solution->makespanValue());
+        delete solution;
+      }
+      Search::Statistics stats = r.engine->statistics();
+      stats.fail -= spent;
+      account(stats);
+      bool exhausted = !r.engine->stopped();
+      if (exhausted)
+        raiseBound(r.best == INT_MAX ? incumbentUnits : r.best);
+      if (exhausted || r.best <= bound.units)
+        open.erase(open.begin() + long(i));
+      else
+        ++i;
+    }
+    slice *= 2;
+    failSlice *= 2;
   }
 }
 
@@ -187,6 +306,10 @@ void SearchState::run() {
     return;
   }
   propagationBounds();
+  if (closed())
+    return;
+  relaxationBounds(clock.elapsed() + kRelaxShare * clock.remaining(),
+                   options.failLimit ? failuresLeft() / 4 : 0);
   if (closed())
     return;
   double until = clock.elapsed() + kImproveShare * clock.remaining();

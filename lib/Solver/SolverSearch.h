@@ -41,6 +41,13 @@ class Budget : public Gecode::Search::Stop {
 public:
   Budget(const SearchClock &clock, double untilSeconds, uint64_t failures)
       : clock(clock), untilSeconds(untilSeconds), failures(failures) {}
+  /// A new limit for an engine that resumes (failures count from the
+  /// engine's start).
+  void reset(double until, uint64_t failureLimit) {
+    untilSeconds = until;
+    failures = failureLimit;
+    calls = 0;
+  }
   bool stop(const Gecode::Search::Statistics &s,
             const Gecode::Search::Options &) override {
     if (failures != 0 && s.fail >= failures)
@@ -85,8 +92,12 @@ private:
   /// Branch and bound below min(limit, incumbent - 1) until the time or
   /// failure budget ends.
   SearchOutcome search(int limit, double untilSeconds, uint64_t failures);
+  /// Bounds from one-device relaxations, most promising first, until
+  /// `untilSeconds` or `failures` (0 = no failure budget).
+  void relaxationBounds(double untilSeconds, uint64_t failures);
   /// Bisection probes with search in the remaining time.
   void probeBounds();
+  void account(const Gecode::Search::Statistics &stats);
   /// Simulates a solution; keeps it if it beats the incumbent.
   void adopt(const CpSpace &solution);
   void raiseBound(int units);
