@@ -9,11 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "crosspipe/Interop/ScheduleInterop.h"
 #include "crosspipe/Schedule/ChromeTrace.h"
-#include "crosspipe/Schedule/LowerBound.h"
 #include "crosspipe/Target/Translations.h"
-#include "crosspipe/Transforms/ScheduleDiagnostics.h"
+#include "crosspipe/Transforms/SimulatedSchedule.h"
 
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/CommandLine.h"
@@ -27,66 +25,17 @@ static llvm::cl::opt<std::string>
                                  "to export (default: the fastest)"),
                   llvm::cl::init(""));
 
-namespace {
-struct Simulated {
-  ScheduleOp op;
-  sched::Problem problem;
-  sched::Schedule schedule;
-  sched::SimResult result;
-};
-} // namespace
-
 static LogicalResult exportChromeTrace(Operation *root, raw_ostream &os) {
-  std::optional<Simulated> best;
-  bool found = false;
-  WalkResult walk = root->walk([&](ScheduleOp op) {
-    if (!traceSchedule.empty() && op.getSymName() != traceSchedule)
-      return WalkResult::advance();
-    found = true;
-    PipelineOp pipeline = getSchedulePipeline(op);
-    if (!pipeline) {
-      op.emitOpError("does not reference a pipeline");
-      return WalkResult::interrupt();
-    }
-    FailureOr<sched::Problem> problem = buildProblem(pipeline);
-    if (failed(problem))
-      return WalkResult::interrupt();
-    applyDpCollectives(op, *problem);
-    FailureOr<ScheduleFromIR> read = readSchedule(op, *problem);
-    if (failed(read))
-      return WalkResult::interrupt();
-    sched::SimResult result = sched::simulate(*problem, read->schedule);
-    if (!result.ok) {
-      (void)reportSimulationFailure(op, *read, result);
-      return WalkResult::interrupt();
-    }
-    if (!best || result.makespanMs < best->result.makespanMs)
-      best = Simulated{op, std::move(*problem), std::move(read->schedule),
-                       std::move(result)};
-    return WalkResult::advance();
-  });
-  if (walk.wasInterrupted())
+  FailureOr<std::vector<SimulatedSchedule>> all =
+      simulateSchedules(root, traceSchedule, "export");
+  if (failed(all))
     return failure();
-  if (!found) {
-    if (traceSchedule.empty())
-      return root->emitError("no crosspipe.schedule to export; run "
-                             "--crosspipe-schedule first");
-    return root->emitError("no crosspipe.schedule named '")
-           << traceSchedule << "'";
-  }
-  sched::TraceSummary summary;
-  summary.algorithm = best->op.getAlgorithm().str();
-  summary.makespanMs = best->result.makespanMs;
-  // The solver's proven bound, when present, can beat the analytic one.
-  summary.lowerBoundMs = sched::computeLowerBound(best->problem).makespanMs;
-  if (auto bound = best->op.getLowerBoundAttr())
-    summary.lowerBoundMs = std::max(summary.lowerBoundMs, bound.getMs());
-  if (auto optimal = best->op.getOptimalAttr())
-    summary.optimal = optimal.getValue();
-  if (auto gap = best->op.getGapAttr())
-    summary.gap = gap.getValueAsDouble();
-  os << sched::writeChromeTrace(best->problem, best->schedule, best->result,
-                                summary);
+  const SimulatedSchedule *best = &all->front();
+  for (const SimulatedSchedule &s : *all)
+    if (s.result.makespanMs < best->result.makespanMs)
+      best = &s;
+  os << sched::writeChromeTrace(best->problem, best->read.schedule,
+                                best->result, summarize(*best));
   return success();
 }
 

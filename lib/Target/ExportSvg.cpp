@@ -9,11 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "crosspipe/Interop/ScheduleInterop.h"
-#include "crosspipe/Schedule/LowerBound.h"
 #include "crosspipe/Schedule/SvgTimeline.h"
 #include "crosspipe/Target/Translations.h"
-#include "crosspipe/Transforms/ScheduleDiagnostics.h"
+#include "crosspipe/Transforms/SimulatedSchedule.h"
 
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/CommandLine.h"
@@ -43,49 +41,19 @@ struct Drawn {
 static LogicalResult exportSvg(Operation *root, raw_ostream &os) {
   if (svgAll && !svgSchedule.empty())
     return root->emitError("give either --svg-schedule or --svg-all, not both");
-  std::vector<Drawn> drawn;
-  WalkResult walk = root->walk([&](ScheduleOp op) {
-    if (!svgSchedule.empty() && op.getSymName() != svgSchedule)
-      return WalkResult::advance();
-    PipelineOp pipeline = getSchedulePipeline(op);
-    if (!pipeline) {
-      op.emitOpError("does not reference a pipeline");
-      return WalkResult::interrupt();
-    }
-    FailureOr<sched::Problem> problem = buildProblem(pipeline);
-    if (failed(problem))
-      return WalkResult::interrupt();
-    FailureOr<ScheduleFromIR> read = readSchedule(op, *problem);
-    if (failed(read))
-      return WalkResult::interrupt();
-    sched::SimResult result = sched::simulate(*problem, read->schedule);
-    if (!result.ok) {
-      (void)reportSimulationFailure(op, *read, result);
-      return WalkResult::interrupt();
-    }
-    sched::TraceSummary summary;
-    summary.algorithm = op.getAlgorithm().str();
-    summary.makespanMs = result.makespanMs;
-    // The solver's proven bound, when present, can beat the analytic one.
-    summary.lowerBoundMs = sched::computeLowerBound(*problem).makespanMs;
-    if (auto bound = op.getLowerBoundAttr())
-      summary.lowerBoundMs = std::max(summary.lowerBoundMs, bound.getMs());
-    sched::Timeline timeline = sched::timelineFromSimulation(
-        *problem, read->schedule, result, summary);
-    // Schedules of one pipeline differ by name, not by problem.
-    timeline.title = problem->name + ": " + op.getSymName().str() + " (" +
-                     summary.algorithm + ")";
-    drawn.push_back({result.makespanMs, std::move(timeline)});
-    return WalkResult::advance();
-  });
-  if (walk.wasInterrupted())
+  FailureOr<std::vector<SimulatedSchedule>> all =
+      simulateSchedules(root, svgSchedule, "draw");
+  if (failed(all))
     return failure();
-  if (drawn.empty()) {
-    if (svgSchedule.empty())
-      return root->emitError("no crosspipe.schedule to draw; run "
-                             "--crosspipe-schedule first");
-    return root->emitError("no crosspipe.schedule named '")
-           << svgSchedule << "'";
+  std::vector<Drawn> drawn;
+  for (const SimulatedSchedule &s : *all) {
+    sched::Timeline timeline = sched::timelineFromSimulation(
+        s.problem, s.read.schedule, s.result, summarize(s));
+    // Schedules of one pipeline differ by name, not by problem.
+    ScheduleOp op = s.op;
+    timeline.title = s.problem.name + ": " + op.getSymName().str() + " (" +
+                     op.getAlgorithm().str() + ")";
+    drawn.push_back({s.result.makespanMs, std::move(timeline)});
   }
   std::stable_sort(drawn.begin(), drawn.end(),
                    [](const Drawn &a, const Drawn &b) {

@@ -8,10 +8,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "crosspipe/Dialect/Quantities.h"
-#include "crosspipe/Interop/ScheduleInterop.h"
-#include "crosspipe/Schedule/LowerBound.h"
 #include "crosspipe/Target/Translations.h"
-#include "crosspipe/Transforms/ScheduleDiagnostics.h"
+#include "crosspipe/Transforms/SimulatedSchedule.h"
 
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/Format.h"
@@ -30,32 +28,19 @@ struct Row {
 } // namespace
 
 static LogicalResult scheduleReport(Operation *root, raw_ostream &os) {
+  FailureOr<std::vector<SimulatedSchedule>> all =
+      simulateSchedules(root, /*only=*/"", "report");
+  if (failed(all))
+    return failure();
   std::vector<Row> rows;
-  WalkResult walk = root->walk([&](ScheduleOp op) {
-    PipelineOp pipeline = getSchedulePipeline(op);
-    if (!pipeline) {
-      op.emitOpError("does not reference a pipeline");
-      return WalkResult::interrupt();
-    }
-    FailureOr<sched::Problem> problem = buildProblem(pipeline);
-    if (failed(problem))
-      return WalkResult::interrupt();
-    applyDpCollectives(op, *problem);
-    FailureOr<ScheduleFromIR> read = readSchedule(op, *problem);
-    if (failed(read))
-      return WalkResult::interrupt();
-    sched::SimResult result = sched::simulate(*problem, read->schedule);
-    if (!result.ok) {
-      (void)reportSimulationFailure(op, *read, result);
-      return WalkResult::interrupt();
-    }
+  for (const SimulatedSchedule &s : *all) {
+    const sched::SimResult &result = s.result;
+    ScheduleOp op = s.op;
     Row row;
     row.name = op.getSymName().str();
     row.algorithm = op.getAlgorithm().str();
     row.makespanMs = result.makespanMs;
-    row.lowerBoundMs = sched::computeLowerBound(*problem).makespanMs;
-    if (auto bound = op.getLowerBoundAttr())
-      row.lowerBoundMs = std::max(row.lowerBoundMs, bound.getMs());
+    row.lowerBoundMs = s.lowerBoundMs;
     double bubble = 0;
     for (double b : result.bubbleRatio)
       bubble += b;
@@ -66,26 +51,20 @@ static LogicalResult scheduleReport(Operation *root, raw_ostream &os) {
     row.peakBytes = 0;
     row.budgetBytes = sched::kUnlimited;
     double worst = -1;
-    for (int d = 0, e = problem->numDevices(); d < e; ++d) {
-      uint64_t limit = problem->memoryLimit(d);
+    for (int d = 0, e = s.problem.numDevices(); d < e; ++d) {
+      uint64_t limit = s.problem.memoryLimit(d);
       double use = limit == sched::kUnlimited
                        ? 0
                        : double(result.peakMemoryBytes[d]) / double(limit);
-      if (use > worst || (worst <= 0 && result.peakMemoryBytes[d] >
-                                            row.peakBytes)) {
+      if (use > worst ||
+          (worst <= 0 && result.peakMemoryBytes[d] > row.peakBytes)) {
         worst = use;
         row.peakBytes = result.peakMemoryBytes[d];
         row.budgetBytes = limit;
       }
     }
     rows.push_back(row);
-    return WalkResult::advance();
-  });
-  if (walk.wasInterrupted())
-    return failure();
-  if (rows.empty())
-    return root->emitError("no crosspipe.schedule to report; run "
-                           "--crosspipe-schedule first");
+  }
   std::stable_sort(rows.begin(), rows.end(), [](const Row &a, const Row &b) {
     return a.makespanMs < b.makespanMs;
   });

@@ -6,10 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "crosspipe/Interop/ScheduleInterop.h"
-#include "crosspipe/Schedule/LowerBound.h"
 #include "crosspipe/Transforms/Passes.h"
-#include "crosspipe/Transforms/ScheduleDiagnostics.h"
+#include "crosspipe/Transforms/SimulatedSchedule.h"
 
 namespace crosspipe {
 #define GEN_PASS_DEF_SIMULATE
@@ -30,24 +28,11 @@ struct SimulatePass : crosspipe::impl::SimulateBase<SimulatePass> {
   }
 
   LogicalResult simulateOne(ScheduleOp op) {
-    PipelineOp pipeline = getSchedulePipeline(op);
-    if (!pipeline)
-      return op.emitOpError("does not reference a pipeline");
-    FailureOr<sched::Problem> problem = buildProblem(pipeline);
-    if (failed(problem))
+    FailureOr<SimulatedSchedule> simulated = simulateScheduleOp(op);
+    if (failed(simulated))
       return failure();
-    applyDpCollectives(op, *problem);
-    FailureOr<ScheduleFromIR> read = readSchedule(op, *problem);
-    if (failed(read))
-      return failure();
-    sched::SimResult result = sched::simulate(*problem, read->schedule);
-    if (!result.ok)
-      return reportSimulationFailure(op, *read, result);
-    // A bound the optimal solver proved stays: it is the problem's.
-    double bound = sched::computeLowerBound(*problem).makespanMs;
-    if (TimeAttr proven = op.getLowerBoundAttr())
-      bound = std::max(bound, proven.getMs());
-    annotateSchedule(op, *read, *problem, result, bound);
+    annotateSchedule(op, simulated->read, simulated->problem,
+                     simulated->result, simulated->lowerBoundMs);
     return success();
   }
 };
