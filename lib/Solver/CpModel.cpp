@@ -60,6 +60,16 @@ void CpSpace::boundMakespan(int maxMakespan) {
   rel(*this, makespan, IRT_LQ, maxMakespan);
 }
 
+void CpSpace::keepOrdersOutside(const std::vector<int> &starts, int from,
+                                int to) {
+  auto outside = [&](int t) { return starts[t] < from || starts[t] >= to; };
+  for (size_t i = 0; i < inst.pairs.size(); ++i) {
+    const OrderPair &p = inst.pairs[i];
+    if (outside(p.a) && outside(p.b))
+      rel(*this, order[int(i)], IRT_EQ, starts[p.a] < starts[p.b] ? 1 : 0);
+  }
+}
+
 std::vector<int> CpSpace::startValues() const {
   std::vector<int> values(start.size());
   for (int i = 0; i < start.size(); ++i)

@@ -52,6 +52,10 @@ public:
 
   /// Further restricts the makespan (for lower-bound probes).
   void boundMakespan(int maxMakespan);
+  /// Fixes every open order between two tasks that both start outside
+  /// [from, to) in `starts` to the order `starts` gives them (a large
+  /// neighbourhood around a time window of a known schedule).
+  void keepOrdersOutside(const std::vector<int> &starts, int from, int to);
   int makespanMin() const { return makespan.min(); }
   int makespanValue() const { return makespan.val(); }
   /// Start times of all tasks, once assigned.

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <random>
 
 using namespace Gecode;
 using namespace crosspipe::sched;
@@ -31,7 +32,11 @@ constexpr int kMaxWindow = 3;
 /// Share of the time after stage 1 given to relaxations.
 constexpr double kRelaxShare = 0.3;
 /// Share of the time after them given to the main branch and bound.
-constexpr double kImproveShare = 0.5;
+constexpr double kImproveShare = 0.3;
+/// Share of the time after that given to large neighbourhood search.
+constexpr double kLnsShare = 0.5;
+/// Failures one neighbourhood may spend.
+constexpr uint64_t kLnsFailures = 400;
 } // namespace
 
 SearchState::SearchState(const Problem &problem, const Instance &inst,
@@ -82,6 +87,7 @@ void SearchState::adopt(const CpSpace &solution) {
   std::vector<int> starts = solution.startValues();
   incumbentUnits = std::min(incumbentUnits, solution.makespanValue());
   phases->adopt(inst, starts);
+  incumbentStarts = starts;
   // Device orders by start time; equal starts only for empty blocks.
   Schedule schedule;
   schedule.algorithm = "optimal";
@@ -243,8 +249,11 @@ void SearchState::relaxationBounds(double untilSeconds, uint64_t failures) {
       double left = untilSeconds - clock.elapsed();
       if (left <= 0 || (failures && failuresSpent >= failures))
         return;
+      // With a failure budget, slices are counted in failures only, so that
+      // the result does not depend on the machine's speed.
       uint64_t spent = r.engine->statistics().fail;
-      r.stop->reset(clock.elapsed() + std::min(slice, left),
+      r.stop->reset(failures ? untilSeconds
+                             : clock.elapsed() + std::min(slice, left),
                     failures ? spent + failSlice : 0);
       while (CpSpace *solution = r.engine->next()) {
         r.best = std::min(r.best, solution->makespanValue());
@@ -263,6 +272,62 @@ void SearchState::relaxationBounds(double untilSeconds, uint64_t failures) {
     }
     slice *= 2;
     failSlice *= 2;
+  }
+}
+
+void SearchState::largeNeighbourhoodSearch(double untilSeconds,
+                                           uint64_t failures) {
+  if (incumbentStarts.empty()) {
+    // The seed's timeline, from the simulator, in model units.
+    SimResult sim = simulate(problem, result.schedule);
+    if (!sim.ok)
+      return;
+    incumbentStarts.assign(inst.tasks.size(), 0);
+    for (size_t d = 0; d < result.schedule.order.size(); ++d)
+      for (size_t i = 0; i < result.schedule.order[d].size(); ++i) {
+        const Block &b = result.schedule.order[d][i];
+        if (b.part != 0)
+          continue;
+        int slot = b.kind == BlockKind::F ? 0 : b.kind == BlockKind::W ? 2 : 1;
+        incumbentStarts[inst.taskOf(b.chunk, b.mb, slot)] =
+            int(std::llround(sim.times[d][i].startMs * inst.unitsPerMs));
+      }
+  }
+  // Windows start at a fifth of the makespan and widen while they keep
+  // failing to improve; the generator is seeded, so runs repeat.
+  std::mt19937 rng(1);
+  double width = 0.2;
+  int stale = 0;
+  uint64_t budgetStart = failuresSpent;
+  while (!closed() && clock.elapsed() < untilSeconds &&
+         (failures == 0 || failuresSpent - budgetStart < failures)) {
+    int span = std::max(1, int(width * incumbentUnits));
+    int from = std::uniform_int_distribution<int>(
+        0, std::max(0, incumbentUnits - span))(rng);
+    std::unique_ptr<CpSpace> space(static_cast<CpSpace *>(root->clone()));
+    space->keepOrdersOutside(incumbentStarts, from, from + span);
+    if (space->status() == SS_FAILED) {
+      // Refuted at the root: counts as one failure of the neighbourhood.
+      ++failuresSpent;
+      ++result.failures;
+      if (++stale >= 8) {
+        width = std::min(0.6, width * 1.25);
+        stale = 0;
+      }
+      continue;
+    }
+    int before = incumbentUnits;
+    Budget stop(clock, untilSeconds, kLnsFailures);
+    RunStats run = branchAndBound(*space, incumbentUnits - 1, stop,
+                                  options.threads,
+                                  [&](const CpSpace &s) { adopt(s); });
+    account(run.stats);
+    if (incumbentUnits < before) {
+      stale = 0;
+    } else if (++stale >= 8) {
+      width = std::min(0.6, width * 1.25);
+      stale = 0;
+    }
   }
 }
 
@@ -286,8 +351,10 @@ void SearchState::probeBounds() {
     int mid = bound.units + (hi - bound.units) / 2;
     uint64_t failures =
         options.failLimit ? std::min(failSlice, failuresLeft()) : 0;
-    SearchOutcome out = search(
-        mid, std::min(clock.limit(), clock.elapsed() + slice), failures);
+    double until = options.failLimit
+                       ? clock.limit()
+                       : std::min(clock.limit(), clock.elapsed() + slice);
+    SearchOutcome out = search(mid, until, failures);
     if (out.exhausted || out.foundSolution)
       hi = incumbentUnits - 1;
     else
@@ -313,9 +380,13 @@ void SearchState::run() {
   if (closed())
     return;
   double until = clock.elapsed() + kImproveShare * clock.remaining();
-  uint64_t failures = options.failLimit ? failuresLeft() / 2 : 0;
+  uint64_t failures = options.failLimit ? failuresLeft() / 3 : 0;
   SearchOutcome main = search(incumbentUnits - 1, until, failures);
   if (main.exhausted || closed())
+    return;
+  largeNeighbourhoodSearch(clock.elapsed() + kLnsShare * clock.remaining(),
+                           options.failLimit ? failuresLeft() / 2 : 0);
+  if (closed())
     return;
   probeBounds();
 }

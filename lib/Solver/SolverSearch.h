@@ -95,6 +95,9 @@ private:
   /// Bounds from one-device relaxations, most promising first, until
   /// `untilSeconds` or `failures` (0 = no failure budget).
   void relaxationBounds(double untilSeconds, uint64_t failures);
+  /// Large neighbourhood search around the incumbent: all orders outside a
+  /// time window kept, the window's searched, until `untilSeconds`.
+  void largeNeighbourhoodSearch(double untilSeconds, uint64_t failures);
   /// Bisection probes with search in the remaining time.
   void probeBounds();
   void account(const Gecode::Search::Statistics &stats);
@@ -115,6 +118,8 @@ private:
   std::unique_ptr<CpSpace> root;
   /// Model cost of the best schedule known; search looks below it.
   int incumbentUnits = 0;
+  /// Start of every compute task in the incumbent, in model units.
+  std::vector<int> incumbentStarts;
   /// Rounding the model may add along a path when times are inexact.
   int roundingSlack = 0;
   uint64_t failuresSpent = 0;
