@@ -60,3 +60,11 @@ bench: build
 
 clean:
 	rm -rf $(BUILD)
+
+# `make repro`: the paper's experiments in simulation (bench/repro/); writes
+# Markdown tables, SVG plots and summary.md to bench/results/ in a few
+# minutes on 2 cores.
+.PHONY: repro
+repro: build
+	ninja -C $(BUILD) -j $(JOBS) crosspipe-repro
+	$(BUILD)/bin/crosspipe-repro --out bench/results
