@@ -3,8 +3,8 @@
 // The paper's Section 5.2 asks whether two datacenters should split a
 // Llama-3-405B-sized model across the link (pipeline parallelism, PP) or
 // each train a replica and all-reduce gradients across it (data
-// parallelism, DP). Its exact cluster is not in our summary of the paper, so
-// the setup here is ours and stated in the output: 8192 GPUs in two
+// parallelism, DP). We do not have its exact cluster, so the setup here is
+// ours and stated in the output: 8192 GPUs in two
 // datacenters, TP 8, 16 pipeline stages (128 layer slots, 8 per stage),
 // 64 pipelines of 16 microbatches (global batch 1024 x 4096 tokens, as
 // Llama 3's first stage), costs from the cost model at the paper's
@@ -74,8 +74,8 @@ Problem pipeline(int dcs, int sharing) {
   }
   for (int a = 0; a < dcs; ++a)
     for (int b = 0; b < dcs; ++b)
-      p.links.push_back(DcLink{a, b, LinkCost{0.01, 200.0 * sharing},
-                               SourceLoc{}});
+      p.links.push_back(
+          DcLink{a, b, LinkCost{0.01, 200.0 * sharing}, SourceLoc{}});
   std::vector<ChunkCost> costs =
       estimateChunks(llama405b(), gpus(), kStages, sharing);
   for (int c = 0; c < kStages; ++c) {
@@ -146,9 +146,10 @@ std::string crosspipe::repro::runDpVsPp(const Config &config) {
       "model at P_GPU = 500 TFLOP/s (the paper's): F = " +
       fixed(stage.forwardMs, 1) + " ms, D = " + fixed(stage.dgradMs, 1) +
       " ms, W = " + fixed(stage.wgradMs, 1) +
-      " ms per stage and microbatch. Our setup (the paper's cluster is not "
-      "in our summary of it): 8192 GPUs in 2 datacenters, 64 pipelines of "
-      "16 microbatches (1024 sequences per step), memory as 1F1B.\n\n"
+      " ms per stage and microbatch. The cluster is our choice (we do not "
+      "have the paper's exact one): 8192 GPUs in 2 datacenters, 64 "
+      "pipelines of 16 microbatches (1024 sequences per step), memory as "
+      "1F1B.\n\n"
       "- **PP**: each pipeline has 8 stages per datacenter; the 64 "
       "pipelines' messages share the link, one message of 64 x 128 MiB = " +
       fixed(double(stage.messageBytes) / double(kMiB) / 1024, 0) +
@@ -189,8 +190,8 @@ std::string crosspipe::repro::runDpVsPp(const Config &config) {
       Run onefoneb = runBaseline(pp, BaselineKind::OneFOneB);
       double linkFree = 0, dpEnd = dpSim.makespanMs;
       for (int c : byReady) {
-        double bytes = double(inside.chunks[c].gradientBytes) *
-                       gpus().tensorParallel;
+        double bytes =
+            double(inside.chunks[c].gradientBytes) * gpus().tensorParallel;
         linkFree = std::max(linkFree, ready[c]) + bytes / bytesPerMs;
         dpEnd = std::max(dpEnd, linkFree + 2 * lat);
       }
@@ -220,8 +221,8 @@ std::string crosspipe::repro::runDpVsPp(const Config &config) {
     std::cout << "  latency " << lat << " ms done\n";
   }
   md += "\n## Speedup of cross-datacenter PP over cross-datacenter DP\n\n" +
-        speedups.str() +
-        "\n## Step time in seconds, PP (greedy) / DP\n\n" + times.str() +
+        speedups.str() + "\n## Step time in seconds, PP (greedy) / DP\n\n" +
+        times.str() +
         "\n## Step time in seconds, PP with 1F1B (for reference)\n\n" +
         onefonebTimes.str() + "\n![PP vs DP](dp-vs-pp.svg)\n";
   writeResult(config, "dp-vs-pp.md", md);

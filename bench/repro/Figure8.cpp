@@ -112,10 +112,10 @@ std::string crosspipe::repro::runFigure8(const Config &config) {
   };
 
   Run reference = runBaseline(at(P::Wave, 0, 0), BaselineKind::ZBV);
-  std::vector<double> ratios = config.quick
-                                   ? std::vector<double>{0, 1, 2}
-                                   : std::vector<double>{0, 0.25, 0.5, 0.75, 1,
-                                                         1.25, 1.5, 1.75, 2};
+  std::vector<double> ratios =
+      config.quick
+          ? std::vector<double>{0, 1, 2}
+          : std::vector<double>{0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2};
   std::string md =
       "# Figure 8: slowdown as cross-datacenter delays grow (simulated)\n\n"
       "4 stages in 2 datacenters (2 each), 8 microbatches, F = D = W = T_F "
@@ -167,8 +167,8 @@ std::string crosspipe::repro::runFigure8(const Config &config) {
         panel.series[i].x.push_back(r);
         panel.series[i].y.push_back(slowdown);
         if (i < 4)
-          bestStatic = bestStatic == 0 ? slowdown
-                                       : std::min(bestStatic, slowdown);
+          bestStatic =
+              bestStatic == 0 ? slowdown : std::min(bestStatic, slowdown);
         else
           bestOurs = bestOurs == 0 ? slowdown : std::min(bestOurs, slowdown);
       }
@@ -181,8 +181,10 @@ std::string crosspipe::repro::runFigure8(const Config &config) {
           "\n\n" + table.str();
   }
   md += "\nThe solver proved " + std::to_string(proven) + " of " +
-        std::to_string(solved) + " points optimal; the largest remaining gap "
-        "to its proven bound is " + fixed(100 * worstGap, 1) + "%.\n";
+        std::to_string(solved) +
+        " points optimal; the largest remaining gap "
+        "to its proven bound is " +
+        fixed(100 * worstGap, 1) + "%.\n";
   md += "\n![Figure 8](figure8.svg)\n";
   writeResult(config, "figure8.md", md);
   writeResult(config, "figure8.svg",

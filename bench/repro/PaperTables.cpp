@@ -70,8 +70,7 @@ Problem m70(const Problem &example, int dcs, const Row &row) {
   uint64_t message = p.chunks.front().messageBytes;
   // Without delay the link between datacenters is as good as the one inside.
   setCrossLinks(p, row.lat > 0 ? row.lat * tf : intra.latencyMs,
-                row.bw > 0 ? row.bw * tf : intra.bandwidthMs(message),
-                message);
+                row.bw > 0 ? row.bw * tf : intra.bandwidthMs(message), message);
   p.numMicrobatches = row.caseNo == 1 ? 16 : 32;
   double factor = row.caseNo == 1 ? 1.0 : 2.0;
   p.memoryRelativeTo1F1B = factor;
@@ -176,8 +175,8 @@ std::string crosspipe::repro::runPaperTables(const Config &config,
           TraceSummary summary;
           summary.algorithm = run.rule;
           summary.makespanMs = sim.makespanMs;
-          summary.lowerBoundMs = std::max(run.lowerBoundMs,
-                                          computeLowerBound(ud).makespanMs);
+          summary.lowerBoundMs =
+              std::max(run.lowerBoundMs, computeLowerBound(ud).makespanMs);
           timelines.push_back(
               timelineFromSimulation(ud, run.schedule, sim, summary));
           timelines.back().title = std::string("M70, 2 DCs, T_lat/T_F = "
@@ -208,8 +207,8 @@ std::string crosspipe::repro::runPaperTables(const Config &config,
                 << "), case " << row.caseNo << " done\n";
     }
     md += std::string("\n## Table ") + (dcs == 2 ? "5" : "6") + ": " +
-          std::to_string(dcs) + " datacenters (" +
-          std::to_string(8 / dcs) + " stages each)\n\n";
+          std::to_string(dcs) + " datacenters (" + std::to_string(8 / dcs) +
+          " stages each)\n\n";
     if (dcs == 4)
       md += "We do not have the paper's per-schedule numbers for 4 "
             "datacenters at hand, so only ours are listed; the comparison "
@@ -219,8 +218,9 @@ std::string crosspipe::repro::runPaperTables(const Config &config,
 
   // Runtime reduction of the best CrossPipe schedule over the best static
   // one, ours and the paper's from its Table 5, at each case-1 delay.
-  Table gain({"T_lat/T_F", "T_bw/T_F", "best static ours", "best CrossPipe ours",
-              "reduction ours", "reduction paper (measured)"});
+  Table gain({"T_lat/T_F", "T_bw/T_F", "best static ours",
+              "best CrossPipe ours", "reduction ours",
+              "reduction paper (measured)"});
   gain.setLeftColumns(0);
   int rows = config.quick ? 2 : 4;
   for (int r = 0; r < rows; ++r) {
@@ -247,10 +247,10 @@ std::string crosspipe::repro::runPaperTables(const Config &config,
                   "case 1: the best CrossPipe schedule takes " +
                   fixed(crossOurs, 3) + " s/microbatch vs " +
                   fixed(staticOurs, 3) + " for the best static one, " +
-                  reductionOurs + "% less (paper, measured: " +
-                  fixed(crossPaper, 3) + " vs " + fixed(staticPaper, 3) +
-                  ", " + fixed(100 * (1 - crossPaper / staticPaper), 1) +
-                  "% less).\n";
+                  reductionOurs +
+                  "% less (paper, measured: " + fixed(crossPaper, 3) + " vs " +
+                  fixed(staticPaper, 3) + ", " +
+                  fixed(100 * (1 - crossPaper / staticPaper), 1) + "% less).\n";
   }
   md += "\nTimelines of 1F1B, CrossUDSub and CrossUD at (2, 2), case 1, on "
         "one time scale (rows: devices, then links; grey: idle; dashed: lower "

@@ -25,8 +25,7 @@ using namespace crosspipe::sched;
 namespace {
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                       start)
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
 }
 
@@ -48,8 +47,7 @@ void crosspipe::repro::setCrossLinks(Problem &problem, double latencyMs,
     link.cost.latencyMs = latencyMs;
     // bytes * 8 bit / (ms * 1e-3 s) / 1e9 = Gbit/s.
     link.cost.bandwidthGbps =
-        msPerMessage > 0 ? double(messageBytes) * 8 / (msPerMessage * 1e6)
-                         : 0;
+        msPerMessage > 0 ? double(messageBytes) * 8 / (msPerMessage * 1e6) : 0;
   }
 }
 

@@ -36,9 +36,7 @@ int main(int argc, char **argv) {
                                        "solver-scaling"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      return i + 1 < argc ? argv[++i] : "";
-    };
+    auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
     if (arg == "--quick") {
       config.quick = true;
     } else if (arg == "--out") {
@@ -89,12 +87,13 @@ int main(int argc, char **argv) {
     summary += runDpVsPp(config);
   if (wanted("solver-scaling"))
     summary += runSolverScaling(config);
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   summary += "\nRuntime of this run: " + fixed(seconds, 0) + " s" +
              (config.quick ? " (--quick)" : "") + ".\n";
-  if (!writeResult(config, "summary.md", summary))
+  // A partial run must not replace the summary of a whole one.
+  if (only.empty() && !writeResult(config, "summary.md", summary))
     return 1;
   std::cout << summary;
   return 0;

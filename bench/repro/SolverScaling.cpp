@@ -58,15 +58,15 @@ Problem uniform(int devices) {
 std::string crosspipe::repro::runSolverScaling(const Config &config) {
   std::cout << "Solver scaling: 4..32 devices, " << config.scalingSeconds
             << " s each\n";
-  std::vector<int> sizes = config.quick ? std::vector<int>{4, 8}
-                                        : std::vector<int>{4, 8, 16, 32};
+  std::vector<int> sizes =
+      config.quick ? std::vector<int>{4, 8} : std::vector<int>{4, 8, 16, 32};
   Table table({"devices", "microbatches", "order variables",
                "first improvement (s)", "greedy seed (T_F)", "best (T_F)",
                "proven bound (T_F)", "gap", "optimal", "seconds",
                "search nodes"});
   table.setLeftColumns(0);
-  Panel gapPanel{"gap to the proven bound over time", "seconds",
-                 "gap (%)", true, false};
+  Panel gapPanel{"gap to the proven bound over time", "seconds", "gap (%)",
+                 true, false};
   gapPanel.yMin = 0;
   Panel spanPanel{"best makespan over time (relative to the seed)", "seconds",
                   "makespan / greedy seed", true, false};
@@ -81,15 +81,15 @@ std::string crosspipe::repro::runSolverScaling(const Config &config) {
                     "n/a: " + r.error});
       continue;
     }
-    table.addRow(
-        {std::to_string(devices), std::to_string(2 * devices),
-         std::to_string(r.orderVariables),
-         r.secondsToFirstSolution < 0 ? "none"
-                                      : fixed(r.secondsToFirstSolution, 2),
-         fixed(r.seedMakespanMs, 1), fixed(r.makespanMs, 1),
-         fixed(r.lowerBoundMs, 1), fixed(100 * r.gap, 1) + "%",
-         r.optimal ? "yes" : "no", fixed(r.seconds, 1),
-         std::to_string(r.nodes)});
+    table.addRow({std::to_string(devices), std::to_string(2 * devices),
+                  std::to_string(r.orderVariables),
+                  r.secondsToFirstSolution < 0
+                      ? "none"
+                      : fixed(r.secondsToFirstSolution, 2),
+                  fixed(r.seedMakespanMs, 1), fixed(r.makespanMs, 1),
+                  fixed(r.lowerBoundMs, 1), fixed(100 * r.gap, 1) + "%",
+                  r.optimal ? "yes" : "no", fixed(r.seconds, 1),
+                  std::to_string(r.nodes)});
     Series gap{std::to_string(devices) + " devices", {}, {}};
     Series span{std::to_string(devices) + " devices", {}, {}};
     gap.step = span.step = true;

@@ -37,8 +37,10 @@ std::string label(double v) {
 std::string escape(const std::string &text) {
   std::string out;
   for (char c : text)
-    out += c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;"
-                                                             : std::string(1, c);
+    out += c == '&'   ? "&amp;"
+           : c == '<' ? "&lt;"
+           : c == '>' ? "&gt;"
+                      : std::string(1, c);
   return out;
 }
 
@@ -122,7 +124,8 @@ std::string crosspipe::repro::renderPlot(const std::string &title,
 
   for (size_t p = 0; p < panels.size(); ++p) {
     const Panel &panel = panels[p];
-    double x0 = 10 + p * panelWidth + left, x1 = 10 + (p + 1) * panelWidth - right;
+    double x0 = 10 + p * panelWidth + left,
+           x1 = 10 + (p + 1) * panelWidth - right;
     double y0 = 34 + top, y1 = 34 + panelHeight - bottom;
     double xlo = std::numeric_limits<double>::infinity(), xhi = -xlo;
     double ylo = xlo, yhi = -xlo;

@@ -30,8 +30,8 @@ int ProblemReader::modelChunkCount(const Node &model) {
   std::optional<Node> chunks = model.get("chunks");
   if (!chunks) {
     if (placementName == "interleaved")
-      model.required("chunks", "interleaved placement needs a multiple of " +
-                                   devices);
+      model.required("chunks",
+                     "interleaved placement needs a multiple of " + devices);
     return placementName == "wave" ? 2 * numDevices : numDevices;
   }
   int64_t n = chunks->integer(1, kMaxModelLayers + 2);
@@ -61,9 +61,7 @@ void ProblemReader::readModel(const Node &model) {
       {"peak_tflops", "efficiency", "tensor_parallel", "device_memory_gib"});
 
   ModelShape m;
-  auto width = [](const Node &node) {
-    return node.integer(1, kMaxModelWidth);
-  };
+  auto width = [](const Node &node) { return node.integer(1, kMaxModelWidth); };
   m.hidden = width(model.required("hidden_size"));
   m.ffnHidden = width(model.required("ffn_hidden_size"));
   m.layers = model.required("layers").integer(1, kMaxModelLayers);
@@ -110,9 +108,9 @@ void ProblemReader::readModel(const Node &model) {
   }
   if (auto memory = hardware.get("device_memory_gib")) {
     // Informational, like the per-datacenter field, which wins.
-    auto bytes = uint64_t(std::llround(
-        memory->number(/*positive=*/true, kMaxDeviceMemoryGiB) *
-        double(uint64_t(1) << 30)));
+    auto bytes = uint64_t(
+        std::llround(memory->number(/*positive=*/true, kMaxDeviceMemoryGiB) *
+                     double(uint64_t(1) << 30)));
     for (Datacenter &dc : p.datacenters)
       if (dc.deviceMemoryBytes == 0)
         dc.deviceMemoryBytes = bytes;

@@ -33,8 +33,7 @@ uint64_t linearParameters(const ModelShape &m) {
 } // namespace
 
 std::optional<std::string>
-crosspipe::sched::checkCostInputs(const ModelShape &m,
-                                  const HardwareSpec &hw) {
+crosspipe::sched::checkCostInputs(const ModelShape &m, const HardwareSpec &hw) {
   auto positive = [](int64_t v) { return v > 0; };
   if (!positive(m.hidden) || !positive(m.ffnHidden) || !positive(m.layers) ||
       !positive(m.heads) || !positive(m.kvHeads) || !positive(m.vocab) ||
@@ -81,8 +80,8 @@ LayerCost crosspipe::sched::estimateLayer(const ModelShape &m,
   cost.dgradFlops = linear + 2 * attention;
   cost.wgradFlops = linear;
 
-  double flopsPerMs = hw.peakTflops * 1e12 * hw.efficiency *
-                      double(hw.tensorParallel) / 1e3;
+  double flopsPerMs =
+      hw.peakTflops * 1e12 * hw.efficiency * double(hw.tensorParallel) / 1e3;
   cost.forwardMs = cost.forwardFlops / flopsPerMs;
   cost.dgradMs = cost.dgradFlops / flopsPerMs;
   cost.wgradMs = cost.wgradFlops / flopsPerMs;
@@ -121,9 +120,10 @@ uint64_t crosspipe::sched::messageBytes(const ModelShape &m,
          uint64_t(std::max(sharingPipelines, 1));
 }
 
-std::vector<ChunkCost>
-crosspipe::sched::estimateChunks(const ModelShape &m, const HardwareSpec &hw,
-                                 int numChunks, int sharingPipelines) {
+std::vector<ChunkCost> crosspipe::sched::estimateChunks(const ModelShape &m,
+                                                        const HardwareSpec &hw,
+                                                        int numChunks,
+                                                        int sharingPipelines) {
   if (checkCostInputs(m, hw))
     return {};
   std::vector<int> layers = layersPerChunk(layerSlots(m), numChunks);

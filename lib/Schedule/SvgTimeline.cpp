@@ -64,7 +64,8 @@ struct Collected {
 
 } // namespace
 
-ParsedTimeline crosspipe::sched::parseChromeTraceTimeline(std::string_view text) {
+ParsedTimeline
+crosspipe::sched::parseChromeTraceTimeline(std::string_view text) {
   ParsedTimeline parsed;
   json document = json::parse(text.begin(), text.end(), nullptr,
                               /*allow_exceptions=*/false);
@@ -131,8 +132,8 @@ ParsedTimeline crosspipe::sched::parseChromeTraceTimeline(std::string_view text)
     block.chunk = chunk;
     std::string when =
         " [" + formatMs(block.startMs) + ", " + formatMs(block.endMs) + "] ms";
-    std::string what = " chunk " + std::to_string(chunk) + " mb " +
-                       std::to_string(mb);
+    std::string what =
+        " chunk " + std::to_string(chunk) + " mb " + std::to_string(mb);
     timeline.endMs = std::max(timeline.endMs, block.endMs);
 
     if (op == "F" || op == "B" || op == "D" || op == "W") {
@@ -156,8 +157,8 @@ ParsedTimeline crosspipe::sched::parseChromeTraceTimeline(std::string_view text)
       if (link.empty())
         link = "link " + std::to_string(intArg(e, "tid", 0));
       block.label = mb >= 0 ? std::to_string(mb) : "";
-      block.tooltip = std::string(gradient ? "grad" : "act") + what + " " +
-                      link + when;
+      block.tooltip =
+          std::string(gradient ? "grad" : "act") + what + " " + link + when;
       TimelineRow &row = rows.links[link];
       row.type = TimelineRowType::Link;
       row.name = link;
@@ -212,9 +213,10 @@ ParsedTimeline crosspipe::sched::parseChromeTraceTimeline(std::string_view text)
   }
   std::vector<std::pair<std::string, TimelineRow>> links(rows.links.begin(),
                                                          rows.links.end());
-  std::stable_sort(links.begin(), links.end(), [](const auto &a, const auto &b) {
-    return linkOrder(a.first) < linkOrder(b.first);
-  });
+  std::stable_sort(links.begin(), links.end(),
+                   [](const auto &a, const auto &b) {
+                     return linkOrder(a.first) < linkOrder(b.first);
+                   });
   for (auto &[name, row] : links)
     timeline.rows.push_back(std::move(row));
   for (auto &[device, row] : rows.collectives)

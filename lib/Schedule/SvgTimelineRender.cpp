@@ -221,9 +221,8 @@ crosspipe::sched::renderSvgTimeline(const std::vector<Timeline> &timelines,
       double h = rowHeight(row);
       bool device = row.type == TimelineRowType::Device;
       svg += "<text x=\"" + num(kLabelWidth - 6) + "\" y=\"" +
-             num(rowY + h / 2 + 4) + "\" font-size=\"" +
-             (device ? "11" : "9") + "\" text-anchor=\"end\">" +
-             escape(row.name) + "</text>\n";
+             num(rowY + h / 2 + 4) + "\" font-size=\"" + (device ? "11" : "9") +
+             "\" text-anchor=\"end\">" + escape(row.name) + "</text>\n";
       svg += "<rect x=\"" + num(kLabelWidth) + "\" y=\"" + num(rowY) +
              "\" width=\"" + num(t.endMs * px) + "\" height=\"" + num(h) +
              "\" fill=\"" + (device ? "#e6e6e6" : "#f4f4f4") + "\"/>\n";
@@ -270,8 +269,8 @@ crosspipe::sched::renderSvgTimeline(const std::vector<Timeline> &timelines,
     // The lower bound, measured like the makespan from the first F.
     if (t.lowerBoundMs > 0) {
       double x = kLabelWidth + (firstForward(t) + t.lowerBoundMs) * px;
-      svg += "<line x1=\"" + num(x) + "\" y1=\"" + num(top - 4) +
-             "\" x2=\"" + num(x) + "\" y2=\"" + num(rowY) +
+      svg += "<line x1=\"" + num(x) + "\" y1=\"" + num(top - 4) + "\" x2=\"" +
+             num(x) + "\" y2=\"" + num(rowY) +
              "\" stroke=\"#d62728\" stroke-dasharray=\"4 3\">"
              "<title>lower bound</title></line>\n";
     }

@@ -138,8 +138,8 @@ TEST(ProblemModel, ShapeOptions) {
   // 2 x 8192 x 1024 + 2 x 8192 x 28672 weights, / 4 GPUs, x 4 B, x 8 slots.
   EXPECT_EQ(p.chunks[0].messageBytes, 128 * kMiB);
   EXPECT_EQ(p.chunks[0].gradientBytes,
-            uint64_t(2 * 8192 * 8192 + 2 * 8192 * 1024 + 2 * 8192 * 28672) /
-                4 * 4 * 8);
+            uint64_t(2 * 8192 * 8192 + 2 * 8192 * 1024 + 2 * 8192 * 28672) / 4 *
+                4 * 8);
 }
 
 TEST(ProblemModel, DataParallelReplicasShareTheLinks) {
@@ -150,9 +150,9 @@ TEST(ProblemModel, DataParallelReplicasShareTheLinks) {
   EXPECT_EQ(shared.chunks[0].messageBytes, 4 * 64 * kMiB);
   // Gradients need no gradient_mib: they are derived too.
   EXPECT_EQ(shared.chunks[0].gradientBytes, 3264 * kMiB);
-  Problem apart = parseOk(replaceNth(
-      four, "\"span\": \"intra_dc\"",
-      "\"span\": \"intra_dc\", \"replicas_share_links\": false"));
+  Problem apart = parseOk(
+      replaceNth(four, "\"span\": \"intra_dc\"",
+                 "\"span\": \"intra_dc\", \"replicas_share_links\": false"));
   EXPECT_EQ(apart.chunks[0].messageBytes, 64 * kMiB);
 }
 
@@ -188,9 +188,9 @@ TEST(ProblemModelErrors, SectionsThatDoNotGoTogether) {
               "hardware: is only used with 'model'; give 'model' too, or "
               "remove it",
               "/hardware", "{\"peak_tflops\"");
-  std::string neither =
-      noModel.erase(noModel.find("  \"hardware\""),
-                    noModel.find("  \"memory\"") - noModel.find("  \"hardware\""));
+  std::string neither = noModel.erase(noModel.find("  \"hardware\""),
+                                      noModel.find("  \"memory\"") -
+                                          noModel.find("  \"hardware\""));
   expectError(neither,
               "missing required field 'stages' (or give 'model' and "
               "'hardware')",
@@ -202,11 +202,11 @@ TEST(ProblemModelErrors, SectionsThatDoNotGoTogether) {
               "data_parallel.replicas_share_links: only applies to message "
               "sizes derived from 'model'",
               "/data_parallel/replicas_share_links", "true}");
-  expectError(edit("\"placement\": \"unidirectional\"",
-                   "\"placement\": \"custom\""),
-              "model: custom placement needs explicit 'stages', each with its "
-              "'device'",
-              "/model", "{\"hidden_size\"");
+  expectError(
+      edit("\"placement\": \"unidirectional\"", "\"placement\": \"custom\""),
+      "model: custom placement needs explicit 'stages', each with its "
+      "'device'",
+      "/model", "{\"hidden_size\"");
 }
 
 TEST(ProblemModelErrors, FieldsAndShapes) {
@@ -249,11 +249,11 @@ TEST(ProblemModelErrors, FieldsAndShapes) {
 }
 
 TEST(ProblemModelErrors, ChunkCounts) {
-  expectError(edit("\"microbatch_size\": 1",
-                   "\"microbatch_size\": 1, \"chunks\": 6"),
-              "model.chunks: unidirectional placement needs 8 chunks (one per "
-              "device), got 6",
-              "/model/chunks", "6}");
+  expectError(
+      edit("\"microbatch_size\": 1", "\"microbatch_size\": 1, \"chunks\": 6"),
+      "model.chunks: unidirectional placement needs 8 chunks (one per "
+      "device), got 6",
+      "/model/chunks", "6}");
   expectError(modelDoc("wave", ", \"chunks\": 8"),
               "model.chunks: wave placement needs a multiple of 16 chunks "
               "(down and back up over 8 devices), got 8",

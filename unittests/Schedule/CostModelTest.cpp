@@ -79,8 +79,7 @@ TEST(CostModel, NarayananClosedFormForGptLayer) {
   LayerCost layer = estimateLayer(m, hw);
   double b = 2, s = 2048, d = 12288;
   EXPECT_DOUBLE_EQ(layer.forwardFlops, 24 * b * s * d * d + 4 * b * s * s * d);
-  EXPECT_DOUBLE_EQ(layer.dgradFlops + layer.wgradFlops,
-                   2 * layer.forwardFlops);
+  EXPECT_DOUBLE_EQ(layer.dgradFlops + layer.wgradFlops, 2 * layer.forwardFlops);
   EXPECT_EQ(layer.parameters, uint64_t(12 * 12288) * 12288);
   EXPECT_NEAR(layer.forwardMs, layer.forwardFlops / (312e12 * 8) * 1e3, 1e-9);
 }
@@ -88,8 +87,8 @@ TEST(CostModel, NarayananClosedFormForGptLayer) {
 TEST(CostModel, PublishedParameterCounts) {
   // Linear weights of every layer plus the input and output embeddings.
   ModelShape m70 = llama70b();
-  double p70 = double(estimateLayer(m70, tp4()).parameters) * 80 +
-               2.0 * 128256 * 8192;
+  double p70 =
+      double(estimateLayer(m70, tp4()).parameters) * 80 + 2.0 * 128256 * 8192;
   EXPECT_NEAR(p70 / 70.6e9, 1.0, 0.005);
 
   ModelShape m405 = llama70b();
@@ -99,8 +98,8 @@ TEST(CostModel, PublishedParameterCounts) {
   m405.heads = 128;
   HardwareSpec hw = tp4();
   hw.tensorParallel = 8;
-  double p405 = double(estimateLayer(m405, hw).parameters) * 126 +
-                2.0 * 128256 * 16384;
+  double p405 =
+      double(estimateLayer(m405, hw).parameters) * 126 + 2.0 * 128256 * 16384;
   EXPECT_NEAR(p405 / 405e9, 1.0, 0.005);
 }
 

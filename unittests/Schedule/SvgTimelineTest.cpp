@@ -10,8 +10,8 @@
 
 #include "crosspipe/Schedule/SvgTimeline.h"
 
-#include "crosspipe/Schedule/Baselines.h"
 #include "TestProblems.h"
+#include "crosspipe/Schedule/Baselines.h"
 
 #include "gtest/gtest.h"
 
@@ -80,7 +80,8 @@ TEST(SvgTimeline, SimulatedScheduleKeepsTheSimulatorsTimes) {
   // Sent when F ends (1 ms), on the link for 1 ms.
   EXPECT_NEAR(east->blocks[0].startMs, 1, 1e-9);
   EXPECT_NEAR(east->blocks[0].endMs, 2, 1e-9);
-  EXPECT_EQ(east->blocks[0].tooltip, "act chunk 0 mb 0 dc0->dc1 [1.00, 2.00] ms");
+  EXPECT_EQ(east->blocks[0].tooltip,
+            "act chunk 0 mb 0 dc0->dc1 [1.00, 2.00] ms");
 }
 
 TEST(SvgTimeline, MeasuredTraceIsShiftedAndKeepsUnknownEvents) {
