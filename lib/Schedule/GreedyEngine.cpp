@@ -85,6 +85,10 @@ bool GreedyEngine::fFeasible(int d, int c, int m) {
   uint64_t h = held[d];
   if (h + a > cap) {
     ok = false;
+  } else if (reserve > 0 && h > 0 && fStarted[size_t(d) * numMb + m] == 0 &&
+             double(h + a) + reserve * double(footprint[d] - a) >
+                 double(cap)) {
+    ok = false;
   } else if (remLo[d] < m && h + a + footprint[d] > cap) {
     // Banker's check, oldest in-flight microbatch first: microbatch k < m
     // must still find its remaining activations free once all older ones are
@@ -377,6 +381,7 @@ EngineResult GreedyEngine::run(const GreedyRule &rule) {
     return result;
   }
   reset();
+  reserve = rule.admitReserve;
   for (int d = 0; d < numDev; ++d)
     updateTree(d, computeKey(d));
   dirty.assign(numDev, false);

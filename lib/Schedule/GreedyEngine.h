@@ -76,6 +76,13 @@ struct GreedyRule {
   /// device then commits to the better block as its next one, which the
   /// simulator reproduces since it starts every block as early as it can.
   double waitFraction = 0;
+  /// A device that holds activations admits a new microbatch (its first F
+  /// there) only if afterwards this many microbatches' worth of its other
+  /// chunks' activations stays free (0 = off). On a V or a loop the later
+  /// chunks' F and W are short-lived; without the reserve, admitting new
+  /// microbatches fills memory with first-chunk activations that live for
+  /// the whole round trip, and the returning microbatches stall.
+  double admitReserve = 0;
 };
 
 /// The portfolio scheduleGreedy() tries, in order (GreedyRules.cpp).
@@ -158,6 +165,8 @@ private:
   template <bool Predicted> bool slotCand(int d, int c, int k, Cand &out);
   double computeKey(int d);
   bool fFeasible(int d, int c, int m);
+  /// The admission reserve of the current run (GreedyRule::admitReserve).
+  double reserve = 0;
   Score score(const GreedyRule &rule, int d, const Cand &x) const;
   /// Starts the best of the `n` gathered candidates of `d` at `t`; false
   /// if it chose to wait for a better one instead.

@@ -84,10 +84,49 @@ std::vector<GreedyRule> detail::builtinGreedyRules() {
     r.preferCostlyAllreduce = true;
     r.wBeforeFMemory = 1.0;
   }
+  // On a V or a loop, each rule again with the admission reserve: a new
+  // microbatch may not take the memory that the microbatches coming back
+  // need for their later chunks (see GreedyRule::admitReserve).
+  for (size_t i = 0, n = rules.size(); i < n; ++i) {
+    if (rules[i].preferCostlyAllreduce)
+      continue;
+    GreedyRule r = rules[i];
+    r.name += "-reserve";
+    r.admitReserve = 1.0;
+    rules.push_back(r);
+  }
+  {
+    // Behind a long round trip on a V: keep the round-trip window in flight
+    // and wait for blocks already on their way, within the reserve.
+    GreedyRule &r = add("v-window");
+    r.warmupWindowScale = 2.0;
+    r.waitFraction = 2.0;
+    r.capDeferredW = true;
+    r.admitReserve = 1.0;
+  }
+  {
+    // The same with W first, so memory comes back before the next F.
+    GreedyRule &r = add("v-window-w");
+    r.rank[KF] = 2;
+    r.rank[KD] = 0;
+    r.rank[KW] = 1;
+    r.warmupWindowScale = 2.0;
+    r.waitFraction = 2.0;
+    r.admitReserve = 1.0;
+  }
   return rules;
 }
 
 bool detail::ruleApplies(const GreedyRule &rule, const Problem &problem) {
+  if (rule.admitReserve > 0) {
+    // Only a device with several chunks and a memory limit has a choice.
+    bool several = false;
+    for (int d = 0, e = problem.numDevices(); d < e && !several; ++d)
+      several = problem.chunksOnDevice(d).size() > 1 &&
+                problem.memoryLimit(d) != kUnlimited;
+    if (!several)
+      return false;
+  }
   if (rule.preferCrossDc && problem.datacenters.size() < 2)
     return false;
   if (rule.preferCostlyAllreduce) {
