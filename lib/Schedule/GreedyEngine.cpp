@@ -129,6 +129,9 @@ inline bool GreedyEngine::slotCand(int d, int c, int k, Cand &out) {
           Predicted && ready == kInf ? std::max(x.fPred, gatherEnd[c]) : ready;
       if (pred != kInf && !fFeasible(d, c, m))
         ready = pred = kInf;
+      if (window_ > 0 && c + 1 < numChunks && fwdBw[c] > 0 &&
+          m - nextMb[devChunks[d].back() * 3 + KD] >= window_)
+        ready = pred = kInf;
     } else if (k == KD) {
       ready = std::max(x.fEnd, x.bArr);
       pred = Predicted && x.bArr == kInf ? std::max(x.fEnd, x.bPred) : ready;
@@ -253,6 +256,20 @@ GreedyEngine::Score GreedyEngine::score(const GreedyRule &rule, int d,
     if (cross)
       s.cls -= 0.125;
   }
+  if (rule.feedIdleLink && x.part + 1 == parts) {
+    int link = -1;
+    double bw = 0;
+    if (x.kind == KF && x.c + 1 < C) {
+      link = fwdLink[x.c];
+      bw = fwdBw[x.c];
+    } else if (x.kind == KD && x.c > 0) {
+      link = bwdLink[x.c - 1];
+      bw = bwdBw[x.c - 1];
+    }
+    if (link >= 0 && bw > 0 &&
+        linkFree[link] <= now + durPart[x.c * 3 + x.kind])
+      s.cls = std::min(s.cls, -1.0);
+  }
   if (!boost.empty())
     s.cls -= kBoostClasses * boost[(size_t(x.c) * numMb + x.m) * 3 + x.kind];
   if (rule.tie == TieMode::DueDate) {
@@ -269,6 +286,7 @@ GreedyEngine::Score GreedyEngine::score(const GreedyRule &rule, int d,
 
 bool GreedyEngine::schedule(const GreedyRule &rule, int d, double t, int n) {
   bool mayWait = rule.waitFraction > 0 || !boost.empty();
+  now = t;
   int best = -1;
   Score bestScore;
   for (int i = 0; i < n; ++i) {
@@ -382,6 +400,7 @@ EngineResult GreedyEngine::run(const GreedyRule &rule) {
   }
   reset();
   reserve = rule.admitReserve;
+  window_ = int(std::ceil(rule.crossWindow * numDev));
   for (int d = 0; d < numDev; ++d)
     updateTree(d, computeKey(d));
   dirty.assign(numDev, false);

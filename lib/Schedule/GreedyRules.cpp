@@ -114,6 +114,25 @@ std::vector<GreedyRule> detail::builtinGreedyRules() {
     r.waitFraction = 2.0;
     r.admitReserve = 1.0;
   }
+  {
+    // Behind a slow link on a V: F first within the reserve, but no more
+    // than the pipeline depth of microbatches ahead of the gradients that
+    // share the link, so the link is never clogged with early activations.
+    GreedyRule &r = add("cross-window");
+    r.rank[KF] = 0;
+    r.rank[KD] = 1;
+    r.capDeferredW = true;
+    r.admitReserve = 1.0;
+    r.crossWindow = 1.0;
+  }
+  {
+    // The same with D first and the round-trip warm-up of "lookahead".
+    GreedyRule &r = add("cross-window-la");
+    r.warmupWindowScale = 2.0;
+    r.preferCrossDc = true;
+    r.admitReserve = 1.0;
+    r.crossWindow = 1.0;
+  }
   return rules;
 }
 
@@ -127,7 +146,8 @@ bool detail::ruleApplies(const GreedyRule &rule, const Problem &problem) {
     if (!several)
       return false;
   }
-  if (rule.preferCrossDc && problem.datacenters.size() < 2)
+  if ((rule.preferCrossDc || rule.crossWindow > 0) &&
+      problem.datacenters.size() < 2)
     return false;
   if (rule.preferCostlyAllreduce) {
     if (problem.dpDegree <= 1)
