@@ -256,20 +256,6 @@ GreedyEngine::Score GreedyEngine::score(const GreedyRule &rule, int d,
     if (cross)
       s.cls -= 0.125;
   }
-  if (rule.feedIdleLink && x.part + 1 == parts) {
-    int link = -1;
-    double bw = 0;
-    if (x.kind == KF && x.c + 1 < C) {
-      link = fwdLink[x.c];
-      bw = fwdBw[x.c];
-    } else if (x.kind == KD && x.c > 0) {
-      link = bwdLink[x.c - 1];
-      bw = bwdBw[x.c - 1];
-    }
-    if (link >= 0 && bw > 0 &&
-        linkFree[link] <= now + durPart[x.c * 3 + x.kind])
-      s.cls = std::min(s.cls, -1.0);
-  }
   if (!boost.empty())
     s.cls -= kBoostClasses * boost[(size_t(x.c) * numMb + x.m) * 3 + x.kind];
   if (rule.tie == TieMode::DueDate) {
@@ -286,7 +272,6 @@ GreedyEngine::Score GreedyEngine::score(const GreedyRule &rule, int d,
 
 bool GreedyEngine::schedule(const GreedyRule &rule, int d, double t, int n) {
   bool mayWait = rule.waitFraction > 0 || !boost.empty();
-  now = t;
   int best = -1;
   Score bestScore;
   for (int i = 0; i < n; ++i) {

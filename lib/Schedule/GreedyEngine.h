@@ -83,11 +83,6 @@ struct GreedyRule {
   /// microbatches fills memory with first-chunk activations that live for
   /// the whole round trip, and the returning microbatches stall.
   double admitReserve = 0;
-  /// An F or backward block whose message goes onto a link with bandwidth
-  /// cost outranks every class when that link would otherwise fall idle
-  /// before the block ends: behind a slow link the link paces the pipeline,
-  /// and an idle window on it is never recovered.
-  bool feedIdleLink = false;
   /// An F whose message pays bandwidth on its link may run at most this
   /// many times the device count of microbatches ahead of the backward of
   /// its device's last chunk (0 = no limit). Its messages queue FIFO with the gradients going the
@@ -181,8 +176,6 @@ private:
   double reserve = 0;
   /// GreedyRule::crossWindow of the current run.
   int window_ = 0;
-  /// Start time of the block being chosen (for feedIdleLink).
-  double now = 0;
   Score score(const GreedyRule &rule, int d, const Cand &x) const;
   /// Starts the best of the `n` gathered candidates of `d` at `t`; false
   /// if it chose to wait for a better one instead.
