@@ -6,10 +6,11 @@
 // 1F1B and unlimited memory; proofs within 10 s up to 8 x 16, gaps within
 // 60 s at 8 x 32 and 16 x 32), the same with uneven stage times, the paper's
 // Figure 8 setting against the greedy and the static baselines, DP overlap
-// (all-reduce, buckets, ZeRO-1), the anytime curve of the largest runs, and
-// the greedy's distance to every proven optimum. T_F = 1 ms throughout.
+// (all-reduce, buckets, ZeRO-1), interleaved and wave placements, the
+// anytime curve of the largest runs, and the greedy's distance to every
+// proven optimum. T_F = 1 ms throughout.
 // `--quick` divides every time limit by 10; `--table=NAME` runs one table
-// (targets, uneven, fig8, dp).
+// (targets, uneven, fig8, dp, placements).
 //
 //===----------------------------------------------------------------------===//
 
@@ -139,11 +140,10 @@ void targetHeader() {
 
 void targetRow(const Setting &s, double limit, std::vector<Outcome> *largest) {
   Problem p = makeProblem(s);
-  std::string name = std::to_string(s.devices) + "x" +
-                     std::to_string(s.microbatches) +
-                     (s.split ? " split" : " fused") +
-                     (s.memory1F1B ? " 1F1B" : " unlimited") +
-                     (s.uneven ? " uneven" : "");
+  std::string name =
+      std::to_string(s.devices) + "x" + std::to_string(s.microbatches) +
+      (s.split ? " split" : " fused") +
+      (s.memory1F1B ? " 1F1B" : " unlimited") + (s.uneven ? " uneven" : "");
   Outcome o = solve(name, p, limit);
   const SolverResult &r = o.result;
   if (!r.ok) {
@@ -215,8 +215,8 @@ void figure8Table(double scale) {
   std::printf("\n## Figure 8 setting: 4 stages, 8 microbatches, 2 x 2 "
               "stages, split backward, 1F1B memory\n\n");
   std::printf("| delay | ratio | optimal | proven | gap | greedy | greedy / "
-              "optimal | 1f1b | zb-h1 | gpipe |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
+              "optimal | 1f1b | zb-h1 | gpipe | optimal, 2x memory |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (int kind = 0; kind < 3; ++kind)
     for (double r : {0.0, 0.5, 1.0, 1.5, 2.0}) {
       if (kind > 0 && r == 0)
@@ -227,55 +227,131 @@ void figure8Table(double scale) {
       s.latency = kind != 1 ? r : 0;
       s.bandwidth = kind != 0 ? r : 0;
       Problem p = makeProblem(s);
-      const char *what = kind == 0 ? "latency" : kind == 1 ? "bandwidth"
-                                                           : "both";
-      Outcome o = solve(std::string("fig8 ") + what + " " + ms(r), p,
-                        10 * scale);
+      const char *what = kind == 0   ? "latency"
+                         : kind == 1 ? "bandwidth"
+                                     : "both";
+      Outcome o =
+          solve(std::string("fig8 ") + what + " " + ms(r), p, 10 * scale);
       const SolverResult &res = o.result;
-      std::printf("| %s | %g | %s | %s | %s | %s | %.4f | %s | %s | %s |\n",
+      // Twice 1F1B's activation memory, as the paper's case 3.
+      Problem twice = p;
+      twice.memoryLimitBytes = twice.limitsRelativeTo1F1B(2.0);
+      Outcome o2 = solve(std::string("fig8 2x memory ") + what + " " + ms(r),
+                         twice, 10 * scale);
+      std::printf("| %s | %g | %s | %s | %s | %s | %.4f | %s | %s | %s | %s%s "
+                  "|\n",
                   what, r, ms(res.makespanMs).c_str(),
                   res.optimal ? "yes" : "no", pct(res.gap).c_str(),
                   ms(o.greedyMs).c_str(), o.greedyMs / res.makespanMs,
                   baseline(p, BaselineKind::OneFOneB).c_str(),
                   baseline(p, BaselineKind::ZBH1).c_str(),
-                  baseline(p, BaselineKind::GPipe).c_str());
+                  baseline(p, BaselineKind::GPipe).c_str(),
+                  ms(o2.result.makespanMs).c_str(),
+                  o2.result.optimal ? "" : " (not proven)");
     }
   std::printf("\n`*`: the static schedule exceeds 1F1B's memory budget "
-              "(timed anyway); the greedy and the solver stay within it.\n");
+              "(timed anyway); the greedy and the solver stay within it. The "
+              "last column lets the solver use twice that budget.\n");
 }
 
 void dpTable(double scale) {
-  std::printf("\n## DP overlap: 4 x 8 split, 1F1B memory, latency 4 T_F, "
-              "DP 2 across the datacenters\n\n");
-  std::printf("Gradients of 2, 4, 6, 8 messages' size (chunk 0..3) over the "
-              "cross-DC link (1 T_F per message, 4 T_F latency).\n\n");
-  std::printf("| collectives | optimal | proven | gap | greedy | greedy / "
-              "optimal |\n");
-  std::printf("|---|---|---|---|---|---|\n");
+  std::printf("\n## DP overlap: 4 x 8 split, 1F1B memory, latency 4 T_F, DP "
+              "degree 2\n\n");
+  std::printf("Across datacenters the ring pays 4 T_F of latency per step "
+              "and chunk c's gradient (2 (c + 1) messages) 1 T_F per "
+              "message; inside them (links of 0.05 T_F and 0.125 T_F per "
+              "message, also for the pipeline's own messages there) chunk c's "
+              "gradient is 16 (c + 1) messages.\n\n");
+  std::printf("| DP span | collectives | optimal | proven | gap | greedy | "
+              "greedy / optimal |\n");
+  std::printf("|---|---|---|---|---|---|---|\n");
   struct Dp {
     const char *name;
     int buckets;
     bool zero1;
   };
-  for (Dp dp : {Dp{"all-reduce", 1, false}, Dp{"all-reduce, 4 buckets", 4,
-                                                false},
-                Dp{"ZeRO-1", 1, true}, Dp{"ZeRO-1, 4 buckets", 4, true}}) {
-    Setting s;
-    s.bandwidth = 1;
-    Problem p = makeProblem(s);
-    p.dpDegree = 2;
-    p.dpSpan = DpSpan::CrossDc;
-    p.dpBuckets = dp.buckets;
-    p.zero1 = dp.zero1;
-    for (int c = 0; c < p.numChunks(); ++c)
-      p.chunks[c].gradientBytes = kMessage * uint64_t(2 * (c + 1));
-    Outcome o = solve(std::string("dp ") + dp.name, p, 10 * scale);
-    const SolverResult &r = o.result;
-    std::printf("| %s | %s | %s | %s | %s | %.4f |\n", dp.name,
-                ms(r.makespanMs).c_str(), r.optimal ? "yes" : "no",
-                pct(r.gap).c_str(), ms(o.greedyMs).c_str(),
-                o.greedyMs / r.makespanMs);
-  }
+  for (bool cross : {true, false})
+    for (Dp dp : {Dp{"all-reduce", 1, false},
+                  Dp{"all-reduce, 4 buckets", 4, false},
+                  Dp{"ZeRO-1", 1, true}, Dp{"ZeRO-1, 4 buckets", 4, true}}) {
+      Setting s;
+      s.bandwidth = 1;
+      Problem p = makeProblem(s);
+      p.dpDegree = 2;
+      p.dpSpan = cross ? DpSpan::CrossDc : DpSpan::IntraDc;
+      p.dpBuckets = dp.buckets;
+      p.zero1 = dp.zero1;
+      for (DcLink &link : p.links)
+        if (!cross && link.fromDc == link.toDc) {
+          link.cost.latencyMs = 0.05;
+          link.cost.bandwidthGbps = 8000;
+        }
+      for (int c = 0; c < p.numChunks(); ++c)
+        p.chunks[c].gradientBytes =
+            kMessage * uint64_t((cross ? 2 : 16) * (c + 1));
+      Outcome o = solve(std::string("dp ") + (cross ? "cross " : "intra ") +
+                            dp.name,
+                        p, 10 * scale);
+      const SolverResult &r = o.result;
+      std::printf("| %s | %s | %s | %s | %s | %s | %.4f |\n",
+                  cross ? "cross-DC" : "intra-DC", dp.name,
+                  ms(r.makespanMs).c_str(), r.optimal ? "yes" : "no",
+                  pct(r.gap).c_str(), ms(o.greedyMs).c_str(),
+                  o.greedyMs / r.makespanMs);
+    }
+}
+
+/// Interleaved (two chunks per device) and wave placements of 4 devices and
+/// 8 microbatches across the two datacenters, at twice 1F1B's memory (one
+/// microbatch of a wave device already holds two activations), with
+/// message bandwidth time on the cross-DC link and optionally DP.
+void placementTable(double scale) {
+  std::printf("\n## Other placements: 4 devices x 8 microbatches, latency 4 "
+              "T_F and 1 T_F per message across, 2x 1F1B memory\n\n");
+  std::printf("| placement | backward | DP | greedy | optimal | lower bound | "
+              "gap | proven | time (s) |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|\n");
+  for (Placement placement : {Placement::Interleaved, Placement::Wave})
+    for (bool split : {false, true})
+      for (bool dp : {false, true}) {
+        Setting s;
+        s.split = split;
+        s.bandwidth = 1;
+        s.memory1F1B = false;
+        Problem base = makeProblem(s);
+        Problem p = base;
+        p.placement = placement;
+        p.chunks.clear();
+        for (int c = 0; c < 8; ++c) {
+          Chunk ch = base.chunks[0];
+          ch.device = Problem::placeChunk(placement, c, 4);
+          if (dp)
+            ch.gradientBytes = kMessage * uint64_t(1 + c % 3);
+          p.chunks.push_back(ch);
+        }
+        p.memoryLimitBytes = p.limitsRelativeTo1F1B(2.0);
+        if (dp) {
+          p.dpDegree = 2;
+          p.dpSpan = DpSpan::CrossDc;
+        }
+        const char *name =
+            placement == Placement::Wave ? "wave" : "interleaved";
+        Outcome o = solve(std::string(name) + (split ? " split" : " fused") +
+                              (dp ? " dp" : ""),
+                          p, 10 * scale);
+        const SolverResult &r = o.result;
+        if (!r.ok) {
+          std::printf("| %s | %s | %s | error: %s |\n", name,
+                      split ? "split" : "fused", dp ? "2" : "-",
+                      r.error.c_str());
+          continue;
+        }
+        std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name,
+                    split ? "split" : "fused", dp ? "2, cross-DC" : "-",
+                    ms(o.greedyMs).c_str(), ms(r.makespanMs).c_str(),
+                    ms(r.lowerBoundMs).c_str(), pct(r.gap).c_str(),
+                    r.optimal ? "yes" : "no", secs(provenAt(r)).c_str());
+      }
 }
 
 void greedyDistance() {
@@ -322,7 +398,8 @@ int main(int argc, char **argv) {
       only = argv[i] + 8;
     else {
       std::fprintf(stderr,
-                   "usage: %s [--quick] [--table=targets|uneven|fig8|dp]\n",
+                   "usage: %s [--quick] "
+                   "[--table=targets|uneven|fig8|dp|placements]\n",
                    argv[0]);
       return 2;
     }
@@ -338,6 +415,8 @@ int main(int argc, char **argv) {
     figure8Table(scale);
   if (only.empty() || only == "dp")
     dpTable(scale);
+  if (only.empty() || only == "placements")
+    placementTable(scale);
   greedyDistance();
   std::printf("\nLoad average at end: %s\n", loadAverage().c_str());
   return 0;

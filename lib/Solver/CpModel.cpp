@@ -23,8 +23,8 @@ Phases::Phases(const Instance &inst)
 void Phases::adopt(const Instance &inst, const std::vector<int> &starts) {
   for (size_t i = 0; i < inst.pairs.size(); ++i) {
     const OrderPair &p = inst.pairs[i];
-    set(int(i), starts[p.a] < starts[p.b] ||
-                    (starts[p.a] == starts[p.b] && p.a < p.b));
+    set(int(i),
+        starts[p.a] < starts[p.b] || (starts[p.a] == starts[p.b] && p.a < p.b));
   }
 }
 
@@ -111,8 +111,8 @@ void CpSpace::postResources() {
     IntArgs u;
     for (size_t i = 0; i < g.first.size(); ++i) {
       IntVar from = start[g.first[i]];
-      IntVar end = expr(*this, start[g.last[i]] +
-                                   inst.tasks[g.last[i]].duration);
+      IntVar end =
+          expr(*this, start[g.last[i]] + inst.tasks[g.last[i]].duration);
       s << from;
       e << end;
       p << expr(*this, end - from);

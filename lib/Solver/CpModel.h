@@ -32,8 +32,12 @@ namespace solver {
 class Phases {
 public:
   explicit Phases(const Instance &inst);
-  bool get(int pair) const { return values[pair].load(std::memory_order_relaxed); }
-  void set(int pair, bool v) { values[pair].store(v, std::memory_order_relaxed); }
+  bool get(int pair) const {
+    return values[pair].load(std::memory_order_relaxed);
+  }
+  void set(int pair, bool v) {
+    values[pair].store(v, std::memory_order_relaxed);
+  }
   /// Adopts the orders of a schedule given by its task start times.
   void adopt(const Instance &inst, const std::vector<int> &starts);
 

@@ -7,15 +7,18 @@
 //   1. propagation-only probes: "makespan <= L" is refuted by the root
 //      propagation alone for every L below some threshold, found by
 //      bisection; cheap, and often already tight;
-//   1b. the same for one device at a time, everything else folded into
-//      longest-path lags, heads and tails: a relaxation small enough to
-//      close, which bounds the whole (SolverRelaxation.cpp);
-//   2. branch and bound with Luby restarts and no-goods, each improving
+//   2. the same for relaxations to windows of one to three neighbouring
+//      devices, everything else folded into longest-path lags, heads and
+//      tails, then searched round robin until they close: each optimum
+//      bounds the whole (SolverRelaxation.cpp);
+//   3. branch and bound with Luby restarts and no-goods, each improving
 //      solution re-simulated and its orders adopted as the next phases; if
 //      it exhausts the space, the incumbent is optimal;
-//   3. with time left and no proof, bisection probes with search: each
-//      either refutes "makespan <= L" (raising the bound), finds a schedule
-//      (lowering the incumbent) or runs out of its slice.
+//   4. large neighbourhood search: the incumbent's orders kept outside a
+//      random time window, the window searched, to improve the incumbent;
+//   5. bisection probes with search: each either refutes "makespan <= L"
+//      (raising the bound), finds a schedule (lowering the incumbent) or
+//      runs out of its slice.
 // Every schedule is timed by simulate(): that, not the model, is the claim.
 //
 //===----------------------------------------------------------------------===//
@@ -80,7 +83,8 @@ SolverResult crosspipe::sched::solveOptimal(const Problem &problem,
   result.schedule = seed;
   result.makespanMs = result.seedMakespanMs = seedSim.makespanMs;
   result.analyticLowerBoundMs = computeLowerBound(problem).makespanMs;
-  result.lowerBoundMs = std::min(result.analyticLowerBoundMs, result.makespanMs);
+  result.lowerBoundMs =
+      std::min(result.analyticLowerBoundMs, result.makespanMs);
 
   Instance inst;
   std::string err = buildInstance(problem, seed, seedSim.makespanMs, inst);

@@ -102,10 +102,10 @@ void Builder::addComputeTasks() {
         t.kind = TaskKind::Compute;
         t.device = p.chunks[c].device;
         t.duration = slotDuration(c, slot);
-        t.block.kind = slot == 0   ? BlockKind::F
-                       : slot == 2 ? BlockKind::W
-                                   : (inst.slots == 3 ? BlockKind::D
-                                                      : BlockKind::B);
+        t.block.kind = slot == 0 ? BlockKind::F
+                       : slot == 2
+                           ? BlockKind::W
+                           : (inst.slots == 3 ? BlockKind::D : BlockKind::B);
         t.block.chunk = c;
         t.block.mb = mb;
         t.release = slot == 0 && !gatherEnd.empty() ? gatherEnd[c] : 0;
@@ -300,9 +300,9 @@ std::string Builder::build(const Schedule &seed, double upperBoundMs) {
         }
     }
     if (p.dpDegree > 1) {
-      for (CollectiveKind k : {CollectiveKind::AllReduce,
-                               CollectiveKind::ReduceScatter,
-                               CollectiveKind::AllGather})
+      for (CollectiveKind k :
+           {CollectiveKind::AllReduce, CollectiveKind::ReduceScatter,
+            CollectiveKind::AllGather})
         values.push_back(p.collectiveMs(c, k));
       for (int b = 0; b < nb; ++b)
         values.push_back(slotMs(c, inst.slots - 1) * double(b + 1) / nb);

@@ -240,8 +240,8 @@ std::string crosspipe::sched::solver::deriveOrderPairs(const Schedule &seed,
     for (FifoPair &f : inst.fifo) {
       if (!f.sameSender || inst.tasks[f.a].device != int(d))
         continue;
-      Term t = beforeOnDevice(inst.tasks[f.a].producer,
-                              inst.tasks[f.b].producer);
+      Term t =
+          beforeOnDevice(inst.tasks[f.a].producer, inst.tasks[f.b].producer);
       if (t.fixedTrue)
         inst.arcs.push_back({f.a, f.b, inst.tasks[f.a].duration});
       else if (t.fixedFalse)

@@ -51,8 +51,8 @@ Graph graphOf(const Instance &inst) {
 } // namespace
 
 void crosspipe::sched::solver::buildDeviceRelaxation(
-    const Instance &full, const std::vector<int> &devices,
-    const Schedule &seed, Instance &out) {
+    const Instance &full, const std::vector<int> &devices, const Schedule &seed,
+    Instance &out) {
   Graph g = graphOf(full);
   size_t n = full.tasks.size();
   // Heads: earliest starts with every resource ignored.

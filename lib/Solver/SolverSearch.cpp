@@ -40,20 +40,20 @@ constexpr uint64_t kLnsFailures = 400;
 } // namespace
 
 SearchState::SearchState(const Problem &problem, const Instance &inst,
-                         const SolverOptions &options,
-                         const SearchClock &clock, SolverResult &result)
+                         const SolverOptions &options, const SearchClock &clock,
+                         SolverResult &result)
     : problem(problem), inst(inst), options(options), clock(clock),
       result(result), phases(std::make_shared<Phases>(inst)) {
   // The seed's model cost, conservatively: the simulator's time rounded up.
-  incumbentUnits =
-      int(std::ceil(result.makespanMs * inst.unitsPerMs - 1e-6));
+  incumbentUnits = int(std::ceil(result.makespanMs * inst.unitsPerMs - 1e-6));
   if (!inst.exactTimes)
     roundingSlack = 3 * int(inst.tasks.size());
   // With exact times every makespan is a whole number of units, so the
   // analytic bound rounds up; it may already close the gap.
   if (inst.exactTimes)
     bound.units = std::max(
-        0, int(std::ceil(result.analyticLowerBoundMs * inst.unitsPerMs - 1e-6)));
+        0,
+        int(std::ceil(result.analyticLowerBoundMs * inst.unitsPerMs - 1e-6)));
 }
 
 uint64_t SearchState::failuresLeft() const {
@@ -94,9 +94,8 @@ void SearchState::adopt(const CpSpace &solution) {
   schedule.order.resize(inst.devices.size());
   for (size_t d = 0; d < inst.devices.size(); ++d) {
     std::vector<int> tasks = inst.devices[d];
-    std::stable_sort(tasks.begin(), tasks.end(), [&](int a, int b) {
-      return starts[a] < starts[b];
-    });
+    std::stable_sort(tasks.begin(), tasks.end(),
+                     [&](int a, int b) { return starts[a] < starts[b]; });
     for (int t : tasks)
       schedule.order[d].push_back(inst.tasks[t].block);
   }
@@ -226,9 +225,9 @@ void SearchState::relaxationBounds(double untilSeconds, uint64_t failures) {
       raiseBound(incumbentUnits);
       return;
     }
-    raiseBound(propagationThreshold(
-        root, std::max(bound.units, root.makespanMin()), incumbentUnits - 1,
-        clock));
+    raiseBound(propagationThreshold(root,
+                                    std::max(bound.units, root.makespanMin()),
+                                    incumbentUnits - 1, clock));
     if (closed())
       return;
     r.stop = std::make_unique<Budget>(clock, 0, 0);
@@ -318,9 +317,9 @@ void SearchState::largeNeighbourhoodSearch(double untilSeconds,
     }
     int before = incumbentUnits;
     Budget stop(clock, untilSeconds, kLnsFailures);
-    RunStats run = branchAndBound(*space, incumbentUnits - 1, stop,
-                                  options.threads,
-                                  [&](const CpSpace &s) { adopt(s); });
+    RunStats run =
+        branchAndBound(*space, incumbentUnits - 1, stop, options.threads,
+                       [&](const CpSpace &s) { adopt(s); });
     account(run.stats);
     if (incumbentUnits < before) {
       stale = 0;
@@ -337,9 +336,8 @@ void SearchState::probeBounds() {
   // its slice leaves the answer open; the next one tries a lower L, and
   // when the open range is used up the slices double.
   double slice = std::max(0.05, clock.remaining() / 16);
-  uint64_t failSlice = options.failLimit ? std::max<uint64_t>(
-                                               failuresLeft() / 16, 64)
-                                         : 0;
+  uint64_t failSlice =
+      options.failLimit ? std::max<uint64_t>(failuresLeft() / 16, 64) : 0;
   int hi = incumbentUnits - 1;
   while (!closed() && clock.remaining() > 0.01 &&
          (options.failLimit == 0 || failuresSpent < options.failLimit)) {

@@ -1,4 +1,4 @@
-//===- SolverSearch.h - Time-sliced search for schedules and bounds -*- C++ -*-===//
+//===- SolverSearch.h - Sliced search for schedules and bounds --*- C++ -*-===//
 //
 // Internal to the solver library. The search state shared by the stages of
 // OptimalSolver.cpp: the incumbent (best simulated schedule and the model

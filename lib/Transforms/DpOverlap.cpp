@@ -157,10 +157,10 @@ LogicalResult DpOverlapPass::placeCollectives(ScheduleOp op) {
     CollectiveKindAttr kind;
     if (event.kind != sched::CollectiveKind::AllReduce)
       kind = CollectiveKindAttr::get(ctx, fromSched(event.kind));
-    auto created = b.create<AllReduceOp>(
-        op.getLoc(), int64_t(event.chunk),
-        TimeAttr::get(ctx, event.time.startMs),
-        TimeAttr::get(ctx, event.time.endMs), kind, bucket, of);
+    auto created = b.create<AllReduceOp>(op.getLoc(), int64_t(event.chunk),
+                                         TimeAttr::get(ctx, event.time.startMs),
+                                         TimeAttr::get(ctx, event.time.endMs),
+                                         kind, bucket, of);
     if (gather)
       lastGather[event.device] = created;
     else

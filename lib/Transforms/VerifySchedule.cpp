@@ -443,7 +443,8 @@ LogicalResult VerifySchedulePass::verifyCollective(AllReduceOp ar, int device,
         !compute.getEndAttr())
       continue;
     if (gather) {
-      double end = ar.getEndAttr().getMs(), start = compute.getStartAttr().getMs();
+      double end = ar.getEndAttr().getMs();
+      double start = compute.getStartAttr().getMs();
       if (end <= start + eps)
         continue;
       InFlightDiagnostic diag = ar.emitOpError("ends at ")

@@ -103,9 +103,8 @@ TEST(DpCollectives, SubBlocksCompleteBucketsInsideAPart) {
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_DOUBLE_EQ(r.collectives[0].readyMs, 9);
   EXPECT_DOUBLE_EQ(r.collectives[1].readyMs, 10);
-  EXPECT_DOUBLE_EQ(bucketDoneMs(blk(BlockKind::W, 0, 1, 0, 2),
-                                Interval{8, 10}, 0, 4),
-                   9);
+  EXPECT_DOUBLE_EQ(
+      bucketDoneMs(blk(BlockKind::W, 0, 1, 0, 2), Interval{8, 10}, 0, 4), 9);
   EXPECT_LT(bucketDoneMs(blk(BlockKind::W, 0, 1, 0, 2), Interval{8, 10}, 2, 4),
             0);
 }

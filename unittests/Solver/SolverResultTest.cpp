@@ -73,8 +73,7 @@ TEST(SolverResult, SoundOnHarderProblems) {
   wave.memoryLimitBytes.assign(4, 4 * kMiB);
   problems.push_back(withDp(wave, 2, false));
   problems.push_back(
-      withDp(makeUniform(4, 2, 6, true, 1, 1, 1, 3, 1,
-                         Placement::Interleaved),
+      withDp(makeUniform(4, 2, 6, true, 1, 1, 1, 3, 1, Placement::Interleaved),
              1, true));
   for (size_t i = 0; i < problems.size(); ++i) {
     SCOPED_TRACE("problem " + std::to_string(i));

@@ -1,4 +1,4 @@
-//===- OptimalSolver.h - Constraint-programming schedules with a gap -*- C++ -*-===//
+//===- OptimalSolver.h - Optimal schedules with a proven gap ----*- C++ -*-===//
 //
 // The optimal scheduler: a constraint model of the simulator's performance
 // model (start times, one unary resource per device, link queues, memory
