@@ -56,7 +56,7 @@ demo: build
 
 bench: build
 	ninja -C $(BUILD) -j $(JOBS) crosspipe-bench-greedy
-	$(BUILD)/bin/crosspipe-bench-greedy
+	$(BUILD)/bench/crosspipe-bench-greedy
 
 clean:
 	rm -rf $(BUILD)
