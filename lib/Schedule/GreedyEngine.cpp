@@ -33,6 +33,7 @@ void GreedyEngine::reset() {
   }
   devFree.assign(P, 0.0);
   held.assign(P, 0);
+  heldChunk.assign(C, 0);
   fStarted.assign(size_t(P) * M, 0);
   freed.assign(size_t(P) * M, 0);
   lo.assign(P, 0);
@@ -83,7 +84,7 @@ bool GreedyEngine::fFeasible(int d, int c, int m) {
     return feasValue[c];
   bool ok = true;
   uint64_t h = held[d];
-  if (h + a > cap) {
+  if (h + a > cap || (shares_ && heldChunk[c] + a > share[c])) {
     ok = false;
   } else if (reserve > 0 && h > 0 && fStarted[size_t(d) * numMb + m] == 0 &&
              double(h + a) + reserve * double(footprint[d] - a) >
@@ -330,6 +331,7 @@ bool GreedyEngine::schedule(const GreedyRule &rule, int d, double t, int n) {
   starts[d].push_back(t);
   if (k == KF && x.part == 0) {
     held[d] += act[c];
+    heldChunk[c] += act[c];
     fStarted[size_t(d) * M + m] += act[c];
     if (c == 0 && m == admitted)
       ++admitted;
@@ -361,6 +363,7 @@ bool GreedyEngine::schedule(const GreedyRule &rule, int d, double t, int n) {
     }
     if (k == KW || (k == KD && !split)) {
       held[d] -= act[c];
+      heldChunk[c] -= act[c];
       freed[size_t(d) * M + m] += act[c];
       if (end >= lastBack[c]) {
         lastBack[c] = end;
@@ -386,6 +389,7 @@ EngineResult GreedyEngine::run(const GreedyRule &rule) {
   reset();
   reserve = rule.admitReserve;
   window_ = int(std::ceil(rule.crossWindow * numDev));
+  shares_ = rule.memoryShares;
   for (int d = 0; d < numDev; ++d)
     updateTree(d, computeKey(d));
   dirty.assign(numDev, false);

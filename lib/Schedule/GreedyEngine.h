@@ -90,6 +90,16 @@ struct GreedyRule {
   /// limit depends on a block of the same device, so the simulator
   /// reproduces it.
   double crossWindow = 0;
+  /// On a device with several chunks and a memory limit, each chunk may
+  /// hold at most its share of the memory, in proportion to the activation
+  /// it holds times how long one isolated microbatch holds it (Little's
+  /// law), rounded to whole activations. On a loop the first chunk's
+  /// activations live for the whole round trip and the later chunks' for
+  /// far less; without shares, new microbatches fill the device with
+  /// first-chunk activations while the returning ones wait for memory. A
+  /// flat reserve (admitReserve) cannot fit both a device with many slots
+  /// and one whose budget holds a single microbatch.
+  bool memoryShares = false;
 };
 
 /// The portfolio scheduleGreedy() tries, in order (GreedyRules.cpp).
@@ -176,6 +186,8 @@ private:
   double reserve = 0;
   /// GreedyRule::crossWindow of the current run.
   int window_ = 0;
+  /// GreedyRule::memoryShares of the current run.
+  bool shares_ = false;
   Score score(const GreedyRule &rule, int d, const Cand &x) const;
   /// Starts the best of the `n` gathered candidates of `d` at `t`; false
   /// if it chose to wait for a better one instead.
@@ -202,6 +214,8 @@ private:
   std::vector<bool> sharedLink;
   std::vector<std::vector<int>> devChunks;
   std::vector<uint64_t> footprint, limit;
+  /// Memory share per chunk (GreedyRule::memoryShares); kUnlimited = none.
+  std::vector<uint64_t> share;
   std::vector<double> cycle;
   /// DP: buckets per chunk, ZeRO-1, the duration of each of a chunk's
   /// gradient collectives, and when its parameter all-gather ends.
@@ -234,6 +248,7 @@ private:
   std::vector<char> dirty;
   std::vector<double> devFree;
   std::vector<uint64_t> held, fStarted, freed; ///< freed: [d * numMb + m]
+  std::vector<uint64_t> heldChunk; ///< Activation bytes held per chunk.
   std::vector<int> lo; ///< Oldest microbatch still holding or needing memory.
   std::vector<int> remLo; ///< Oldest microbatch with an F still to start.
   int admitted = 0;

@@ -95,6 +95,18 @@ std::vector<GreedyRule> detail::builtinGreedyRules() {
     r.admitReserve = 1.0;
     rules.push_back(r);
   }
+  // On a loop or a V, the plain rules again with memory shares instead of a
+  // flat reserve (see GreedyRule::memoryShares).
+  for (const char *base : {"dfw", "lookahead", "due-date"}) {
+    for (size_t i = 0, n = rules.size(); i < n; ++i) {
+      if (rules[i].name != base)
+        continue;
+      GreedyRule r = rules[i];
+      r.name += "-shares";
+      r.memoryShares = true;
+      rules.push_back(r);
+    }
+  }
   {
     // Behind a long round trip on a V: keep the round-trip window in flight
     // and wait for blocks already on their way, within the reserve.
@@ -137,7 +149,7 @@ std::vector<GreedyRule> detail::builtinGreedyRules() {
 }
 
 bool detail::ruleApplies(const GreedyRule &rule, const Problem &problem) {
-  if (rule.admitReserve > 0) {
+  if (rule.admitReserve > 0 || rule.memoryShares) {
     // Only a device with several chunks and a memory limit has a choice.
     bool several = false;
     for (int d = 0, e = problem.numDevices(); d < e && !several; ++d)

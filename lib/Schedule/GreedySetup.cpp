@@ -212,6 +212,7 @@ GreedyEngine::GreedyEngine(const Problem &problem, int parts)
   // memory slots its holding time needs, or link bandwidth.
   periodMs = 0;
   std::vector<double> memLoad(P, 0.0), linkLoad(numLinks, 0.0);
+  std::vector<double> holdLoad(C, 0.0), devHoldLoad(P, 0.0);
   for (int c = 0; c < C; ++c) {
     int d = chunkDev[c];
     if (limit[d] != kUnlimited && limit[d] > 0) {
@@ -219,7 +220,24 @@ GreedyEngine::GreedyEngine(const Problem &problem, int parts)
       if (!split)
         hold = headMs[c * 3 + KD] + full(c, KD) - headMs[c * 3 + KF];
       memLoad[d] += double(act[c]) * hold / double(limit[d]);
+      holdLoad[c] = double(act[c]) * hold;
+      devHoldLoad[d] += holdLoad[c];
     }
+  }
+  // Memory shares (GreedyRule::memoryShares): in steady state a chunk holds
+  // activations in proportion to act * hold (Little's law). The share goes
+  // to the nearest whole activation, at least one: rounding up hands a loop's
+  // first chunk every slot of a small budget, which is what the shares are
+  // there to prevent.
+  share.assign(C, kUnlimited);
+  for (int c = 0; c < C; ++c) {
+    int d = chunkDev[c];
+    if (limit[d] == kUnlimited || act[c] == 0 || devChunks[d].size() < 2 ||
+        devHoldLoad[d] <= 0)
+      continue;
+    double slots = double(limit[d]) * holdLoad[c] / devHoldLoad[d] /
+                   double(act[c]);
+    share[c] = uint64_t(std::max(1.0, std::round(slots))) * act[c];
   }
   for (int b = 0; b < B; ++b) {
     if (fwdLink[b] >= 0)
