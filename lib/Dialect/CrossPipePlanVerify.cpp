@@ -73,26 +73,12 @@ private:
 };
 } // namespace
 
-static const char *kindName(BlockKind kind) {
-  switch (kind) {
-  case BlockKind::F:
-    return "F";
-  case BlockKind::B:
-    return "B";
-  case BlockKind::D:
-    return "D";
-  case BlockKind::W:
-    return "W";
-  }
-  return "?";
-}
-
 /// "F chunk 1 mb 3", "send act chunk 0 mb 3", ... for messages.
 static std::string describe(Operation *op) {
   std::string text;
   llvm::raw_string_ostream os(text);
   if (auto exec = dyn_cast<ExecOp>(op)) {
-    os << kindName(exec.getKind()) << " chunk " << exec.getChunk() << " mb "
+    os << stringifyBlockKind(exec.getKind()) << " chunk " << exec.getChunk() << " mb "
        << exec.getMb();
     if (exec.getPartCount() > 1)
       os << " part " << exec.getPartIndex();
@@ -191,7 +177,7 @@ LogicalResult PlanChecker::checkPrograms() {
     for (ComputeOp compute : program.getBody().getOps<ComputeOp>()) {
       if (planned == it.end())
         return plan.emitOpError("never runs ")
-               << kindName(compute.getKind()) << " chunk "
+               << stringifyBlockKind(compute.getKind()) << " chunk "
                << compute.getChunk() << " mb " << compute.getMb()
                << " of device " << d << "'s program";
       auto exec = cast<ExecOp>(*planned);
@@ -205,7 +191,7 @@ LogicalResult PlanChecker::checkPrograms() {
       InFlightDiagnostic diag = exec.emitOpError("runs ")
                                 << describe(exec) << " where device " << d
                                 << "'s program runs "
-                                << kindName(compute.getKind()) << " chunk "
+                                << stringifyBlockKind(compute.getKind()) << " chunk "
                                 << compute.getChunk() << " mb "
                                 << compute.getMb();
       diag.attachNote(compute.getLoc()) << "scheduled block here";

@@ -29,20 +29,6 @@ PlanTypeConverter::PlanTypeConverter(MLIRContext *ctx) {
 
 namespace {
 
-const char *kindName(BlockKind kind) {
-  switch (kind) {
-  case BlockKind::F:
-    return "F";
-  case BlockKind::B:
-    return "B";
-  case BlockKind::D:
-    return "D";
-  case BlockKind::W:
-    return "W";
-  }
-  return "?";
-}
-
 const char *stageEntry(BlockKind kind) {
   switch (kind) {
   case BlockKind::F:
@@ -64,7 +50,7 @@ std::string describe(Operation *op) {
   std::string text;
   llvm::raw_string_ostream os(text);
   if (auto exec = dyn_cast<ExecOp>(op)) {
-    os << kindName(exec.getKind()) << " chunk " << exec.getChunk() << " mb "
+    os << stringifyBlockKind(exec.getKind()) << " chunk " << exec.getChunk() << " mb "
        << exec.getMb();
     if (exec.getPartCount() > 1)
       os << " part " << exec.getPartIndex() << "/" << exec.getPartCount();
