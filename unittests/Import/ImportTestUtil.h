@@ -105,6 +105,26 @@ inline std::pair<int, int> at(const JsonError &error) {
   return {error.line, error.column};
 }
 
+/// Parses `text`, expecting success.
+inline sched::Problem parseOk(const std::string &text) {
+  ParsedProblem parsed = parseProblemJson(text);
+  EXPECT_TRUE(parsed.ok) << parsed.error.line << ":" << parsed.error.column
+                         << ": " << parsed.error.message;
+  return parsed.problem;
+}
+
+/// Parses `text`, expecting failure with exactly `message` and `path`, at the
+/// n-th occurrence of `token` in the text.
+inline void expectError(const std::string &text, const std::string &message,
+                        const std::string &path, const std::string &token,
+                        int n = 0) {
+  ParsedProblem parsed = parseProblemJson(text);
+  ASSERT_FALSE(parsed.ok) << "expected: " << message;
+  EXPECT_EQ(parsed.error.message, message);
+  EXPECT_EQ(parsed.error.path, path);
+  EXPECT_EQ(at(parsed.error), where(text, token, n)) << parsed.error.message;
+}
+
 } // namespace test
 } // namespace crosspipe
 

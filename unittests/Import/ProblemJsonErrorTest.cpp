@@ -14,17 +14,6 @@ using namespace crosspipe::test;
 
 namespace {
 
-/// Parses `text`, expecting failure with exactly `message` and `path`, at the
-/// n-th occurrence of `token` in the text.
-void expectError(const std::string &text, const std::string &message,
-                 const std::string &path, const std::string &token, int n = 0) {
-  ParsedProblem parsed = parseProblemJson(text);
-  ASSERT_FALSE(parsed.ok) << "expected: " << message;
-  EXPECT_EQ(parsed.error.message, message);
-  EXPECT_EQ(parsed.error.path, path);
-  EXPECT_EQ(at(parsed.error), where(text, token, n)) << parsed.error.message;
-}
-
 std::string edit(const std::string &from, const std::string &to, int n = 0) {
   return replaceNth(contractDoc(), from, to, n);
 }

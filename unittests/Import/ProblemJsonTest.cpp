@@ -18,13 +18,6 @@ using namespace crosspipe::test;
 
 namespace {
 
-Problem parseOk(const std::string &text) {
-  ParsedProblem parsed = parseProblemJson(text);
-  EXPECT_TRUE(parsed.ok) << parsed.error.line << ":" << parsed.error.column
-                         << ": " << parsed.error.message;
-  return parsed.problem;
-}
-
 TEST(ProblemJsonExamples, Toy) {
   std::string text = readExample("toy.json");
   Problem p = parseOk(text);

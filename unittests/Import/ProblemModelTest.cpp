@@ -44,22 +44,6 @@ std::string modelDoc(const std::string &placement = "unidirectional",
 )";
 }
 
-Problem parseOk(const std::string &text) {
-  ParsedProblem parsed = parseProblemJson(text);
-  EXPECT_TRUE(parsed.ok) << parsed.error.line << ":" << parsed.error.column
-                         << ": " << parsed.error.message;
-  return parsed.problem;
-}
-
-void expectError(const std::string &text, const std::string &message,
-                 const std::string &path, const std::string &token, int n = 0) {
-  ParsedProblem parsed = parseProblemJson(text);
-  ASSERT_FALSE(parsed.ok) << "expected: " << message;
-  EXPECT_EQ(parsed.error.message, message);
-  EXPECT_EQ(parsed.error.path, path);
-  EXPECT_EQ(at(parsed.error), where(text, token, n)) << parsed.error.message;
-}
-
 std::string edit(const std::string &from, const std::string &to, int n = 0) {
   return replaceNth(modelDoc(), from, to, n);
 }
