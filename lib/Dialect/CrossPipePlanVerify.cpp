@@ -73,15 +73,14 @@ private:
 };
 } // namespace
 
-/// "F chunk 1 mb 3", "send act chunk 0 mb 3", ... for messages.
-static std::string describe(Operation *op) {
+std::string crosspipe::describePlanOp(Operation *op) {
   std::string text;
   llvm::raw_string_ostream os(text);
   if (auto exec = dyn_cast<ExecOp>(op)) {
-    os << stringifyBlockKind(exec.getKind()) << " chunk " << exec.getChunk() << " mb "
-       << exec.getMb();
+    os << stringifyBlockKind(exec.getKind()) << " chunk " << exec.getChunk()
+       << " mb " << exec.getMb();
     if (exec.getPartCount() > 1)
-      os << " part " << exec.getPartIndex();
+      os << " part " << exec.getPartIndex() << "/" << exec.getPartCount();
   } else if (auto send = dyn_cast<SendOp>(op)) {
     os << "send " << stringifyTransferKind(send.getKind()) << " chunk "
        << send.getChunk() << " mb " << send.getMb() << " to device "
@@ -129,7 +128,7 @@ LogicalResult PlanChecker::collect() {
       auto [it, inserted] = execs.insert({key, exec});
       if (!inserted) {
         InFlightDiagnostic diag = exec.emitOpError("runs ")
-                                  << describe(exec) << " a second time";
+                                  << describePlanOp(exec) << " a second time";
         diag.attachNote(it->second.getLoc()) << "first run here";
         return diag;
       }
@@ -142,7 +141,7 @@ LogicalResult PlanChecker::collect() {
           isSend ? t.send.getOperation() : t.recv.getOperation();
       if (existing) {
         InFlightDiagnostic diag = half.emitOpError("duplicates ")
-                                  << describe(existing);
+                                  << describePlanOp(existing);
         diag.attachNote(existing->getLoc()) << "first one here";
         return diag;
       }
@@ -189,7 +188,7 @@ LogicalResult PlanChecker::checkPrograms() {
           exec.getPartCount() == compute.getParts().value_or(1))
         continue;
       InFlightDiagnostic diag = exec.emitOpError("runs ")
-                                << describe(exec) << " where device " << d
+                                << describePlanOp(exec) << " where device " << d
                                 << "'s program runs "
                                 << stringifyBlockKind(compute.getKind()) << " chunk "
                                 << compute.getChunk() << " mb "
@@ -282,7 +281,7 @@ LogicalResult PlanChecker::checkTransfers() {
           recv.emitOpError("is the receive number ")
           << (&r - other.begin()) << " on the channel from device "
           << send.getSrc() << " to " << send.getDst()
-          << ", but the send in that position is " << describe(send)
+          << ", but the send in that position is " << describePlanOp(send)
           << "; receives must match the order of their sends";
       diag.attachNote(send.getLoc()) << "send here";
       return diag;
@@ -327,8 +326,8 @@ LogicalResult PlanChecker::requireBefore(Operation *a, Operation *b,
   if (happensBefore(a, b))
     return success();
   InFlightDiagnostic diag = b->emitOpError("may start before ")
-                            << describe(a) << " completes, but " << why;
-  diag.attachNote(a->getLoc()) << "see " << describe(a);
+                            << describePlanOp(a) << " completes, but " << why;
+  diag.attachNote(a->getLoc()) << "see " << describePlanOp(a);
   return diag;
 }
 
@@ -365,13 +364,13 @@ LogicalResult PlanChecker::checkData() {
     ExecOp producer = lastPart(producerKind, from, mb);
     if (!consumer.getInputAttr())
       return consumer.emitOpError("reads no input but depends on ")
-             << describe(producer);
+             << describePlanOp(producer);
     if (chunkDevice[from] == chunkDevice[c]) {
       if (producer.getOutputAttr() != consumer.getInputAttr() ||
           producer.getOutputSlot() != consumer.getInputSlot()) {
         InFlightDiagnostic diag = consumer.emitOpError("reads a different "
                                                        "slot than ")
-                                  << describe(producer) << " writes";
+                                  << describePlanOp(producer) << " writes";
         diag.attachNote(producer.getLoc()) << "producer here";
         return diag;
       }
@@ -387,7 +386,7 @@ LogicalResult PlanChecker::checkData() {
         t.recv.getSlot() != *consumer.getInputSlot()) {
       InFlightDiagnostic diag = consumer.emitOpError("reads a different slot "
                                                      "than ")
-                                << describe(t.recv) << " fills";
+                                << describePlanOp(t.recv) << " fills";
       diag.attachNote(t.recv.getLoc()) << "receive here";
       return diag;
     }
@@ -395,7 +394,7 @@ LogicalResult PlanChecker::checkData() {
         t.send.getSlot() != producer.getOutputSlot()) {
       InFlightDiagnostic diag = t.send.emitOpError("reads a different slot "
                                                    "than ")
-                                << describe(producer) << " writes";
+                                << describePlanOp(producer) << " writes";
       diag.attachNote(producer.getLoc()) << "producer here";
       return diag;
     }
@@ -564,17 +563,17 @@ LogicalResult PlanChecker::checkDeadlock() {
     Diagnostic &note = diag.attachNote(op->getLoc());
     note << "device " << q.first << " stream "
          << stringifyPlanStream(q.second) << " is stuck at "
-         << describe(op);
+         << describePlanOp(op);
     auto pending = llvm::find_if(op->getOperands(), [&](Value v) {
       return !done.test(index.lookup(v.getDefiningOp()));
     });
     if (pending != op->getOperands().end()) {
-      note << ", waiting for " << describe((*pending).getDefiningOp());
+      note << ", waiting for " << describePlanOp((*pending).getDefiningOp());
       continue;
     }
     int partner = partnerOf(list[head[q]]);
     if (partner >= 0)
-      note << ", whose partner " << describe(ops[partner])
+      note << ", whose partner " << describePlanOp(ops[partner])
            << " is not ready";
   }
   return diag;

@@ -33,4 +33,10 @@ class ProgramOp;
 #define GET_OP_CLASSES
 #include "crosspipe/Dialect/CrossPipeOps.h.inc"
 
+namespace crosspipe {
+/// A plan op in words for diagnostics and generated comments: "F chunk 1 mb
+/// 0 part 0/2", "send act chunk 0 mb 3 to device 1", ...
+std::string describePlanOp(mlir::Operation *op);
+} // namespace crosspipe
+
 #endif // CROSSPIPE_DIALECT_CROSSPIPEDIALECT_H

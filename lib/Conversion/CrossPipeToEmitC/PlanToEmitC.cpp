@@ -45,29 +45,6 @@ const char *stageEntry(BlockKind kind) {
 
 std::string ms(double value) { return formatNumber(value) + " ms"; }
 
-/// "F chunk 1 mb 0", "send act chunk 0 mb 3 to device 1", ...
-std::string describe(Operation *op) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  if (auto exec = dyn_cast<ExecOp>(op)) {
-    os << stringifyBlockKind(exec.getKind()) << " chunk " << exec.getChunk() << " mb "
-       << exec.getMb();
-    if (exec.getPartCount() > 1)
-      os << " part " << exec.getPartIndex() << "/" << exec.getPartCount();
-  } else if (auto send = dyn_cast<SendOp>(op)) {
-    os << "send " << stringifyTransferKind(send.getKind()) << " chunk "
-       << send.getChunk() << " mb " << send.getMb() << " to device "
-       << send.getDst();
-  } else if (auto recv = dyn_cast<RecvOp>(op)) {
-    os << "recv " << stringifyTransferKind(recv.getKind()) << " chunk "
-       << recv.getChunk() << " mb " << recv.getMb() << " from device "
-       << recv.getSrc();
-  } else if (auto ar = dyn_cast<DpAllReduceOp>(op)) {
-    os << "dp_allreduce chunk " << ar.getChunk();
-  }
-  return text;
-}
-
 /// What all plan-op patterns share: the runtime pointer, streams, event
 /// records with checked status, and messages.
 template <typename OpT>
@@ -92,7 +69,7 @@ protected:
   /// "device 1: F chunk 1 mb 0".
   static std::string where(Operation *op) {
     return "device " + std::to_string(PlanOp::getOpDevice(op)) + ": " +
-           describe(op);
+           describePlanOp(op);
   }
 
   void checkCuda(EmitCBuilder &e, Value rt, Value status,
@@ -113,7 +90,7 @@ protected:
       Value status = e.call("cudaStreamWaitEvent", errorType(e),
                             {s, event, e.lit("0")});
       checkCuda(e, rt, status,
-                what + ": wait for " + describe(orig.getDefiningOp()));
+                what + ": wait for " + describePlanOp(orig.getDefiningOp()));
     }
   }
   /// cudaEventRecord of event `id` on `s`; returns the event.
