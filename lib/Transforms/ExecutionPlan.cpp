@@ -15,6 +15,7 @@
 
 #include "crosspipe/Interop/ScheduleInterop.h"
 #include "crosspipe/Transforms/Passes.h"
+#include "crosspipe/Transforms/SimulatedSchedule.h"
 
 #include "mlir/IR/SymbolTable.h"
 
@@ -597,20 +598,15 @@ struct ExecutionPlanPass
   }
 
   LogicalResult planOne(ModuleOp module, ScheduleOp s) {
-    PipelineOp pipeline = getSchedulePipeline(s);
-    if (!pipeline)
-      return s.emitOpError("does not reference a pipeline");
-    FailureOr<sched::Problem> problem = buildProblem(pipeline);
-    if (failed(problem))
+    FailureOr<LoadedSchedule> loaded = loadScheduleOp(s);
+    if (failed(loaded))
       return failure();
-    applyDpCollectives(s, *problem);
+    sched::Problem *problem = &loaded->problem;
+    ScheduleFromIR *read = &loaded->read;
     if (problem->dpBuckets > 1 || problem->zero1)
       return s.emitOpError("has bucketed or ZeRO-1 data-parallel collectives "
                            "(--crosspipe-dp-overlap), which execution plans "
                            "do not lower yet; plan it without them");
-    FailureOr<ScheduleFromIR> read = readSchedule(s, *problem);
-    if (failed(read))
-      return failure();
     sched::SimResult sim = sched::simulate(*problem, read->schedule);
     if (!sim.ok)
       return s.emitOpError("cannot be planned: ")

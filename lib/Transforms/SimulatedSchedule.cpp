@@ -14,7 +14,7 @@
 using namespace mlir;
 using namespace crosspipe;
 
-FailureOr<SimulatedSchedule> crosspipe::simulateScheduleOp(ScheduleOp op) {
+FailureOr<LoadedSchedule> crosspipe::loadScheduleOp(ScheduleOp op) {
   PipelineOp pipeline = getSchedulePipeline(op);
   if (!pipeline)
     return op.emitOpError("does not reference a pipeline");
@@ -25,18 +25,25 @@ FailureOr<SimulatedSchedule> crosspipe::simulateScheduleOp(ScheduleOp op) {
   FailureOr<ScheduleFromIR> read = readSchedule(op, *problem);
   if (failed(read))
     return failure();
+  return LoadedSchedule{std::move(*problem), std::move(*read)};
+}
+
+FailureOr<SimulatedSchedule> crosspipe::simulateScheduleOp(ScheduleOp op) {
+  FailureOr<LoadedSchedule> loaded = loadScheduleOp(op);
+  if (failed(loaded))
+    return failure();
   SimulatedSchedule simulated;
   simulated.op = op;
-  simulated.result = sched::simulate(*problem, read->schedule);
+  simulated.result = sched::simulate(loaded->problem, loaded->read.schedule);
   if (!simulated.result.ok) {
-    (void)reportSimulationFailure(op, *read, simulated.result);
+    (void)reportSimulationFailure(op, loaded->read, simulated.result);
     return failure();
   }
-  simulated.lowerBoundMs = sched::computeLowerBound(*problem).makespanMs;
+  simulated.lowerBoundMs = sched::computeLowerBound(loaded->problem).makespanMs;
   if (TimeAttr proven = op.getLowerBoundAttr())
     simulated.lowerBoundMs = std::max(simulated.lowerBoundMs, proven.getMs());
-  simulated.problem = std::move(*problem);
-  simulated.read = std::move(*read);
+  simulated.problem = std::move(loaded->problem);
+  simulated.read = std::move(loaded->read);
   return simulated;
 }
 

@@ -13,6 +13,7 @@
 #include "crosspipe/Interop/ScheduleInterop.h"
 #include "crosspipe/Transforms/Passes.h"
 #include "crosspipe/Transforms/ScheduleDiagnostics.h"
+#include "crosspipe/Transforms/SimulatedSchedule.h"
 
 #include "llvm/ADT/DenseMap.h"
 
@@ -98,16 +99,11 @@ struct VerifySchedulePass
 } // namespace
 
 LogicalResult VerifySchedulePass::verifyOne(ScheduleOp op) {
-  PipelineOp pipeline = getSchedulePipeline(op);
-  if (!pipeline)
-    return op.emitOpError("does not reference a pipeline");
-  FailureOr<sched::Problem> problem = buildProblem(pipeline);
-  if (failed(problem))
+  FailureOr<LoadedSchedule> loaded = loadScheduleOp(op);
+  if (failed(loaded))
     return failure();
-  applyDpCollectives(op, *problem);
-  FailureOr<ScheduleFromIR> read = readSchedule(op, *problem);
-  if (failed(read))
-    return failure();
+  sched::Problem *problem = &loaded->problem;
+  ScheduleFromIR *read = &loaded->read;
   if (failed(verifyCompleteness(op, *problem, *read)) ||
       failed(verifyDeviceOrder(*problem, *read)) ||
       failed(verifyCollectives(op, *problem, *read)))

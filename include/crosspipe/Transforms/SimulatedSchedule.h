@@ -17,6 +17,16 @@
 
 namespace crosspipe {
 
+/// A schedule op read into the problem model: its pipeline's problem, with
+/// the schedule's DP collective layout applied, and its block order.
+struct LoadedSchedule {
+  sched::Problem problem;
+  ScheduleFromIR read;
+};
+
+/// Reads one schedule op; errors are reported at the ops.
+mlir::FailureOr<LoadedSchedule> loadScheduleOp(ScheduleOp op);
+
 struct SimulatedSchedule {
   ScheduleOp op;
   sched::Problem problem;
