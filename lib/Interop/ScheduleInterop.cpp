@@ -361,9 +361,7 @@ void crosspipe::annotateSchedule(ScheduleOp op, const ScheduleFromIR &read,
   for (const sched::TransferEvent *t : transfers)
     b.create<TransferOp>(op.getLoc(),
                          t->gradient ? TransferKind::grad : TransferKind::act,
-                         // The IR names a stage boundary by its lower chunk;
-                         // the simulator names the producer.
-                         int64_t(t->gradient ? t->chunk - 1 : t->chunk),
+                         int64_t(t->boundary()),
                          int64_t(t->mb),
                          int64_t(t->srcDevice), int64_t(t->dstDevice),
                          TimeAttr::get(ctx, t->occupancy.startMs),

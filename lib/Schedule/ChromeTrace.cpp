@@ -71,9 +71,7 @@ std::string crosspipe::sched::writeChromeTrace(const Problem &problem,
     if (inserted)
       events.push_back(metadata("thread_name", kLinkPid, it->second, link));
     const char *kind = t.gradient ? "grad" : "act";
-    // A message is named by its stage boundary's lower chunk, as in the IR:
-    // act c goes c -> c + 1, grad c comes back c + 1 -> c.
-    int chunk = t.gradient ? t.chunk - 1 : t.chunk;
+    int chunk = t.boundary();
     events.push_back(complete(std::string(kind) + std::to_string(chunk) +
                                   "." + std::to_string(t.mb),
                               kLinkPid, it->second, t.occupancy,

@@ -212,7 +212,7 @@ void PlanBuilder::planMessages() {
   for (const sched::TransferEvent &t : sim.transfers) {
     Message m;
     m.event = &t;
-    m.boundary = t.gradient ? t.chunk - 1 : t.chunk;
+    m.boundary = t.boundary();
     int consumerChunk = t.gradient ? t.chunk - 1 : t.chunk + 1;
     int kind = t.gradient ? bwd : 0;
     m.producer = parts[{kind, t.chunk, t.mb}].second;

@@ -40,6 +40,10 @@ struct TransferEvent {
   double sendMs = 0;     ///< Producer end.
   Interval occupancy;    ///< Bandwidth window on the link.
   double arrivalMs = 0;  ///< occupancy.endMs + latency.
+  /// The stage boundary the message crosses, named by its lower chunk (as
+  /// the IR and traces name it): act c goes c -> c + 1, grad c comes back
+  /// c + 1 -> c.
+  int boundary() const { return gradient ? chunk - 1 : chunk; }
 };
 
 struct CollectiveEvent {
