@@ -116,4 +116,35 @@ def CrossPipe_TransferKindAttr : I32EnumAttr<"TransferKind",
   let cppNamespace = "::crosspipe";
 }
 
+def CrossPipe_CollectiveKindAttr : I32EnumAttr<"CollectiveKind",
+    "which data-parallel collective", [
+      I32EnumAttrCase<"all_reduce", 0>,
+      I32EnumAttrCase<"reduce_scatter", 1>,
+      I32EnumAttrCase<"all_gather", 2>
+    ]> {
+  let cppNamespace = "::crosspipe";
+}
+
+def CrossPipe_PlanStreamAttr : I32EnumAttr<"PlanStream",
+    "a CUDA stream of a device in an execution plan", [
+      I32EnumAttrCase<"compute", 0>,
+      I32EnumAttrCase<"send_next", 1>,
+      I32EnumAttrCase<"recv_next", 2>,
+      I32EnumAttrCase<"send_prev", 3>,
+      I32EnumAttrCase<"recv_prev", 4>,
+      I32EnumAttrCase<"dp", 5>
+    ]> {
+  let cppNamespace = "::crosspipe";
+}
+
+def CrossPipe_BufferRoleAttr : I32EnumAttr<"BufferRole",
+    "what a planned buffer holds", [
+      I32EnumAttrCase<"stash", 0>,
+      I32EnumAttrCase<"act", 1>,
+      I32EnumAttrCase<"grad", 2>,
+      I32EnumAttrCase<"param_grad", 3>
+    ]> {
+  let cppNamespace = "::crosspipe";
+}
+
 #endif // CROSSPIPE_ATTRS

@@ -241,7 +241,7 @@ def CrossPipe_ProgramOp : CrossPipe_Op<"program", [
   let summary = "The ordered blocks and collectives of one device";
   let description = [{
     The work of one device in execution order: `crosspipe.compute` blocks on
-    its compute stream and `crosspipe.allreduce` collectives on its
+    its compute stream and `crosspipe.collective` collectives on its
     communication stream. The simulator annotates `bubble` (idle fraction of
     the makespan) and `peak_memory` (peak activation memory).
 
@@ -283,16 +283,8 @@ def CrossPipe_ComputeOp : CrossPipe_Op<"compute", [HasParent<"ProgramOp">]> {
   let hasVerifier = 1;
 }
 
-def CrossPipe_CollectiveKindAttr : I32EnumAttr<"CollectiveKind",
-    "which data-parallel collective", [
-      I32EnumAttrCase<"all_reduce", 0>,
-      I32EnumAttrCase<"reduce_scatter", 1>,
-      I32EnumAttrCase<"all_gather", 2>
-    ]> {
-  let cppNamespace = "::crosspipe";
-}
 
-def CrossPipe_AllReduceOp : CrossPipe_Op<"allreduce", [
+def CrossPipe_CollectiveOp : CrossPipe_Op<"collective", [
     HasParent<"ProgramOp">]> {
   let summary = "A data-parallel collective of one chunk's gradient";
   let description = [{
@@ -309,9 +301,9 @@ def CrossPipe_AllReduceOp : CrossPipe_Op<"allreduce", [
     Without a kind the collective is an all-reduce.
 
     ```mlir
-    crosspipe.allreduce chunk 0 [900 ms, 1100 ms]
-    crosspipe.allreduce reduce_scatter chunk 1 bucket 0 of 2 [850 ms, 900 ms]
-    crosspipe.allreduce all_gather chunk 1 [0 ms, 100 ms]
+    crosspipe.collective chunk 0 [900 ms, 1100 ms]
+    crosspipe.collective reduce_scatter chunk 1 bucket 0 of 2 [850 ms, 900 ms]
+    crosspipe.collective all_gather chunk 1 [0 ms, 100 ms]
     ```
   }];
   let arguments = (ins CrossPipe_IntAttr:$chunk,

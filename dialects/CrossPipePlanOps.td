@@ -15,27 +15,7 @@
 
 include "mlir/IR/SymbolInterfaces.td"
 
-def CrossPipe_PlanStreamAttr : I32EnumAttr<"PlanStream",
-    "a CUDA stream of a device in an execution plan", [
-      I32EnumAttrCase<"compute", 0>,
-      I32EnumAttrCase<"send_next", 1>,
-      I32EnumAttrCase<"recv_next", 2>,
-      I32EnumAttrCase<"send_prev", 3>,
-      I32EnumAttrCase<"recv_prev", 4>,
-      I32EnumAttrCase<"dp", 5>
-    ]> {
-  let cppNamespace = "::crosspipe";
-}
 
-def CrossPipe_BufferRoleAttr : I32EnumAttr<"BufferRole",
-    "what a planned buffer holds", [
-      I32EnumAttrCase<"stash", 0>,
-      I32EnumAttrCase<"act", 1>,
-      I32EnumAttrCase<"grad", 2>,
-      I32EnumAttrCase<"param_grad", 3>
-    ]> {
-  let cppNamespace = "::crosspipe";
-}
 
 class CrossPipe_PlanOp<string mnemonic, list<Trait> traits = []>
     : CrossPipe_Op<mnemonic, !listconcat(traits, [HasParent<"PlanOp">])>;
@@ -89,14 +69,6 @@ def CrossPipe_PlanOp : CrossPipe_Op<"plan", [
   }];
   let hasRegionVerifier = 1;
   let extraClassDeclaration = [{
-    /// Proves the plan runnable: every block of its schedule runs exactly
-    /// once, every transfer has one send and one receive in matching order
-    /// on its channel, inputs are waited for, no buffer slot is overwritten
-    /// while it may still be read, and the streams cannot deadlock when
-    /// every send waits for its receive. Emits an error at the first
-    /// violation.
-    ::mlir::LogicalResult verifyExecution();
-
     /// The device that enqueues a stream op (the sender of a send, the
     /// receiver of a receive), or -1 for a buffer.
     static int64_t getOpDevice(::mlir::Operation *op);

@@ -9,7 +9,7 @@
 // devices) gets its own two-rank communicator split from the world one, so
 // each communicator is driven by exactly one stream on each side and its
 // operations are totally ordered; all of them are connected in one NCCL
-// group before the first step.
+// group before the first step, and destroyed by closeNccl at the end.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,13 +36,13 @@ static const char *firstEnv(std::initializer_list<const char *> names) {
 }
 
 void crosspipe::rt::processRank(int &rank, int &size, int &localRank) {
-  const char *r = firstEnv({"CROSSPIPE_RANK", "OMPI_COMM_WORLD_RANK",
-                            "PMI_RANK", "SLURM_PROCID"});
+  const char *r = firstEnv(
+      {"CROSSPIPE_RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK", "SLURM_PROCID"});
   const char *s = firstEnv({"CROSSPIPE_WORLD_SIZE", "OMPI_COMM_WORLD_SIZE",
                             "PMI_SIZE", "SLURM_NTASKS"});
-  const char *l = firstEnv({"CROSSPIPE_LOCAL_RANK",
-                            "OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID",
-                            "SLURM_LOCALID", "LOCAL_RANK"});
+  const char *l =
+      firstEnv({"CROSSPIPE_LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_RANK",
+                "MPI_LOCALRANKID", "SLURM_LOCALID", "LOCAL_RANK"});
   rank = r ? std::atoi(r) : 0;
   size = s ? std::atoi(s) : 1;
   localRank = l ? std::atoi(l) : rank;
@@ -66,8 +66,9 @@ static ncclUniqueId exchangeId(crosspipe_runtime *rt) {
   std::string path;
   if (const char *explicitPath = std::getenv("CROSSPIPE_NCCL_ID_FILE")) {
     path = explicitPath;
-  } else if (const char *job = firstEnv({"SLURM_JOB_ID", "OMPI_MCA_ess_base_jobid",
-                                         "PMIX_NAMESPACE"})) {
+  } else if (const char *job =
+                 firstEnv({"SLURM_JOB_ID", "OMPI_MCA_ess_base_jobid",
+                           "PMIX_NAMESPACE"})) {
     path = std::string("crosspipe-nccl-") + job + ".id";
   } else {
     fail(rt, "set CROSSPIPE_NCCL_ID_FILE to a fresh path on a file system "
@@ -123,8 +124,8 @@ void crosspipe::rt::bootNccl(crosspipe_runtime *rt) {
     rt->channelComms.push_back(comm);
   }
   if (desc.dpDegree > 1) {
-    status = ncclCommSplit(rt->world, rt->device, rt->replica, &rt->dp,
-                           nullptr);
+    status =
+        ncclCommSplit(rt->world, rt->device, rt->replica, &rt->dp, nullptr);
     if (status != ncclSuccess)
       fail(rt, std::string("splitting the data-parallel communicator: ") +
                    ncclGetErrorString(status));
@@ -149,8 +150,7 @@ void crosspipe::rt::connectChannels(crosspipe_runtime *rt) {
       continue;
     bool sender = rt->device == rt->desc.channels[c].src;
     status = sender ? ncclSend(scratch, 1, ncclUint8, 1, comm, rt->control)
-                    : ncclRecv(scratch + 1, 1, ncclUint8, 0, comm,
-                               rt->control);
+                    : ncclRecv(scratch + 1, 1, ncclUint8, 0, comm, rt->control);
   }
   if (status == ncclSuccess && rt->dp)
     status = ncclAllReduce(scratch + 2, scratch + 2, 1, ncclUint8, ncclSum,
@@ -162,4 +162,14 @@ void crosspipe::rt::connectChannels(crosspipe_runtime *rt) {
   if (cudaStreamSynchronize(rt->control) != cudaSuccess)
     fail(rt, "connecting the channels");
   cudaFree(scratch);
+}
+
+void crosspipe::rt::closeNccl(crosspipe_runtime *rt) {
+  for (ncclComm_t comm : rt->channelComms)
+    if (comm)
+      ncclCommDestroy(comm);
+  if (rt->dp)
+    ncclCommDestroy(rt->dp);
+  if (rt->world)
+    ncclCommDestroy(rt->world);
 }

@@ -39,7 +39,7 @@ struct crosspipe_plan_desc {
   };
   /// A timed record: a block, a transfer or an all-reduce.
   struct Record {
-    int device = 0; ///< Owner of the events (the sender for transfers).
+    int device = 0;  ///< Owner of the events (the sender for transfers).
     char kind = 'F'; ///< 'F', 'B', 'D', 'W'; 'x' transfer; 'r' all-reduce.
     int role = 0;    ///< Transfers: CROSSPIPE_ACT or CROSSPIPE_GRAD.
     int chunk = 0, mb = 0, part = 0, parts = 1;
@@ -78,7 +78,7 @@ struct TagError {
 
 struct BufferMemory {
   char *base = nullptr;
-  size_t payload = 0;  ///< Allocated payload bytes per slot (0: tags only).
+  size_t payload = 0; ///< Allocated payload bytes per slot (0: tags only).
   size_t tagOffset = 0;
   size_t stride = 0;
   size_t transferBytes = 0;
@@ -92,11 +92,17 @@ struct DelayLane {
   int next = 0, capacity = 0;
 };
 
+//===--- Errors and the current run (Runtime.cpp) ------------------------===//
+/// Prints `what` (with the rank on the NCCL backend), aborts the world
+/// communicator so peers do not hang, and exits.
+[[noreturn]] void fail(const crosspipe_runtime *rt, const std::string &what);
+/// fail(rt, what + ": " + the CUDA error) unless `status` is cudaSuccess.
+void cudaOrDie(const crosspipe_runtime *rt, cudaError_t status,
+               const std::string &what);
 /// Durations of a kind of block, for the synthetic stages.
 double modelledMs(const crosspipe_runtime *rt, char kind, int chunk);
 /// The runtime the synthetic stages read their durations from.
 crosspipe_runtime *current();
-[[noreturn]] void fail(const crosspipe_runtime *rt, const std::string &what);
 
 //===--- Kernels (Kernels.cu) --------------------------------------------===//
 cudaError_t launchSpin(uint64_t ns, cudaStream_t stream);
@@ -109,6 +115,13 @@ cudaError_t launchTagCheck(const Tag *tag, int role, int chunk, int mb,
                            int step, int block, int buffer, int slot,
                            TagError *error, cudaStream_t stream);
 
+//===--- Resources (Resources.cpp) ---------------------------------------===//
+/// Creates every stream, event, buffer slot and delay lane of this process,
+/// and the step's scratch, so that a step only enqueues.
+void allocateResources(crosspipe_runtime *rt);
+/// Frees the device memory allocateResources took.
+void freeResources(crosspipe_runtime *rt);
+
 //===--- Bootstrap (Bootstrap.cpp) ---------------------------------------===//
 /// Rank and size of this process from the launcher's environment.
 void processRank(int &rank, int &size, int &localRank);
@@ -116,6 +129,8 @@ void processRank(int &rank, int &size, int &localRank);
 void bootNccl(crosspipe_runtime *rt);
 /// Connects every channel (and the DP communicator) in one NCCL group.
 void connectChannels(crosspipe_runtime *rt);
+/// Destroys the channel, DP and world communicators that exist.
+void closeNccl(crosspipe_runtime *rt);
 
 //===--- Output (Trace.cpp) ----------------------------------------------===//
 /// times: [start, end] per block, transfer and all-reduce, in that order.

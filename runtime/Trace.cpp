@@ -1,6 +1,6 @@
 //===- Trace.cpp - Measured timelines as Chrome traces --------------------===//
 //
-// The same layout as the simulator's traces (lib/Schedule/ChromeTrace.cpp),
+// The same layout as the simulator's traces (lib/Format/ChromeTrace.cpp),
 // so a measured run and its prediction open side by side in Perfetto:
 // process 0 holds one thread per device with a complete event per block
 // (args op, chunk, mb, device), process 1 one thread per link with an event

@@ -4,6 +4,7 @@
 import os
 
 import lit.formats
+import lit.util
 from lit.llvm import llvm_config
 
 config.name = "CrossPipe"
@@ -26,6 +27,10 @@ config.substitutions.append(("%crosspipe_src", config.crosspipe_src_root))
 config.substitutions.append(("%cxx", config.cxx_compiler))
 config.substitutions.append(("%crosspipe_obj", config.crosspipe_obj_root))
 config.substitutions.append(("%mlir_cmake_dir", config.mlir_cmake_dir))
+
+# The Gecode solver is optional at configure time (CROSSPIPE_ENABLE_SOLVER).
+if lit.util.pythonize_bool(config.enable_solver):
+    config.available_features.add("solver")
 
 # The CUDA toolkit (headers and libraries, no GPU needed) lets integration
 # tests compile and link generated code; a GPU lets them run it.

@@ -45,9 +45,10 @@ for phase in $phases; do
   build)
     for ex in $EXAMPLES; do
       "$CUDA/bin/nvcc" -std=c++17 -O2 -arch="$ARCH" -I include \
-        "$OUT/$ex.cpp" runtime/Runtime.cpp runtime/Bootstrap.cpp \
-        runtime/Trace.cpp runtime/Driver.cpp runtime/Main.cpp \
-        runtime/SyntheticStages.cpp runtime/Kernels.cu \
+        "$OUT/$ex.cpp" runtime/Runtime.cpp runtime/Describe.cpp \
+        runtime/Resources.cpp runtime/StepCalls.cpp runtime/Step.cpp \
+        runtime/Bootstrap.cpp runtime/Trace.cpp runtime/Driver.cpp \
+        runtime/Main.cpp runtime/SyntheticStages.cpp runtime/Kernels.cu \
         -L "$CUDA/lib64" -lnccl -o "$OUT/$ex"
       echo "built $OUT/$ex"
     done

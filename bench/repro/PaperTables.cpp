@@ -14,9 +14,9 @@
 
 #include "Experiments.h"
 
-#include "crosspipe/Import/ProblemJson.h"
+#include "crosspipe/Format/ProblemJson.h"
+#include "crosspipe/Format/SvgTimeline.h"
 #include "crosspipe/Schedule/LowerBound.h"
-#include "crosspipe/Schedule/SvgTimeline.h"
 
 #include <algorithm>
 #include <iostream>

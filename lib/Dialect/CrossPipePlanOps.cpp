@@ -5,7 +5,7 @@
 // range, and waits only on events of the op's own device (devices are
 // separate processes under NCCL, so a cross-device event cannot exist). The
 // whole-plan proof (deadlock freedom, race-free buffers) is
-// PlanOp::verifyExecution in CrossPipePlanVerify.cpp.
+// the --crosspipe-verify-plan pass (lib/Transforms/VerifyPlan.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -270,4 +270,26 @@ LogicalResult PlanOp::verifySymbolUses(SymbolTableCollection &symbols) {
     return emitOpError("'@")
            << getSchedule() << "' does not reference a crosspipe.schedule";
   return success();
+}
+
+std::string crosspipe::describePlanOp(Operation *op) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (auto exec = dyn_cast<ExecOp>(op)) {
+    os << stringifyBlockKind(exec.getKind()) << " chunk " << exec.getChunk()
+       << " mb " << exec.getMb();
+    if (exec.getPartCount() > 1)
+      os << " part " << exec.getPartIndex() << "/" << exec.getPartCount();
+  } else if (auto send = dyn_cast<SendOp>(op)) {
+    os << "send " << stringifyTransferKind(send.getKind()) << " chunk "
+       << send.getChunk() << " mb " << send.getMb() << " to device "
+       << send.getDst();
+  } else if (auto recv = dyn_cast<RecvOp>(op)) {
+    os << "recv " << stringifyTransferKind(recv.getKind()) << " chunk "
+       << recv.getChunk() << " mb " << recv.getMb() << " from device "
+       << recv.getSrc();
+  } else if (auto ar = dyn_cast<DpAllReduceOp>(op)) {
+    os << "dp_allreduce chunk " << ar.getChunk();
+  }
+  return text;
 }

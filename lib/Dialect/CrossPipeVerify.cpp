@@ -9,7 +9,7 @@
 
 #include "crosspipe/Dialect/CrossPipeDialect.h"
 #include "crosspipe/Dialect/Quantities.h"
-#include "crosspipe/Schedule/Problem.h"
+#include "crosspipe/Schedule/Placement.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
@@ -180,14 +180,15 @@ LogicalResult StageOp::verify() {
 }
 
 /// Device of stage `c` under a placement rule with `p` devices; the rule
-/// itself lives with the problem model so import and verification agree.
+/// itself lives with the problem model (Placement.h) so import and
+/// verification agree.
 static int64_t placedDevice(Placement placement, int64_t c, int64_t p) {
   sched::Placement rule = placement == Placement::interleaved
                               ? sched::Placement::Interleaved
                           : placement == Placement::wave
                               ? sched::Placement::Wave
                               : sched::Placement::Unidirectional;
-  return sched::Problem::placeChunk(rule, int(c), int(p));
+  return sched::placeChunk(rule, int(c), int(p));
 }
 
 static LogicalResult verifyPlacement(PipelineOp pipeline, ClusterOp cluster,
@@ -365,10 +366,10 @@ LogicalResult ProgramOp::verify() {
   if (getDevice() < 0)
     return emitOpError("expects a non-negative device, got ") << getDevice();
   for (Operation &op : getBody().front())
-    if (!isa<ComputeOp, AllReduceOp>(op))
+    if (!isa<ComputeOp, CollectiveOp>(op))
       return op.emitOpError("is not allowed in a crosspipe.program, which "
                             "holds only crosspipe.compute and "
-                            "crosspipe.allreduce ops");
+                            "crosspipe.collective ops");
   if (auto bubble = getBubbleAttr()) {
     double b = bubble.getValueAsDouble();
     if (!(b >= 0 && b <= 1))
@@ -390,7 +391,7 @@ LogicalResult ComputeOp::verify() {
   return verifySpan(*this, getStartAttr(), getEndAttr());
 }
 
-LogicalResult AllReduceOp::verify() {
+LogicalResult CollectiveOp::verify() {
   if (getChunk() < 0)
     return emitOpError("expects a non-negative chunk");
   if (getBucketAttr()) {
@@ -484,7 +485,7 @@ ScheduleOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
                            : " has a fused backward pass (B)");
         continue;
       }
-      auto allreduce = cast<AllReduceOp>(op);
+      auto allreduce = cast<CollectiveOp>(op);
       if (failed(verifyChunkRef(allreduce, pipeline, stages,
                                 allreduce.getChunk(), device)))
         return failure();

@@ -132,7 +132,7 @@ FailureOr<sched::Problem> crosspipe::buildProblem(PipelineOp pipeline) {
 void crosspipe::applyDpCollectives(ScheduleOp op,
                                    sched::Problem &problem) {
   for (ProgramOp program : op.getPrograms())
-    for (AllReduceOp ar : program.getBody().getOps<AllReduceOp>()) {
+    for (CollectiveOp ar : program.getBody().getOps<CollectiveOp>()) {
       if (ar.getKindOrDefault() != CollectiveKind::all_reduce)
         problem.zero1 = true;
       if (std::optional<int64_t> buckets = ar.getBuckets())
@@ -331,15 +331,15 @@ void crosspipe::annotateSchedule(ScheduleOp op, const ScheduleFromIR &read,
   // Collectives: update the ones a pass placed, append the others.
   for (const sched::CollectiveEvent &event : result.collectives) {
     ProgramOp program = programs[event.device];
-    AllReduceOp existing;
-    for (AllReduceOp ar : program.getBody().getOps<AllReduceOp>())
+    CollectiveOp existing;
+    for (CollectiveOp ar : program.getBody().getOps<CollectiveOp>())
       if (ar.getChunk() == event.chunk &&
           toSched(ar.getKindOrDefault()) == event.kind &&
           ar.getBucket().value_or(0) == event.bucket)
         existing = ar;
     if (!existing) {
       b.setInsertionPointToEnd(&program.getBody().front());
-      existing = b.create<AllReduceOp>(op.getLoc(), int64_t(event.chunk),
+      existing = b.create<CollectiveOp>(op.getLoc(), int64_t(event.chunk),
                                        TimeAttr(), TimeAttr());
     }
     existing.setStartAttr(TimeAttr::get(ctx, event.time.startMs));

@@ -5,11 +5,15 @@
 // interleaved schedule table and warm-up count; the zero-bubble authors'
 // ZB-H1 with exact W semantics; the handcrafted ZB-V of the zero-bubble
 // paper's Section 6), plus the applicability checks that turn a mismatched
-// problem into a readable reason instead of a deadlocking order.
+// problem into a readable reason instead of a deadlocking order. Whether the
+// problem is usable at all is sched::validate()'s to say; the checks here
+// are only about placement and split backward.
 //
 //===----------------------------------------------------------------------===//
 
 #include "crosspipe/Schedule/Baselines.h"
+
+#include "crosspipe/Schedule/BlockGraph.h"
 
 #include <algorithm>
 #include <deque>
@@ -65,23 +69,6 @@ private:
   std::vector<Block> &out;
   bool split;
 };
-
-std::string checkBasics(const Problem &p) {
-  int devices = p.numDevices();
-  if (devices <= 0)
-    return "the problem has no devices";
-  if (p.numChunks() <= 0)
-    return "the problem has no chunks";
-  if (p.numMicrobatches <= 0)
-    return "the problem has " + std::to_string(p.numMicrobatches) +
-           " microbatches";
-  for (int c = 0; c < p.numChunks(); ++c)
-    if (p.chunks[c].device < 0 || p.chunks[c].device >= devices)
-      return "chunk " + std::to_string(c) + " is placed on device " +
-             std::to_string(p.chunks[c].device) + " of " +
-             std::to_string(devices);
-  return "";
-}
 
 /// Single-pass placements (unidirectional, or custom with one chunk per
 /// device) run stage c on chunk c's device.
@@ -333,7 +320,7 @@ crosspipe::sched::parseBaselineName(const std::string &name) {
 BaselineResult crosspipe::sched::buildBaseline(const Problem &problem,
                                                BaselineKind kind) {
   BaselineResult result;
-  std::string why = checkBasics(problem);
+  std::string why = validate(problem);
   const char *name = baselineName(kind);
   if (why.empty()) {
     switch (kind) {

@@ -16,6 +16,7 @@
 
 #include "GreedyEngine.h"
 #include "crosspipe/Schedule/Baselines.h"
+#include "crosspipe/Schedule/BlockGraph.h"
 #include "crosspipe/Schedule/Simulator.h"
 
 #include <algorithm>
@@ -41,7 +42,7 @@ constexpr size_t kScreenKeep = 1;
 
 double blocksPerRun(const Problem &problem, int parts) {
   return double(problem.numChunks()) * problem.numMicrobatches *
-         (problem.splitBackward ? 3 : 2) * parts;
+         BlockGraph(problem).kindsPerChunk() * parts;
 }
 
 bool tolerantLess(double a, double b) {
@@ -100,9 +101,8 @@ struct Best {
 };
 
 /// Peak activation memory per device never exceeds its limit. Walking each
-/// device's order is exact (allocation at F part 0, free at the end of the
-/// last part of W or B) and much cheaper than simulating a schedule that
-/// cannot be used anyway.
+/// device's order with sched::memoryEffect is exact and much cheaper than
+/// simulating a schedule that cannot be used anyway.
 bool fitsBudget(const Problem &problem, const Schedule &schedule) {
   for (int d = 0, e = int(schedule.order.size()); d < e; ++d) {
     uint64_t cap = problem.memoryLimit(d), held = 0;
@@ -111,16 +111,11 @@ bool fitsBudget(const Problem &problem, const Schedule &schedule) {
     for (const Block &b : schedule.order[d]) {
       if (b.chunk < 0 || b.chunk >= problem.numChunks())
         return false;
-      uint64_t a = problem.chunks[b.chunk].activationBytes;
-      if (b.kind == BlockKind::F && b.part == 0) {
-        held += a;
-        if (held > cap)
-          return false;
-      }
-      bool frees = b.kind == BlockKind::W ||
-                   (b.kind == BlockKind::B && !problem.splitBackward);
-      if (frees && b.part + 1 == b.parts)
-        held -= std::min(held, a);
+      MemoryEffect effect = memoryEffect(problem, b);
+      held += effect.allocBytes;
+      if (held > cap)
+        return false;
+      held -= std::min(held, effect.freeBytes);
     }
   }
   return true;
@@ -192,6 +187,176 @@ std::vector<int> screenRules(const Problem &problem,
   return kept;
 }
 
+/// The rules `options` names, else every built-in rule that applies to
+/// `problem`; "" or why not.
+std::string selectRules(const Problem &problem, const GreedyOptions &options,
+                        std::vector<GreedyRule> &rules) {
+  std::vector<GreedyRule> all = builtinGreedyRules();
+  for (const std::string &name : options.rules) {
+    auto it = std::find_if(all.begin(), all.end(),
+                           [&](const GreedyRule &r) { return r.name == name; });
+    if (it == all.end()) {
+      std::string known;
+      for (const GreedyRule &r : all)
+        known += (known.empty() ? "" : ", ") + r.name;
+      return "unknown greedy rule '" + name + "' (known: " + known + ")";
+    }
+    rules.push_back(*it);
+  }
+  if (options.rules.empty())
+    for (const GreedyRule &r : all)
+      if (ruleApplies(r, problem))
+        rules.push_back(r);
+  return "";
+}
+
+/// One scheduleGreedy() call: the rules at every sub-block count, their
+/// improvement, and the check against simulate().
+class Portfolio {
+public:
+  Portfolio(const Problem &problem, std::vector<GreedyRule> rules,
+            const GreedyOptions &options);
+  /// Runs every rule at every sub-block count; "" or why none worked.
+  std::string runRules();
+  /// Improves the starts, best first, while the budget lasts.
+  void improveStarts();
+  /// Times the best schedule by simulate(), which has the last word; "" or
+  /// why it was rejected.
+  std::string simulateBest(SimResult &sim);
+  /// Moves the winner into `result`.
+  void fill(const SimResult &sim, GreedyResult &result);
+
+private:
+  const Problem &problem;
+  std::vector<GreedyRule> rules;
+  std::vector<int> partsList;
+  int improveIterations;
+  std::vector<std::unique_ptr<GreedyEngine>> engines;
+  std::vector<Start> starts;
+  Best best;
+};
+
+Portfolio::Portfolio(const Problem &problem, std::vector<GreedyRule> all,
+                     const GreedyOptions &options)
+    : problem(problem), rules(std::move(all)), partsList({options.subBlocks}),
+      improveIterations(options.improveIterations) {
+  if (options.subBlocks > 1 && !options.exactSubBlocks)
+    partsList = {1, options.subBlocks};
+  if (rules.size() > kScreenKeep &&
+      blocksPerRun(problem, partsList.back()) > kScreenBlocks) {
+    std::vector<GreedyRule> kept;
+    for (int i : screenRules(problem, rules, partsList, kScreenKeep))
+      kept.push_back(rules[i]);
+    rules.swap(kept);
+  }
+}
+
+std::string Portfolio::runRules() {
+  // The critical path of each run is read right away, while the engine
+  // still holds that run's state.
+  std::string firstError;
+  for (int parts : partsList) {
+    engines.push_back(std::make_unique<GreedyEngine>(problem, parts));
+    GreedyEngine &engine = *engines.back();
+    if (!engine.setupError().empty())
+      return engine.setupError();
+    int e = int(engines.size()) - 1;
+    for (int i = 0, n = int(rules.size()); i < n; ++i) {
+      EngineResult r = engine.run(rules[i]);
+      if (!r.ok) {
+        if (firstError.empty())
+          firstError = r.error;
+        continue;
+      }
+      Start start;
+      start.rule = i;
+      start.engine = e;
+      start.makespanMs = r.makespanMs;
+      start.sumEndMs = r.sumEndMs;
+      if (improveIterations > 0)
+        engine.delayedCriticalBlocks(r.schedule, start.moves);
+      starts.push_back(std::move(start));
+      best.offer(r, engine, i, e, 0);
+    }
+  }
+  if (!best.valid)
+    return firstError.empty() ? "no greedy rule selected" : firstError;
+  return "";
+}
+
+void Portfolio::improveStarts() {
+  std::stable_sort(starts.begin(), starts.end(), [](auto &a, auto &b) {
+    return better(a.makespanMs, a.sumEndMs, b.makespanMs, b.sumEndMs);
+  });
+  size_t logical = size_t(problem.numChunks()) * problem.numMicrobatches * 3;
+  double runBudget = improveIterations;
+  double blockBudget = kImproveBlockBudget;
+  for (Start &start : starts) {
+    double blocks = blocksPerRun(problem, partsList[start.engine]);
+    int runs = int(std::min(runBudget, blockBudget / blocks));
+    if (runs <= 0)
+      break;
+    int spent = improve(*engines[start.engine], rules[start.rule], start.rule,
+                        start.engine, start, logical, runs, best);
+    runBudget -= spent;
+    blockBudget -= spent * blocks;
+  }
+}
+
+std::string Portfolio::simulateBest(SimResult &sim) {
+  // The engine models the simulator exactly; simulate() has the last word.
+  sim = simulate(problem, best.schedule);
+  if (!sim.ok)
+    return "internal error: simulate() rejected the greedy schedule: " +
+           sim.error;
+  if (!tolerantLess(sim.makespanMs, best.makespanMs) &&
+      !tolerantLess(best.makespanMs, sim.makespanMs))
+    return "";
+  // The problem uses something the engine does not time the way the
+  // simulator does; rank the rules' own schedules by simulate() instead.
+  for (const Start &start : starts) {
+    GreedyEngine &engine = *engines[start.engine];
+    EngineResult r = engine.run(rules[start.rule]);
+    SimResult s = r.ok ? simulate(problem, r.schedule) : SimResult();
+    if (s.ok && tolerantLess(s.makespanMs, sim.makespanMs)) {
+      best.take(r, start.rule, start.engine, 0);
+      sim = std::move(s);
+    } else if (r.ok) {
+      engine.recycle(std::move(r.schedule));
+    }
+  }
+  return "";
+}
+
+void Portfolio::fill(const SimResult &sim, GreedyResult &result) {
+  result.ok = true;
+  result.makespanMs = result.greedyMakespanMs = sim.makespanMs;
+  result.predictedMakespanMs = best.makespanMs;
+  result.rule = rules[best.rule].name;
+  if (partsList[best.engine] > 1)
+    result.rule += "/s" + std::to_string(partsList[best.engine]);
+  if (best.promotions > 0)
+    result.rule += "+cp" + std::to_string(best.promotions);
+  result.schedule = std::move(best.schedule);
+  result.schedule.algorithm = "greedy:" + result.rule;
+}
+
+/// Replaces the greedy's schedule in `result` by each static baseline that
+/// applies, fits the budget and simulates better.
+void preferBaselines(const Problem &problem, GreedyResult &result) {
+  for (BaselineKind kind : allBaselineKinds()) {
+    BaselineResult b = buildBaseline(problem, kind);
+    if (!b.ok || !fitsBudget(problem, b.schedule))
+      continue;
+    SimResult bs = simulate(problem, b.schedule);
+    if (!bs.ok || !tolerantLess(bs.makespanMs, result.makespanMs))
+      continue;
+    result.makespanMs = bs.makespanMs;
+    result.rule = std::string("baseline:") + baselineName(kind);
+    result.schedule = std::move(b.schedule);
+  }
+}
+
 } // namespace
 
 std::vector<std::string> crosspipe::sched::greedyRuleNames() {
@@ -209,141 +374,23 @@ GreedyResult crosspipe::sched::scheduleGreedy(const Problem &problem,
                    std::to_string(options.subBlocks);
     return result;
   }
-  if (problem.dpDegree < 1) {
-    result.error = "dp degree " + std::to_string(problem.dpDegree) + " < 1";
+  std::vector<GreedyRule> rules;
+  result.error = GreedyEngine::checkProblem(problem, options.subBlocks);
+  if (result.error.empty())
+    result.error = selectRules(problem, options, rules);
+  if (!result.error.empty())
     return result;
-  }
-  std::vector<GreedyRule> all = builtinGreedyRules(), rules;
-  for (const std::string &name : options.rules) {
-    auto it = std::find_if(all.begin(), all.end(),
-                           [&](const GreedyRule &r) { return r.name == name; });
-    if (it == all.end()) {
-      std::string known;
-      for (const GreedyRule &r : all)
-        known += (known.empty() ? "" : ", ") + r.name;
-      result.error =
-          "unknown greedy rule '" + name + "' (known: " + known + ")";
-      return result;
-    }
-    rules.push_back(*it);
-  }
-  if (options.rules.empty())
-    for (const GreedyRule &r : all)
-      if (ruleApplies(r, problem))
-        rules.push_back(r);
-
-  std::vector<int> partsList = {options.subBlocks};
-  if (options.subBlocks > 1 && !options.exactSubBlocks)
-    partsList = {1, options.subBlocks};
-  if (rules.size() > kScreenKeep &&
-      blocksPerRun(problem, partsList.back()) > kScreenBlocks) {
-    std::vector<GreedyRule> kept;
-    for (int i : screenRules(problem, rules, partsList, kScreenKeep))
-      kept.push_back(rules[i]);
-    rules.swap(kept);
-  }
-
-  // Every rule at every sub-block count. The critical path of each run is
-  // read right away, while the engine still holds that run's state.
-  std::vector<std::unique_ptr<GreedyEngine>> engines;
-  std::vector<Start> starts;
-  Best best;
-  std::string firstError;
-  for (int parts : partsList) {
-    engines.push_back(std::make_unique<GreedyEngine>(problem, parts));
-    GreedyEngine &engine = *engines.back();
-    if (!engine.setupError().empty()) {
-      result.error = engine.setupError();
-      return result;
-    }
-    int e = int(engines.size()) - 1;
-    for (int i = 0, n = int(rules.size()); i < n; ++i) {
-      EngineResult r = engine.run(rules[i]);
-      if (!r.ok) {
-        if (firstError.empty())
-          firstError = r.error;
-        continue;
-      }
-      Start start;
-      start.rule = i;
-      start.engine = e;
-      start.makespanMs = r.makespanMs;
-      start.sumEndMs = r.sumEndMs;
-      if (options.improveIterations > 0)
-        engine.delayedCriticalBlocks(r.schedule, start.moves);
-      starts.push_back(std::move(start));
-      best.offer(r, engine, i, e, 0);
-    }
-  }
-  if (!best.valid) {
-    result.error = firstError.empty() ? "no greedy rule selected" : firstError;
+  Portfolio portfolio(problem, std::move(rules), options);
+  result.error = portfolio.runRules();
+  if (!result.error.empty())
     return result;
-  }
-
-  // Improve the starts, best first, while the budget lasts.
-  std::stable_sort(starts.begin(), starts.end(), [](auto &a, auto &b) {
-    return better(a.makespanMs, a.sumEndMs, b.makespanMs, b.sumEndMs);
-  });
-  size_t logical = size_t(problem.numChunks()) * problem.numMicrobatches * 3;
-  double runBudget = options.improveIterations;
-  double blockBudget = kImproveBlockBudget;
-  for (Start &start : starts) {
-    double blocks = blocksPerRun(problem, partsList[start.engine]);
-    int runs = int(std::min(runBudget, blockBudget / blocks));
-    if (runs <= 0)
-      break;
-    int spent = improve(*engines[start.engine], rules[start.rule], start.rule,
-                        start.engine, start, logical, runs, best);
-    runBudget -= spent;
-    blockBudget -= spent * blocks;
-  }
-
-  // The engine models the simulator exactly; simulate() has the last word.
-  SimResult sim = simulate(problem, best.schedule);
-  if (!sim.ok) {
-    result.error =
-        "internal error: simulate() rejected the greedy schedule: " + sim.error;
+  portfolio.improveStarts();
+  SimResult sim;
+  result.error = portfolio.simulateBest(sim);
+  if (!result.error.empty())
     return result;
-  }
-  if (tolerantLess(sim.makespanMs, best.makespanMs) ||
-      tolerantLess(best.makespanMs, sim.makespanMs)) {
-    // The problem uses something the engine does not time the way the
-    // simulator does; rank the rules' own schedules by simulate() instead.
-    for (const Start &start : starts) {
-      GreedyEngine &engine = *engines[start.engine];
-      EngineResult r = engine.run(rules[start.rule]);
-      SimResult s = r.ok ? simulate(problem, r.schedule) : SimResult();
-      if (s.ok && tolerantLess(s.makespanMs, sim.makespanMs)) {
-        best.take(r, start.rule, start.engine, 0);
-        sim = std::move(s);
-      } else if (r.ok) {
-        engine.recycle(std::move(r.schedule));
-      }
-    }
-  }
-  result.ok = true;
-  result.makespanMs = result.greedyMakespanMs = sim.makespanMs;
-  result.predictedMakespanMs = best.makespanMs;
-  result.rule = rules[best.rule].name;
-  if (partsList[best.engine] > 1)
-    result.rule += "/s" + std::to_string(partsList[best.engine]);
-  if (best.promotions > 0)
-    result.rule += "+cp" + std::to_string(best.promotions);
-  result.schedule = std::move(best.schedule);
-  result.schedule.algorithm = "greedy:" + result.rule;
-
-  if (options.includeBaselines) {
-    for (BaselineKind kind : allBaselineKinds()) {
-      BaselineResult b = buildBaseline(problem, kind);
-      if (!b.ok || !fitsBudget(problem, b.schedule))
-        continue;
-      SimResult bs = simulate(problem, b.schedule);
-      if (!bs.ok || !tolerantLess(bs.makespanMs, result.makespanMs))
-        continue;
-      result.makespanMs = bs.makespanMs;
-      result.rule = std::string("baseline:") + baselineName(kind);
-      result.schedule = std::move(b.schedule);
-    }
-  }
+  portfolio.fill(sim, result);
+  if (options.includeBaselines)
+    preferBaselines(problem, result);
   return result;
 }

@@ -53,7 +53,7 @@ void GreedyEngine::reset() {
   treeDev.assign(size_t(2) * treeSize, std::numeric_limits<int>::max());
   order.resize(P);
   starts.resize(P);
-  int perMb = split ? 3 : 2;
+  int perMb = graph.kindsPerChunk();
   for (int d = 0; d < P; ++d) {
     size_t n = devChunks[d].size() * M * perMb * parts;
     order[d].clear();
@@ -87,8 +87,7 @@ bool GreedyEngine::fFeasible(int d, int c, int m) {
   if (h + a > cap || (shares_ && heldChunk[c] + a > share[c])) {
     ok = false;
   } else if (reserve > 0 && h > 0 && fStarted[size_t(d) * numMb + m] == 0 &&
-             double(h + a) + reserve * double(footprint[d] - a) >
-                 double(cap)) {
+             double(h + a) + reserve * double(footprint[d] - a) > double(cap)) {
     ok = false;
   } else if (remLo[d] < m && h + a + footprint[d] > cap) {
     // Banker's check, oldest in-flight microbatch first: microbatch k < m
@@ -120,6 +119,9 @@ inline bool GreedyEngine::slotCand(int d, int c, int k, Cand &out) {
     return false;
   int part = nextPart[c * 3 + k];
   double ready, pred;
+  // BlockGraph::inputsOf, hand-coded on the hot path: F waits for the
+  // previous chunk's F (fArr), B/D for its F and the next chunk's (bArr),
+  // W for its D.
   if (part > 0) {
     ready = pred = devFree[d];
   } else {
@@ -157,7 +159,7 @@ int GreedyEngine::gather(int d, bool predicted) {
                ? 1
                : 0;
   }
-  int n = 0, kinds = split ? 3 : 2;
+  int n = 0, kinds = graph.kindsPerChunk();
   for (int c : devChunks[d])
     for (int k = 0; k < kinds; ++k)
       n += predicted ? slotCand<true>(d, c, k, cands[n])
@@ -222,6 +224,7 @@ void GreedyEngine::onArrival(int d, int k, int c, int m) {
   if (dirty[d] || (forced[d] >= 0 && forced[d] != c * 3 + k))
     return; // A dirty key is a lower bound that stays valid.
   const Times &x = times[size_t(c) * numMb + m];
+  // BlockGraph::inputsOf, hand-coded on the hot path (as in slotCand).
   double ready =
       k == KF ? std::max(x.fArr, gatherEnd[c]) : std::max(x.fEnd, x.bArr);
   if (ready == kInf || (k == KF && !fFeasible(d, c, m)))
@@ -271,10 +274,9 @@ GreedyEngine::Score GreedyEngine::score(const GreedyRule &rule, int d,
   return s;
 }
 
-bool GreedyEngine::schedule(const GreedyRule &rule, int d, double t, int n) {
-  bool mayWait = rule.waitFraction > 0 || !boost.empty();
+int GreedyEngine::pickReady(const GreedyRule &rule, int d, double t, int n,
+                            Score &bestScore) const {
   int best = -1;
-  Score bestScore;
   for (int i = 0; i < n; ++i) {
     if (cands[i].ready > t)
       continue;
@@ -284,52 +286,67 @@ bool GreedyEngine::schedule(const GreedyRule &rule, int d, double t, int n) {
       bestScore = s;
     }
   }
+  return best;
+}
+
+bool GreedyEngine::waitForBetter(const GreedyRule &rule, int d, double t, int n,
+                                 int best, const Score &bestScore) {
+  // Would the chosen block hold up a better one that is already on its
+  // way? Then wait for that one instead. Promoted blocks are waited for
+  // whenever the chosen block would still be running when they arrive.
+  double bestDur = durPart[cands[best].c * 3 + cands[best].kind];
+  int wait = -1;
+  Score waitScore = bestScore;
+  for (int i = 0; i < n; ++i) {
+    const Cand &y = cands[i];
+    bool promoted =
+        !boost.empty() && boost[(size_t(y.c) * numMb + y.m) * 3 + y.kind] > 0;
+    double horizon = t + (promoted ? 1.0 : rule.waitFraction) * bestDur;
+    if (y.ready <= t || y.pred >= horizon)
+      continue;
+    Score s = score(rule, d, cands[i]);
+    if (s < waitScore) {
+      wait = i;
+      waitScore = s;
+    }
+  }
+  if (wait < 0)
+    return false;
+  forced[d] = cands[wait].c * 3 + cands[wait].kind;
+  updateTree(d, computeKey(d));
+  return true;
+}
+
+bool GreedyEngine::schedule(const GreedyRule &rule, int d, double t, int n) {
+  bool mayWait = rule.waitFraction > 0 || !boost.empty();
+  Score bestScore;
+  int best = pickReady(rule, d, t, n, bestScore);
   if (best < 0) {
     // Nothing ready at t after all (the key was stale): look again.
     updateTree(d, computeKey(d));
     return false;
   }
-  if (mayWait && forced[d] < 0) {
-    // Would the chosen block hold up a better one that is already on its
-    // way? Then wait for that one instead. Promoted blocks are waited for
-    // whenever the chosen block would still be running when they arrive.
-    double bestDur = durPart[cands[best].c * 3 + cands[best].kind];
-    int wait = -1;
-    Score waitScore = bestScore;
-    for (int i = 0; i < n; ++i) {
-      const Cand &y = cands[i];
-      bool promoted =
-          !boost.empty() && boost[(size_t(y.c) * numMb + y.m) * 3 + y.kind] > 0;
-      double horizon = t + (promoted ? 1.0 : rule.waitFraction) * bestDur;
-      if (y.ready <= t || y.pred >= horizon)
-        continue;
-      Score s = score(rule, d, cands[i]);
-      if (s < waitScore) {
-        wait = i;
-        waitScore = s;
-      }
-    }
-    if (wait >= 0) {
-      forced[d] = cands[wait].c * 3 + cands[wait].kind;
-      updateTree(d, computeKey(d));
-      return false;
-    }
-  }
+  if (mayWait && forced[d] < 0 && waitForBetter(rule, d, t, n, best, bestScore))
+    return false;
   forced[d] = -1;
-  const Cand x = cands[best];
-  int M = numMb, c = x.c, m = x.m, k = x.kind;
+  const Cand &x = cands[best];
+  start(d, t, x.c, x.kind, x.m, x.part);
+  return true;
+}
+
+void GreedyEngine::start(int d, double t, int c, int k, int m, int part) {
+  int M = numMb;
   double end = t + durPart[c * 3 + k];
   devFree[d] = end;
   ++memVersion[d];
-  BlockKind kind = k == KF   ? BlockKind::F
-                   : k == KW ? BlockKind::W
-                   : split   ? BlockKind::D
-                             : BlockKind::B;
-  if (x.part + 1 == parts)
+  bool last = part + 1 == parts;
+  if (last)
     lastPos[(size_t(c) * M + m) * 3 + k] = int(order[d].size());
-  order[d].push_back(Block{kind, c, m, x.part, parts});
+  order[d].push_back(Block{graph.kindOfSlot(k), c, m, part, parts});
   starts[d].push_back(t);
-  if (k == KF && x.part == 0) {
+  // F's first part takes its chunk's activation: sched::memoryEffect's
+  // rule, on the engine's cached sizes.
+  if (k == KF && part == 0) {
     held[d] += act[c];
     heldChunk[c] += act[c];
     fStarted[size_t(d) * M + m] += act[c];
@@ -340,44 +357,59 @@ bool GreedyEngine::schedule(const GreedyRule &rule, int d, double t, int n) {
     if (d == 0 && firstF0 == kInf)
       firstF0 = t;
   }
-  bool last = x.part + 1 == parts;
-  nextPart[c * 3 + k] = last ? 0 : x.part + 1;
-  if (last) {
-    ++nextMb[c * 3 + k];
-    if (k == KF) {
-      times[size_t(c) * M + m].fEnd = end;
-      if (c + 1 < numChunks) {
-        if (chunkDev[c + 1] == d)
-          times[size_t(c + 1) * M + m].fArr = end;
-        else
-          pushMsg(end, d, c, /*gradient=*/false, m);
-      }
-    } else if (k == KD) {
-      times[size_t(c) * M + m].dEnd = end;
-      if (c > 0) {
-        if (chunkDev[c - 1] == d)
-          times[size_t(c - 1) * M + m].bArr = end;
-        else
-          pushMsg(end, d, c - 1, /*gradient=*/true, m);
-      }
-    }
-    if (k == KW || (k == KD && !split)) {
-      held[d] -= act[c];
-      heldChunk[c] -= act[c];
-      freed[size_t(d) * M + m] += act[c];
-      if (end >= lastBack[c]) {
-        lastBack[c] = end;
-        lastBackMb[c] = m;
-      }
-      while (lo[d] < admitted && freed[size_t(d) * M + lo[d]] >= footprint[d])
-        ++lo[d];
-    }
-  }
+  nextPart[c * 3 + k] = last ? 0 : part + 1;
+  if (last)
+    finish(d, c, k, m, end);
   // The device's key is at least its free time; the real key is computed
   // when it comes up, with the same gather that then picks its next block.
   dirty[d] = true;
   updateTree(d, end);
-  return true;
+}
+
+void GreedyEngine::finish(int d, int c, int k, int m, double end) {
+  int M = numMb;
+  ++nextMb[c * 3 + k];
+  // The ends that blocks of the same chunk read (F's for its backward, D's
+  // for its W), then the messages to the other chunks.
+  if (k == KF)
+    times[size_t(c) * M + m].fEnd = end;
+  else if (k == KD)
+    times[size_t(c) * M + m].dEnd = end;
+  BlockKind kind = graph.kindOfSlot(k);
+  deliver(d, {kind, c}, m, end);
+  // The releasing block's last part gives the activation back.
+  if (kind == graph.releaseKind()) {
+    held[d] -= act[c];
+    heldChunk[c] -= act[c];
+    freed[size_t(d) * M + m] += act[c];
+    if (end >= lastBack[c]) {
+      lastBack[c] = end;
+      lastBackMb[c] = m;
+    }
+    while (lo[d] < admitted && freed[size_t(d) * M + lo[d]] >= footprint[d])
+      ++lo[d];
+  }
+}
+
+void GreedyEngine::deliver(int d, Step from, int m, double end) {
+  // BlockGraph::outputsOf's cross-stage edges (F to F of c + 1, B/D to that
+  // of c - 1), hand-coded: the generic loop costs 2% of the greedy's time.
+  int c = from.chunk, M = numMb;
+  if (from.kind == BlockKind::F) {
+    if (c + 1 < numChunks) {
+      if (chunkDev[c + 1] == d)
+        times[size_t(c + 1) * M + m].fArr = end;
+      else
+        pushMsg(end, d, c, /*gradient=*/false, m);
+    }
+  } else if (from.kind != BlockKind::W) {
+    if (c > 0) {
+      if (chunkDev[c - 1] == d)
+        times[size_t(c - 1) * M + m].bArr = end;
+      else
+        pushMsg(end, d, c - 1, /*gradient=*/true, m);
+    }
+  }
 }
 
 EngineResult GreedyEngine::run(const GreedyRule &rule) {
@@ -393,7 +425,7 @@ EngineResult GreedyEngine::run(const GreedyRule &rule) {
   for (int d = 0; d < numDev; ++d)
     updateTree(d, computeKey(d));
   dirty.assign(numDev, false);
-  size_t total = size_t(numChunks) * numMb * (split ? 3 : 2) * parts;
+  size_t total = size_t(numChunks) * numMb * graph.kindsPerChunk() * parts;
   lastEnd = 0;
   sumEnd = 0;
   for (size_t done = 0; done < total;) {

@@ -13,12 +13,14 @@
 #ifndef CROSSPIPE_LIB_SCHEDULE_GREEDYENGINE_H
 #define CROSSPIPE_LIB_SCHEDULE_GREEDYENGINE_H
 
+#include "crosspipe/Schedule/BlockGraph.h"
 #include "crosspipe/Schedule/Problem.h"
 #include "crosspipe/Schedule/Schedule.h"
 
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace crosspipe {
@@ -26,7 +28,7 @@ namespace sched {
 namespace detail {
 
 /// Candidate kinds inside the engine: forward, backward (B or D), weight
-/// gradient (W, split backward only).
+/// gradient (W, split backward only); the slots of BlockGraph::slotOf.
 enum CandKind : int { KF = 0, KD = 1, KW = 2 };
 
 /// How candidates of equal class are ordered.
@@ -85,10 +87,10 @@ struct GreedyRule {
   double admitReserve = 0;
   /// An F whose message pays bandwidth on its link may run at most this
   /// many times the device count of microbatches ahead of the backward of
-  /// its device's last chunk (0 = no limit). Its messages queue FIFO with the gradients going the
-  /// same way, so a burst of early F delays the returning gradients; the
-  /// limit depends on a block of the same device, so the simulator
-  /// reproduces it.
+  /// its device's last chunk (0 = no limit). Its messages queue FIFO with the
+  /// gradients going the same way, so a burst of early F delays the returning
+  /// gradients; the limit depends on a block of the same device, so the
+  /// simulator reproduces it.
   double crossWindow = 0;
   /// On a device with several chunks and a memory limit, each chunk may
   /// hold at most its share of the memory, in proportion to the activation
@@ -122,6 +124,9 @@ struct EngineResult {
 class GreedyEngine {
 public:
   GreedyEngine(const Problem &problem, int parts);
+  /// Why `problem` cannot be scheduled in `parts` parts (sched::validate,
+  /// sched::validateMemoryBudget), or "".
+  static std::string checkProblem(const Problem &problem, int parts);
   /// An empty string when the problem can be scheduled, else why not.
   const std::string &setupError() const { return error; }
   EngineResult run(const GreedyRule &rule);
@@ -173,6 +178,30 @@ private:
     }
   };
 
+  // Setup (GreedySetup.cpp), in the order the constructor runs them.
+  /// Per-chunk durations, activations and devices; memory per device.
+  void setupChunks();
+  /// The link and alpha-beta cost of every chunk boundary.
+  void setupLinks();
+  /// Which links several devices send on (their messages need the queue).
+  void markSharedLinks();
+  /// DP collective durations and ZeRO-1 all-gather ends.
+  void setupCollectives();
+  /// Critical-path offsets of one isolated microbatch, round-trip windows.
+  void setupCriticalPath();
+  /// The earliest start of `s` in one isolated microbatch, from the offsets
+  /// of its inputs (BlockGraph::inputsOf) computed before it.
+  double headOf(Step s) const;
+  /// Microbatches each chunk keeps in flight, and the W it may defer.
+  void setupInFlight();
+  /// Memory shares and the period of the pacing resource.
+  void setupPacing();
+  /// GreedyRule::memoryShares per chunk, from the activation-time loads.
+  void setupShares(const std::vector<double> &holdLoad,
+                   const std::vector<double> &devHoldLoad);
+  /// A whole block's duration: parts times a part's.
+  double fullMs(int c, int k) const { return durPart[c * 3 + k] * parts; }
+
   void reset();
   /// Fills `cands` with the device's candidates whose ready time is known
   /// (or, with `predicted`, at least bounded by a message in flight).
@@ -192,6 +221,26 @@ private:
   /// Starts the best of the `n` gathered candidates of `d` at `t`; false
   /// if it chose to wait for a better one instead.
   bool schedule(const GreedyRule &rule, int d, double t, int n);
+  // The per-block hot path that schedule() runs, split for reading; inline
+  // (and defined in GreedyEngine.cpp, its only user) so that it compiles
+  // back into one function: called, it costs 5% of the greedy's time.
+  /// The best-scoring of the `n` candidates ready at `t`, or -1.
+  inline int pickReady(const GreedyRule &rule, int d, double t, int n,
+                       Score &bestScore) const;
+  /// Commits `d` to a better candidate than `best` that is already on its
+  /// way (GreedyRule::waitFraction, promotions); false if there is none.
+  inline bool waitForBetter(const GreedyRule &rule, int d, double t, int n,
+                            int best, const Score &bestScore);
+  /// Starts part `part` of block (c, k) of microbatch m on `d` at `t`.
+  inline void start(int d, double t, int c, int k, int m, int part);
+  /// Books the end of the last part of block (c, k) of microbatch m: hands
+  /// its output to the blocks that read it and frees its memory if it is
+  /// the releasing one.
+  inline void finish(int d, int c, int k, int m, double end);
+  /// Delivers the output of `from` (microbatch m, ended at `end` on `d`) to
+  /// the step of another chunk that reads it: at once on the same device,
+  /// else as a message.
+  inline void deliver(int d, Step from, int m, double end);
   void commit(const Msg &msg);
   /// Lowers the key of device d if (c, k, m) just became ready there.
   void onArrival(int d, int k, int c, int m);
@@ -199,6 +248,7 @@ private:
   void pushMsg(double send, int src, int c, bool gradient, int m);
 
   const Problem &problem;
+  BlockGraph graph;
   int numChunks, numMb, numDev, parts;
   bool split;
   std::string error;
@@ -285,6 +335,21 @@ private:
   /// Times the DP collectives after a run, as the simulator does, and
   /// raises lastEnd; returns the makespan origin (0 under ZeRO-1).
   double timeCollectives();
+  /// When each gradient collective ([c * buckets + b]) of the last run is
+  /// ready, and the block whose end made it so.
+  void gradientsReady(std::vector<Collective> &grads) const;
+  /// Where the critical path of the last run (block orders `orders`) ends:
+  /// the block that ends last, or the one that made the chain of
+  /// collectives ending last ready; device -1 when nothing runs before it.
+  std::pair<int, int> criticalEnd(const std::vector<std::vector<Block>> &orders,
+                                  double eps) const;
+  /// End of the block at position i of device d in the last run.
+  double endOf(const std::vector<std::vector<Block>> &orders, int d,
+               int i) const;
+  /// The input of `b` (a first part) whose output reached it last, as
+  /// BlockGraph::inputsOf lists them (later inputs win ties), and when it
+  /// arrived; false (arrival 0) when `b` has none.
+  bool lastInput(const Block &b, Step &out, double &arrival) const;
 };
 
 } // namespace detail

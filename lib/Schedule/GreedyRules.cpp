@@ -16,26 +16,36 @@
 using namespace crosspipe::sched;
 using namespace crosspipe::sched::detail;
 
-std::vector<GreedyRule> detail::builtinGreedyRules() {
-  std::vector<GreedyRule> rules;
-  auto add = [&](const char *name) -> GreedyRule & {
-    rules.emplace_back();
-    rules.back().name = name;
-    return rules.back();
-  };
+namespace {
+
+GreedyRule &add(std::vector<GreedyRule> &rules, const char *name) {
+  rules.emplace_back();
+  rules.back().name = name;
+  return rules.back();
+}
+
+/// Gives F, backward and W the classes 2, 0, 1: backward, then W, then F.
+void backwardThenW(GreedyRule &r) {
+  r.rank[KF] = 2;
+  r.rank[KD] = 0;
+  r.rank[KW] = 1;
+}
+
+/// The priority orders and look-aheads for every placement.
+void addPlainRules(std::vector<GreedyRule> &rules) {
   // The paper's CrossUDSub: D > F > W, lower microbatch first.
-  add("dfw");
+  add(rules, "dfw");
   {
     // Warm-up F first while the round trip to the gradient is not covered,
     // and wait for better blocks already in flight.
-    GreedyRule &r = add("lookahead");
+    GreedyRule &r = add(rules, "lookahead");
     r.warmupWindowScale = 1.0;
     r.waitFraction = 0.5;
   }
   {
     // Earliest due date from the pacing resource's period; W may slip one
     // period.
-    GreedyRule &r = add("due-date");
+    GreedyRule &r = add(rules, "due-date");
     r.tie = TieMode::DueDate;
     r.rank[KF] = 0;
     r.rank[KD] = 0;
@@ -45,48 +55,51 @@ std::vector<GreedyRule> detail::builtinGreedyRules() {
   {
     // ZB-H1's W deferral: D > F > W, but no more W wait than memory can
     // spare beyond the microbatches the device must keep in flight.
-    GreedyRule &r = add("zb");
+    GreedyRule &r = add(rules, "zb");
     r.capDeferredW = true;
     r.warmupDepth = true;
   }
-  {
-    // Like 1F1B: free memory as soon as possible.
-    GreedyRule &r = add("eager-w");
-    r.rank[KF] = 2;
-    r.rank[KD] = 0;
-    r.rank[KW] = 1;
-  }
+  // Like 1F1B: free memory as soon as possible.
+  backwardThenW(add(rules, "eager-w"));
   {
     // 1F1B's shape: F first until the chunk's depth is in flight (waiting
     // for it if it is about to arrive), then D > W > F.
-    GreedyRule &r = add("1f1b");
-    r.rank[KF] = 2;
-    r.rank[KD] = 0;
-    r.rank[KW] = 1;
+    GreedyRule &r = add(rules, "1f1b");
+    backwardThenW(r);
     r.warmupDepth = true;
     r.waitFraction = 1.0;
   }
+}
+
+/// The rules that fill the pipeline or favour the slow link or the costly
+/// all-reduces.
+void addLinkRules(std::vector<GreedyRule> &rules) {
   {
     // Fill the pipeline: F > D > W.
-    GreedyRule &r = add("f-first");
+    GreedyRule &r = add(rules, "f-first");
     r.rank[KF] = 0;
     r.rank[KD] = 1;
   }
   {
     // Start the blocks whose messages cross the slow link first.
-    GreedyRule &r = add("cross-dc");
+    GreedyRule &r = add(rules, "cross-dc");
     r.preferCrossDc = true;
     r.waitFraction = 0.5;
   }
   {
     // Finish the chunks with costly DP all-reduces first.
-    GreedyRule &r = add("allreduce");
+    GreedyRule &r = add(rules, "allreduce");
     r.preferCostlyAllreduce = true;
     r.wBeforeFMemory = 1.0;
   }
-  // On a V or a loop, each rule again with the admission reserve: a new
-  // microbatch may not take the memory that the microbatches coming back
-  // need for their later chunks (see GreedyRule::admitReserve).
+}
+
+/// On a V or a loop, each rule again with the admission reserve: a new
+/// microbatch may not take the memory that the microbatches coming back
+/// need for their later chunks (see GreedyRule::admitReserve); and the
+/// plain rules again with memory shares instead of a flat reserve (see
+/// GreedyRule::memoryShares).
+void addMemoryVariants(std::vector<GreedyRule> &rules) {
   for (size_t i = 0, n = rules.size(); i < n; ++i) {
     if (rules[i].preferCostlyAllreduce)
       continue;
@@ -95,8 +108,6 @@ std::vector<GreedyRule> detail::builtinGreedyRules() {
     r.admitReserve = 1.0;
     rules.push_back(r);
   }
-  // On a loop or a V, the plain rules again with memory shares instead of a
-  // flat reserve (see GreedyRule::memoryShares).
   for (const char *base : {"dfw", "lookahead", "due-date"}) {
     for (size_t i = 0, n = rules.size(); i < n; ++i) {
       if (rules[i].name != base)
@@ -107,10 +118,14 @@ std::vector<GreedyRule> detail::builtinGreedyRules() {
       rules.push_back(r);
     }
   }
+}
+
+/// The rules for a long round trip or a slow link on a V.
+void addWaveRules(std::vector<GreedyRule> &rules) {
   {
     // Behind a long round trip on a V: keep the round-trip window in flight
     // and wait for blocks already on their way, within the reserve.
-    GreedyRule &r = add("v-window");
+    GreedyRule &r = add(rules, "v-window");
     r.warmupWindowScale = 2.0;
     r.waitFraction = 2.0;
     r.capDeferredW = true;
@@ -118,10 +133,8 @@ std::vector<GreedyRule> detail::builtinGreedyRules() {
   }
   {
     // The same with W first, so memory comes back before the next F.
-    GreedyRule &r = add("v-window-w");
-    r.rank[KF] = 2;
-    r.rank[KD] = 0;
-    r.rank[KW] = 1;
+    GreedyRule &r = add(rules, "v-window-w");
+    backwardThenW(r);
     r.warmupWindowScale = 2.0;
     r.waitFraction = 2.0;
     r.admitReserve = 1.0;
@@ -130,7 +143,7 @@ std::vector<GreedyRule> detail::builtinGreedyRules() {
     // Behind a slow link on a V: F first within the reserve, but no more
     // than the pipeline depth of microbatches ahead of the gradients that
     // share the link, so the link is never clogged with early activations.
-    GreedyRule &r = add("cross-window");
+    GreedyRule &r = add(rules, "cross-window");
     r.rank[KF] = 0;
     r.rank[KD] = 1;
     r.capDeferredW = true;
@@ -139,12 +152,22 @@ std::vector<GreedyRule> detail::builtinGreedyRules() {
   }
   {
     // The same with D first and the round-trip warm-up of "lookahead".
-    GreedyRule &r = add("cross-window-la");
+    GreedyRule &r = add(rules, "cross-window-la");
     r.warmupWindowScale = 2.0;
     r.preferCrossDc = true;
     r.admitReserve = 1.0;
     r.crossWindow = 1.0;
   }
+}
+
+} // namespace
+
+std::vector<GreedyRule> detail::builtinGreedyRules() {
+  std::vector<GreedyRule> rules;
+  addPlainRules(rules);
+  addLinkRules(rules);
+  addMemoryVariants(rules);
+  addWaveRules(rules);
   return rules;
 }
 

@@ -58,6 +58,9 @@ private:
   std::vector<std::vector<int>> onDevice;
 };
 
+// Only what the bounds index must hold, not sched::validate(): callers print
+// bounds for problems a scheduler rejects (say, a dp degree of 0), and those
+// bounds must stay what they were.
 bool BoundBuilder::valid() const {
   if (p.numChunks() <= 0 || p.numMicrobatches <= 0 || p.numDevices() <= 0)
     return false;

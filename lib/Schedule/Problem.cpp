@@ -130,21 +130,6 @@ double Problem::maxForwardMs() const {
   return m;
 }
 
-int Problem::placeChunk(Placement placement, int chunk, int numDevices) {
-  switch (placement) {
-  case Placement::Interleaved:
-    return chunk % numDevices;
-  case Placement::Wave: {
-    int pos = chunk % (2 * numDevices);
-    return pos < numDevices ? pos : 2 * numDevices - 1 - pos;
-  }
-  case Placement::Unidirectional:
-  case Placement::Custom:
-    return chunk;
-  }
-  return chunk;
-}
-
 std::vector<uint64_t> Problem::limitsRelativeTo1F1B(double factor) const {
   int p = numDevices();
   std::vector<uint64_t> limits(p, kUnlimited);

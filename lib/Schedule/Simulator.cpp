@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "crosspipe/Schedule/Simulator.h"
+#include "crosspipe/Schedule/BlockGraph.h"
 
 #include <algorithm>
 #include <cmath>
@@ -37,22 +38,6 @@ std::string describe(const Block &b) {
 std::string where(int device, int pos) {
   return "device " + std::to_string(device) + " position " +
          std::to_string(pos);
-}
-
-bool validDuration(double ms) { return std::isfinite(ms) && ms >= 0; }
-
-/// Slot of a kind inside its (chunk, microbatch): F = 0, B or D = 1, W = 2.
-int slotOf(BlockKind kind) {
-  switch (kind) {
-  case BlockKind::F:
-    return 0;
-  case BlockKind::B:
-  case BlockKind::D:
-    return 1;
-  case BlockKind::W:
-    return 2;
-  }
-  return 0;
 }
 
 /// The link a chunk boundary's message uses, resolved once per boundary so
@@ -79,7 +64,7 @@ struct Event {
 class Simulation {
 public:
   Simulation(const Problem &problem, const Schedule &schedule, SimResult &res)
-      : problem(problem), schedule(schedule), res(res) {}
+      : problem(problem), schedule(schedule), res(res), graph(problem) {}
 
   void run();
 
@@ -98,6 +83,9 @@ private:
   int lbChunk(int lb) const { return lb / k / m; }
   int lbMb(int lb) const { return lb / k % m; }
   int lbSlot(int lb) const { return lb % k; }
+  Step stepOf(int lb) const {
+    return {graph.kindOfSlot(lbSlot(lb)), lbChunk(lb)};
+  }
   /// Consumers of a logical block's output, in a fixed order; returns count.
   int outputs(int lb, int out[2]) const;
   /// Producers feeding a logical block's part 0; returns count.
@@ -122,6 +110,7 @@ private:
   const Problem &problem;
   const Schedule &schedule;
   SimResult &res;
+  BlockGraph graph;
   int p = 0, c = 0, m = 0, k = 0;
 
   std::vector<int> offset; // First flat index of each device.
@@ -140,45 +129,12 @@ private:
 };
 
 bool Simulation::validateProblem() {
+  if (std::string err = validate(problem); !err.empty())
+    return fail(err);
   p = problem.numDevices();
   c = problem.numChunks();
   m = problem.numMicrobatches;
-  k = problem.splitBackward ? 3 : 2;
-  if (p <= 0)
-    return fail("problem has no devices");
-  if (c <= 0)
-    return fail("problem has no chunks");
-  if (m <= 0)
-    return fail("problem has " + std::to_string(m) + " microbatches");
-  if (int64_t(c) * m * k > INT32_MAX / 2)
-    return fail("problem too large to simulate");
-  if (problem.dpDegree < 1)
-    return fail("dp degree " + std::to_string(problem.dpDegree) + " < 1");
-  if (problem.dpBuckets < 1)
-    return fail("dp buckets " + std::to_string(problem.dpBuckets) + " < 1");
-  for (int i = 0; i < c; ++i) {
-    const Chunk &ch = problem.chunks[i];
-    std::string name = "chunk " + std::to_string(i);
-    if (ch.device < 0 || ch.device >= p)
-      return fail(name + " is placed on device " + std::to_string(ch.device) +
-                  " but the problem has " + std::to_string(p) + " devices");
-    bool ok = validDuration(ch.forwardMs) &&
-              (problem.splitBackward
-                   ? validDuration(ch.dgradMs) && validDuration(ch.wgradMs)
-                   : validDuration(ch.backwardMs));
-    if (!ok)
-      return fail(name + " has a negative or non-finite duration");
-    if (!validDuration(problem.allreduceMs(i)) ||
-        !validDuration(problem.collectiveMs(i, CollectiveKind::AllGather)) ||
-        !validDuration(problem.collectiveMs(i, CollectiveKind::ReduceScatter)))
-      return fail(name + " has a negative or non-finite all-reduce time");
-  }
-  for (const DcLink &link : problem.links)
-    if (!validDuration(link.cost.latencyMs) ||
-        std::isnan(link.cost.bandwidthGbps))
-      return fail("link " + std::to_string(link.fromDc) + "->" +
-                  std::to_string(link.toDc) +
-                  " has a negative or non-finite cost");
+  k = graph.kindsPerChunk();
   return true;
 }
 
@@ -230,7 +186,7 @@ bool Simulation::validateSchedule() {
                     std::to_string(d) + " but chunk " +
                     std::to_string(b.chunk) + " is placed on device " +
                     std::to_string(problem.chunks[b.chunk].device));
-      int lb = lbIndex(b.chunk, b.mb, slotOf(b.kind));
+      int lb = lbIndex(b.chunk, b.mb, BlockGraph::slotOf(b.kind));
       int g = offset[d] + i;
       gLb[g] = lb;
       if (lbFirst[lb] < 0) {
@@ -258,11 +214,7 @@ bool Simulation::validateSchedule() {
     if (nextPart[lb] == lbParts[lb] && lbFirst[lb] >= 0)
       continue;
     Block b;
-    int slot = lbSlot(lb);
-    b.kind = slot == 0 ? BlockKind::F
-             : slot == 2
-                 ? BlockKind::W
-                 : (problem.splitBackward ? BlockKind::D : BlockKind::B);
+    b.kind = graph.kindOfSlot(lbSlot(lb));
     b.chunk = lbChunk(lb);
     b.mb = lbMb(lb);
     if (lbFirst[lb] < 0)
@@ -305,32 +257,16 @@ void Simulation::buildHops() {
 }
 
 int Simulation::outputs(int lb, int out[2]) const {
-  int ch = lbChunk(lb), mb = lbMb(lb), slot = lbSlot(lb), n = 0;
-  if (slot == 0) {
-    if (ch + 1 < c)
-      out[n++] = lbIndex(ch + 1, mb, 0);
-    out[n++] = lbIndex(ch, mb, 1);
-  } else if (slot == 1) {
-    if (ch > 0)
-      out[n++] = lbIndex(ch - 1, mb, 1);
-    if (k == 3)
-      out[n++] = lbIndex(ch, mb, 2);
-  }
+  int mb = lbMb(lb), n = 0;
+  for (Step s : graph.outputsOf(stepOf(lb)))
+    out[n++] = lbIndex(s.chunk, mb, BlockGraph::slotOf(s.kind));
   return n;
 }
 
 int Simulation::inputs(int lb, int in[2]) const {
-  int ch = lbChunk(lb), mb = lbMb(lb), slot = lbSlot(lb), n = 0;
-  if (slot == 0) {
-    if (ch > 0)
-      in[n++] = lbIndex(ch - 1, mb, 0);
-  } else if (slot == 1) {
-    in[n++] = lbIndex(ch, mb, 0);
-    if (ch + 1 < c)
-      in[n++] = lbIndex(ch + 1, mb, 1);
-  } else {
-    in[n++] = lbIndex(ch, mb, 1);
-  }
+  int mb = lbMb(lb), n = 0;
+  for (Step s : graph.inputsOf(stepOf(lb)))
+    in[n++] = lbIndex(s.chunk, mb, BlockGraph::slotOf(s.kind));
   return n;
 }
 
@@ -432,7 +368,7 @@ void Simulation::run() {
         continue;
       const Hop &hop = hopOf(lb, out[i]);
       TransferEvent t;
-      t.gradient = lbSlot(lb) != 0;
+      t.gradient = BlockGraph::isGradient(stepOf(lb));
       t.chunk = lbChunk(lb);
       t.mb = lbMb(lb);
       t.srcDevice = ev.device;
@@ -466,7 +402,7 @@ void Simulation::finish() {
   res.peakMemoryBytes.assign(p, 0);
   std::vector<double> busy(p, 0.0);
   double first = INFINITY, origin = INFINITY, last = 0;
-  int freeSlot = k - 1; // W when split, B when fused.
+  int freeSlot = BlockGraph::slotOf(graph.releaseKind());
   for (int d = 0; d < p; ++d) {
     const std::vector<Block> &order = schedule.order[d];
     res.times[d].resize(order.size());
@@ -483,13 +419,10 @@ void Simulation::finish() {
       // A device runs blocks one at a time, so walking its order visits the
       // allocations (F starts) and frees (W or B ends) in time order, frees
       // at an instant before allocations at the same instant.
-      uint64_t act = problem.chunks[b.chunk].activationBytes;
-      if (b.kind == BlockKind::F && b.part == 0) {
-        held += act;
-        peak = std::max(peak, held);
-      }
-      if (slotOf(b.kind) == freeSlot && b.part == b.parts - 1)
-        held -= act;
+      MemoryEffect mem = memoryEffect(problem, b);
+      held += mem.allocBytes;
+      peak = std::max(peak, held);
+      held -= mem.freeBytes;
     }
     res.peakMemoryBytes[d] = peak;
   }
@@ -517,9 +450,8 @@ void Simulation::finish() {
       double start = std::max(ready[ch], commFree[d]);
       double end = start + problem.allreduceMs(ch);
       commFree[d] = end;
-      res.collectives[ch] = CollectiveEvent{ch, d, Interval{start, end},
-                                            CollectiveKind::AllReduce, 0,
-                                            ready[ch]};
+      res.collectives[ch] = CollectiveEvent{
+          ch, d, Interval{start, end}, CollectiveKind::AllReduce, 0, ready[ch]};
       last = std::max(last, end);
     }
   }
@@ -555,9 +487,9 @@ void Simulation::holdForAllGathers() {
 /// its finish time given the compute timeline.
 void Simulation::scheduleCollectives(double &origin, double &last) {
   int nb = problem.dpBuckets;
-  int freeSlot = k - 1;
-  CollectiveKind reduce = problem.zero1 ? CollectiveKind::ReduceScatter
-                                        : CollectiveKind::AllReduce;
+  int freeSlot = BlockGraph::slotOf(graph.releaseKind());
+  CollectiveKind reduce =
+      problem.zero1 ? CollectiveKind::ReduceScatter : CollectiveKind::AllReduce;
   std::vector<double> commFree(p, 0.0);
   if (problem.zero1) {
     origin = std::min(origin, 0.0);
@@ -580,7 +512,7 @@ void Simulation::scheduleCollectives(double &origin, double &last) {
     const std::vector<Block> &order = schedule.order[d];
     for (int i = 0, e = int(order.size()); i < e; ++i) {
       const Block &b = order[i];
-      if (slotOf(b.kind) != freeSlot)
+      if (BlockGraph::slotOf(b.kind) != freeSlot)
         continue;
       int g = offset[d] + i;
       for (int bucket = 0; bucket < nb; ++bucket) {
@@ -602,8 +534,8 @@ void Simulation::scheduleCollectives(double &origin, double &last) {
     double start = std::max(ready[i], commFree[d]);
     double end = start + problem.collectiveMs(ch, reduce);
     commFree[d] = end;
-    res.collectives[base + i] = CollectiveEvent{
-        ch, d, Interval{start, end}, reduce, i % nb, ready[i]};
+    res.collectives[base + i] =
+        CollectiveEvent{ch, d, Interval{start, end}, reduce, i % nb, ready[i]};
     last = std::max(last, end);
   }
 }
@@ -620,8 +552,8 @@ double crosspipe::sched::bucketDoneMs(const Block &block, const Interval &time,
     return -1;
   if (num % buckets == 0)
     return time.endMs;
-  return time.startMs + (double(num) / buckets - double(part)) *
-                            (time.endMs - time.startMs);
+  return time.startMs +
+         (double(num) / buckets - double(part)) * (time.endMs - time.startMs);
 }
 
 SimResult crosspipe::sched::simulate(const Problem &problem,

@@ -8,12 +8,16 @@
 // its producer ends and arrives a latency later; a link without bandwidth
 // time never queues, so its messages become plain lags. Memory becomes
 // precedences where one chunk's activation count binds, and a cumulative
-// group otherwise. Order pairs and transitivity are derived in
-// SolverPairs.cpp.
+// group otherwise. Which block feeds which, and which block releases an
+// activation, come from BlockGraph.h; the problem is checked by its
+// validate() and validateMemoryBudget(). Order pairs and transitivity are
+// derived in SolverPairs.cpp.
 //
 //===----------------------------------------------------------------------===//
 
 #include "SolverInstance.h"
+
+#include "crosspipe/Schedule/BlockGraph.h"
 
 #include <algorithm>
 #include <cmath>
@@ -66,32 +70,113 @@ std::pair<double, bool> chooseScale(const std::vector<double> &values,
 
 class Builder {
 public:
-  Builder(const Problem &p, Instance &inst) : p(p), inst(inst) {}
+  Builder(const Problem &p, Instance &inst) : p(p), inst(inst), graph(p) {}
   std::string build(const Schedule &seed, double upperBoundMs);
 
 private:
+  /// The slot's block kind of a chunk, for one microbatch, as the simulator
+  /// times it.
+  double slotMs(int chunk, int slot) const {
+    Block b;
+    b.kind = graph.kindOfSlot(slot);
+    b.chunk = chunk;
+    return blockDurationMs(p, b);
+  }
   int slotDuration(int chunk, int slot) const {
     return durations[chunk * inst.slots + slot];
   }
+  int releaseSlot() const { return BlockGraph::slotOf(graph.releaseKind()); }
   int addTask(Task task) {
     inst.tasks.push_back(task);
     return int(inst.tasks.size()) - 1;
   }
   void arc(int from, int to, int lag) { inst.arcs.push_back({from, to, lag}); }
+  std::vector<double> modelValues() const;
+  std::string chooseUnits(double upperBoundMs);
+  void addGatherEnds();
   void addComputeTasks();
+  void addMessages();
   void addDependency(int from, int to, int srcDevice, int dstDevice,
                      uint64_t bytes, int stream);
   void addQueues();
-  std::string addMemory();
+  void addFifoPairs(const std::map<int, std::vector<int>> &streams);
+  void addMemory();
+  void addSharedBudget(int device, uint64_t limit,
+                       const std::vector<int> &held);
+  void addDevicesAndSinks();
   void addCollectives();
 
   const Problem &p;
   Instance &inst;
+  BlockGraph graph;
   std::vector<int> durations; ///< [chunk * slots + slot]
   std::vector<int> gatherEnd;
   /// Messages of each link, per stream (boundary and direction).
   std::map<LinkId, std::map<int, std::vector<int>>> linkStreams;
 };
+
+/// Every duration that enters the model, to pick an exact unit.
+std::vector<double> Builder::modelValues() const {
+  std::vector<double> values;
+  int nb = std::max(p.dpBuckets, 1);
+  for (int c = 0; c < inst.numChunks; ++c) {
+    for (int slot = 0; slot < inst.slots; ++slot)
+      values.push_back(slotMs(c, slot));
+    if (c + 1 < inst.numChunks) {
+      int a = p.chunks[c].device, b = p.chunks[c + 1].device;
+      for (const LinkCost *cost : {p.linkCost(a, b), p.linkCost(b, a)})
+        if (cost && a != b) {
+          values.push_back(cost->latencyMs);
+          values.push_back(cost->bandwidthMs(p.chunks[c].messageBytes));
+        }
+    }
+    if (p.dpDegree > 1) {
+      for (CollectiveKind k :
+           {CollectiveKind::AllReduce, CollectiveKind::ReduceScatter,
+            CollectiveKind::AllGather})
+        values.push_back(p.collectiveMs(c, k));
+      for (int b = 0; b < nb; ++b)
+        values.push_back(slotMs(c, releaseSlot()) * double(b + 1) / nb);
+    }
+  }
+  return values;
+}
+
+/// Picks the time unit and the horizon and converts the block durations.
+/// Besides the problem's own values (checked by validate()), the model
+/// needs derived ones (link times per message, bucket shares), which must
+/// be finite too.
+std::string Builder::chooseUnits(double upperBoundMs) {
+  std::vector<double> values = modelValues();
+  for (double v : values)
+    if (!std::isfinite(v) || v < 0)
+      return "the problem has a negative or non-finite duration";
+  auto [scale, exact] = chooseScale(values, upperBoundMs);
+  inst.unitsPerMs = scale;
+  inst.exactTimes = exact;
+  inst.horizon = int(std::min(kMaxUnits * 2, std::ceil(upperBoundMs * scale) +
+                                                 1.0 + double(values.size())));
+  durations.resize(size_t(inst.numChunks) * inst.slots);
+  for (int c = 0; c < inst.numChunks; ++c)
+    for (int slot = 0; slot < inst.slots; ++slot)
+      durations[c * inst.slots + slot] = inst.toUnits(slotMs(c, slot));
+  return "";
+}
+
+/// ZeRO-1 all-gathers run first on each communication resource, in chunk
+/// order, so their ends are constants: releases of the chunks' forwards.
+void Builder::addGatherEnds() {
+  if (!p.zero1 || p.dpDegree <= 1)
+    return;
+  gatherEnd.assign(inst.numChunks, 0);
+  std::vector<int> commFree(p.numDevices(), 0);
+  for (int c = 0; c < inst.numChunks; ++c) {
+    int &free = commFree[p.chunks[c].device];
+    free += inst.toUnits(p.collectiveMs(c, CollectiveKind::AllGather));
+    gatherEnd[c] = free;
+    inst.minMakespan = std::max(inst.minMakespan, free);
+  }
+}
 
 void Builder::addComputeTasks() {
   int m = inst.numMicrobatches;
@@ -102,10 +187,7 @@ void Builder::addComputeTasks() {
         t.kind = TaskKind::Compute;
         t.device = p.chunks[c].device;
         t.duration = slotDuration(c, slot);
-        t.block.kind = slot == 0 ? BlockKind::F
-                       : slot == 2
-                           ? BlockKind::W
-                           : (inst.slots == 3 ? BlockKind::D : BlockKind::B);
+        t.block.kind = graph.kindOfSlot(slot);
         t.block.chunk = c;
         t.block.mb = mb;
         t.release = slot == 0 && !gatherEnd.empty() ? gatherEnd[c] : 0;
@@ -118,10 +200,37 @@ void Builder::addComputeTasks() {
         // Microbatch order within each block type of a chunk.
         if (mb + 1 < m)
           arc(self, inst.taskOf(c, mb + 1, slot), slotDuration(c, slot));
-        // F before the backward, D before W: same device, no message.
-        if (slot + 1 < inst.slots)
-          arc(self, inst.taskOf(c, mb, slot + 1), slotDuration(c, slot));
+        // Edges inside the chunk (F before the backward, D before W): same
+        // device, no message.
+        Step from{graph.kindOfSlot(slot), c};
+        for (Step to : graph.outputsOf(from))
+          if (!BlockGraph::crossesStages(from, to))
+            arc(self, inst.taskOf(c, mb, BlockGraph::slotOf(to.kind)),
+                slotDuration(c, slot));
       }
+}
+
+/// The edges across each stage boundary c, per microbatch: the activation
+/// F(c) -> F(c + 1), then the gradient back from chunk c + 1 to c.
+void Builder::addMessages() {
+  for (int c = 0; c + 1 < inst.numChunks; ++c) {
+    uint64_t bytes = p.chunks[c].messageBytes;
+    for (int mb = 0; mb < inst.numMicrobatches; ++mb)
+      for (Step from :
+           {Step{BlockKind::F, c}, Step{graph.backwardKind(), c + 1}})
+        for (Step to : graph.outputsOf(from)) {
+          if (!BlockGraph::crossesStages(from, to))
+            continue;
+          // Stream ids: 2c for activations, 2c + 1 for gradients.
+          int stream = 2 * BlockGraph::boundaryOf(from, to) +
+                       (BlockGraph::isGradient(from) ? 1 : 0);
+          addDependency(
+              inst.taskOf(from.chunk, mb, BlockGraph::slotOf(from.kind)),
+              inst.taskOf(to.chunk, mb, BlockGraph::slotOf(to.kind)),
+              p.chunks[from.chunk].device, p.chunks[to.chunk].device, bytes,
+              stream);
+        }
+  }
 }
 
 void Builder::addDependency(int from, int to, int srcDevice, int dstDevice,
@@ -165,42 +274,45 @@ void Builder::addQueues() {
     if (streams.size() < 2)
       continue;
     inst.queues.push_back(all);
-    for (auto a = streams.begin(); a != streams.end(); ++a)
-      for (auto b = std::next(a); b != streams.end(); ++b)
-        for (int x : a->second)
-          for (int y : b->second) {
-            // The simulator commits messages sent at the same instant in
-            // (device, position) order.
-            const Task &tx = inst.tasks[x], &ty = inst.tasks[y];
-            bool xWins = tx.device != ty.device ? tx.device < ty.device
-                                                : tx.producer < ty.producer;
-            FifoPair pair;
-            pair.a = x;
-            pair.b = y;
-            pair.aWinsTie = xWins;
-            pair.sameSender = tx.device == ty.device;
-            inst.fifo.push_back(pair);
-          }
+    addFifoPairs(streams);
   }
 }
 
-std::string Builder::addMemory() {
-  int m = inst.numMicrobatches, release = inst.slots - 1;
+/// One pair per two messages of different streams on a queued link.
+void Builder::addFifoPairs(const std::map<int, std::vector<int>> &streams) {
+  for (auto a = streams.begin(); a != streams.end(); ++a)
+    for (auto b = std::next(a); b != streams.end(); ++b)
+      for (int x : a->second)
+        for (int y : b->second) {
+          // The simulator commits messages sent at the same instant in
+          // (device, position) order.
+          const Task &tx = inst.tasks[x], &ty = inst.tasks[y];
+          bool xWins = tx.device != ty.device ? tx.device < ty.device
+                                              : tx.producer < ty.producer;
+          FifoPair pair;
+          pair.a = x;
+          pair.b = y;
+          pair.aWinsTie = xWins;
+          pair.sameSender = tx.device == ty.device;
+          inst.fifo.push_back(pair);
+        }
+}
+
+/// Expects validateMemoryBudget() to hold: every budget fits one
+/// microbatch, so each chunk may keep at least one activation.
+void Builder::addMemory() {
+  int m = inst.numMicrobatches, release = releaseSlot();
   for (int d = 0, e = p.numDevices(); d < e; ++d) {
     uint64_t limit = p.memoryLimit(d);
     if (limit == kUnlimited)
       continue;
     std::vector<int> held;
-    uint64_t together = 0, worst = 0;
+    uint64_t worst = 0;
     for (int c : p.chunksOnDevice(d)) {
       uint64_t a = p.chunks[c].activationBytes;
       if (a == 0)
         continue;
-      together += a;
       uint64_t k = limit / a;
-      if (k == 0 || together > limit)
-        return "device " + std::to_string(d) +
-               "'s memory budget cannot hold one microbatch";
       // At most k activations of this chunk alone: F(c, mb + k) waits for
       // the release of (c, mb). Exact when the chunk is alone on the device.
       for (int mb = 0; mb + uint64_t(k) < uint64_t(m); ++mb)
@@ -211,28 +323,47 @@ std::string Builder::addMemory() {
     }
     if (held.size() < 2 || worst <= limit)
       continue;
-    // Several chunks share the budget: a cumulative resource in units of
-    // the activations' common divisor (rounded conservatively if huge).
-    uint64_t g = limit;
-    for (int c : held)
-      g = std::gcd(g, p.chunks[c].activationBytes);
-    uint64_t scale = g, largest = limit / g;
-    if (largest > (uint64_t(1) << 24))
-      scale = g * ((largest >> 24) + 1);
-    MemoryGroup group;
-    group.device = d;
-    group.capacity = int(limit / scale);
-    for (int c : held) {
-      int h = int((p.chunks[c].activationBytes + scale - 1) / scale);
-      for (int mb = 0; mb < m; ++mb) {
-        group.first.push_back(inst.taskOf(c, mb, 0));
-        group.last.push_back(inst.taskOf(c, mb, release));
-        group.height.push_back(h);
-      }
-    }
-    inst.memory.push_back(std::move(group));
+    addSharedBudget(d, limit, held);
   }
-  return "";
+}
+
+/// Several chunks share the budget: a cumulative resource in units of the
+/// activations' common divisor (rounded conservatively if huge).
+void Builder::addSharedBudget(int device, uint64_t limit,
+                              const std::vector<int> &held) {
+  int m = inst.numMicrobatches, release = releaseSlot();
+  uint64_t g = limit;
+  for (int c : held)
+    g = std::gcd(g, p.chunks[c].activationBytes);
+  uint64_t scale = g, largest = limit / g;
+  if (largest > (uint64_t(1) << 24))
+    scale = g * ((largest >> 24) + 1);
+  MemoryGroup group;
+  group.device = device;
+  group.capacity = int(limit / scale);
+  for (int c : held) {
+    int h = int((p.chunks[c].activationBytes + scale - 1) / scale);
+    for (int mb = 0; mb < m; ++mb) {
+      group.first.push_back(inst.taskOf(c, mb, 0));
+      group.last.push_back(inst.taskOf(c, mb, release));
+      group.height.push_back(h);
+    }
+  }
+  inst.memory.push_back(std::move(group));
+}
+
+/// Each device runs its compute tasks one at a time; the last microbatch's
+/// backward blocks of every chunk end the step.
+void Builder::addDevicesAndSinks() {
+  int m = inst.numMicrobatches;
+  inst.devices.assign(p.numDevices(), {});
+  for (int c = 0; c < inst.numChunks; ++c)
+    for (int mb = 0; mb < m; ++mb)
+      for (int slot = 0; slot < inst.slots; ++slot)
+        inst.devices[p.chunks[c].device].push_back(inst.taskOf(c, mb, slot));
+  for (int c = 0; c < inst.numChunks; ++c)
+    for (int slot = 1; slot < inst.slots; ++slot)
+      inst.sinks.push_back(inst.taskOf(c, m - 1, slot));
 }
 
 /// A bucket's collective may start once the chunk's last releasing block
@@ -241,7 +372,7 @@ std::string Builder::addMemory() {
 void Builder::addCollectives() {
   if (p.dpDegree <= 1)
     return;
-  int nb = std::max(p.dpBuckets, 1), release = inst.slots - 1;
+  int nb = std::max(p.dpBuckets, 1), release = releaseSlot();
   CollectiveKind kind =
       p.zero1 ? CollectiveKind::ReduceScatter : CollectiveKind::AllReduce;
   inst.comm.assign(p.numDevices(), {});
@@ -272,94 +403,19 @@ std::string Builder::build(const Schedule &seed, double upperBoundMs) {
   inst = Instance();
   inst.numChunks = p.numChunks();
   inst.numMicrobatches = p.numMicrobatches;
-  inst.slots = p.splitBackward ? 3 : 2;
-  int numDevices = p.numDevices();
-  if (inst.numChunks <= 0 || inst.numMicrobatches <= 0 || numDevices <= 0)
-    return "the problem has no chunks, microbatches or devices";
-
-  // Every duration that enters the model, to pick an exact unit.
-  std::vector<double> values;
-  auto slotMs = [&](int c, int slot) {
-    const Chunk &ch = p.chunks[c];
-    if (slot == 0)
-      return ch.forwardMs;
-    if (inst.slots == 2)
-      return ch.backwardMs;
-    return slot == 1 ? ch.dgradMs : ch.wgradMs;
-  };
-  int nb = std::max(p.dpBuckets, 1);
-  for (int c = 0; c < inst.numChunks; ++c) {
-    for (int slot = 0; slot < inst.slots; ++slot)
-      values.push_back(slotMs(c, slot));
-    if (c + 1 < inst.numChunks) {
-      int a = p.chunks[c].device, b = p.chunks[c + 1].device;
-      for (const LinkCost *cost : {p.linkCost(a, b), p.linkCost(b, a)})
-        if (cost && a != b) {
-          values.push_back(cost->latencyMs);
-          values.push_back(cost->bandwidthMs(p.chunks[c].messageBytes));
-        }
-    }
-    if (p.dpDegree > 1) {
-      for (CollectiveKind k :
-           {CollectiveKind::AllReduce, CollectiveKind::ReduceScatter,
-            CollectiveKind::AllGather})
-        values.push_back(p.collectiveMs(c, k));
-      for (int b = 0; b < nb; ++b)
-        values.push_back(slotMs(c, inst.slots - 1) * double(b + 1) / nb);
-    }
-  }
-  for (double v : values)
-    if (!std::isfinite(v) || v < 0)
-      return "the problem has a negative or non-finite duration";
-  auto [scale, exact] = chooseScale(values, upperBoundMs);
-  inst.unitsPerMs = scale;
-  inst.exactTimes = exact;
-  inst.horizon = int(std::min(kMaxUnits * 2, std::ceil(upperBoundMs * scale) +
-                                                 1.0 + double(values.size())));
-
-  durations.resize(size_t(inst.numChunks) * inst.slots);
-  for (int c = 0; c < inst.numChunks; ++c)
-    for (int slot = 0; slot < inst.slots; ++slot)
-      durations[c * inst.slots + slot] = inst.toUnits(slotMs(c, slot));
-
-  // ZeRO-1 all-gathers run first on each communication resource, in chunk
-  // order, so their ends are constants: releases of the chunks' forwards.
-  if (p.zero1 && p.dpDegree > 1) {
-    gatherEnd.assign(inst.numChunks, 0);
-    std::vector<int> commFree(numDevices, 0);
-    for (int c = 0; c < inst.numChunks; ++c) {
-      int &free = commFree[p.chunks[c].device];
-      free += inst.toUnits(p.collectiveMs(c, CollectiveKind::AllGather));
-      gatherEnd[c] = free;
-      inst.minMakespan = std::max(inst.minMakespan, free);
-    }
-  }
-
-  addComputeTasks();
-  int m = inst.numMicrobatches;
-  for (int c = 0; c + 1 < inst.numChunks; ++c) {
-    int a = p.chunks[c].device, b = p.chunks[c + 1].device;
-    uint64_t bytes = p.chunks[c].messageBytes;
-    for (int mb = 0; mb < m; ++mb) {
-      // Stream ids: 2c for activations c -> c+1, 2c+1 for gradients back.
-      addDependency(inst.taskOf(c, mb, 0), inst.taskOf(c + 1, mb, 0), a, b,
-                    bytes, 2 * c);
-      addDependency(inst.taskOf(c + 1, mb, 1), inst.taskOf(c, mb, 1), b, a,
-                    bytes, 2 * c + 1);
-    }
-  }
-  addQueues();
-  if (std::string err = addMemory(); !err.empty())
+  inst.slots = graph.kindsPerChunk();
+  if (std::string err = validate(p); !err.empty())
     return err;
-
-  inst.devices.assign(numDevices, {});
-  for (int c = 0; c < inst.numChunks; ++c)
-    for (int mb = 0; mb < m; ++mb)
-      for (int slot = 0; slot < inst.slots; ++slot)
-        inst.devices[p.chunks[c].device].push_back(inst.taskOf(c, mb, slot));
-  for (int c = 0; c < inst.numChunks; ++c)
-    for (int slot = 1; slot < inst.slots; ++slot)
-      inst.sinks.push_back(inst.taskOf(c, m - 1, slot));
+  if (std::string err = chooseUnits(upperBoundMs); !err.empty())
+    return err;
+  addGatherEnds();
+  addComputeTasks();
+  addMessages();
+  addQueues();
+  if (std::string err = validateMemoryBudget(p); !err.empty())
+    return err;
+  addMemory();
+  addDevicesAndSinks();
   addCollectives();
   return deriveOrderPairs(seed, inst);
 }

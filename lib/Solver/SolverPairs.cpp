@@ -15,6 +15,8 @@
 
 #include "SolverInstance.h"
 
+#include "crosspipe/Schedule/BlockGraph.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -149,6 +151,120 @@ void addMemoryChecks(const MemoryGroup &g, Before before, Instance &inst) {
   }
 }
 
+/// Positions in the seed's device orders, by logical block (first part
+/// when cut): the preferred value of every order pair.
+class SeedOrder {
+public:
+  explicit SeedOrder(const Schedule &seed) {
+    for (const std::vector<Block> &order : seed.order)
+      for (int i = 0, e = int(order.size()); i < e; ++i) {
+        const Block &b = order[i];
+        pos.emplace(std::make_tuple(b.chunk, b.mb, BlockGraph::slotOf(b.kind)),
+                    i);
+      }
+  }
+  /// A task the seed lacks keeps its index as its position.
+  int positionOf(const Instance &inst, int task) const {
+    const Block &b = inst.tasks[task].block;
+    auto it = pos.find({b.chunk, b.mb, BlockGraph::slotOf(b.kind)});
+    return it == pos.end() ? task : it->second;
+  }
+
+private:
+  std::map<std::tuple<int, int, int>, int> pos;
+};
+
+/// The relation of every two compute tasks of one device: fixed by the
+/// closure, or a new order pair of the instance.
+class DeviceRelations {
+public:
+  DeviceRelations(const std::vector<int> &tasks, const Closure &closure,
+                  const SeedOrder &seed, Instance &inst);
+  int size() const { return k; }
+  const Relation &at(int i, int j) const { return rel[size_t(i) * k + j]; }
+  /// "x before y" for two tasks of the device.
+  Term beforeTask(int x, int y) { return before(at(indexOf[x], indexOf[y])); }
+
+private:
+  int k;
+  std::vector<Relation> rel;
+  std::map<int, int> indexOf;
+};
+
+DeviceRelations::DeviceRelations(const std::vector<int> &tasks,
+                                 const Closure &closure, const SeedOrder &seed,
+                                 Instance &inst)
+    : k(int(tasks.size())), rel(size_t(k) * k) {
+  for (int i = 0; i < k; ++i)
+    for (int j = i + 1; j < k; ++j) {
+      Relation r;
+      if (closure.reaches(tasks[i], tasks[j])) {
+        r.kind = Relation::Before;
+      } else if (closure.reaches(tasks[j], tasks[i])) {
+        r.kind = Relation::After;
+      } else {
+        r.pair = int(inst.pairs.size());
+        inst.pairs.push_back({tasks[i], tasks[j],
+                              seed.positionOf(inst, tasks[i]) <
+                                  seed.positionOf(inst, tasks[j])});
+      }
+      rel[size_t(i) * k + j] = r;
+      Relation back = r;
+      if (r.kind == Relation::Before)
+        back.kind = Relation::After;
+      else if (r.kind == Relation::After)
+        back.kind = Relation::Before;
+      else
+        back.direct = false;
+      rel[size_t(j) * k + i] = back;
+    }
+  for (int i = 0; i < k; ++i)
+    indexOf[tasks[i]] = i;
+}
+
+/// Forbids both 3-cycles of every triple of the device with at least two
+/// open relations (with fewer, the closure already orders it).
+void addTransitivity(const DeviceRelations &rel,
+                     std::vector<std::vector<Literal>> &binary,
+                     std::vector<std::vector<Literal>> &ternary) {
+  int k = rel.size();
+  for (int i = 0; i < k; ++i)
+    for (int j = i + 1; j < k; ++j) {
+      const Relation &ij = rel.at(i, j);
+      for (int l = j + 1; l < k; ++l) {
+        const Relation &jl = rel.at(j, l);
+        const Relation &il = rel.at(i, l);
+        int open = (ij.kind == Relation::Open) + (jl.kind == Relation::Open) +
+                   (il.kind == Relation::Open);
+        if (open < 2)
+          continue;
+        forbidCycle(before(ij), before(jl), before(rel.at(l, i)), binary,
+                    ternary);
+        forbidCycle(before(il), before(rel.at(l, j)), before(rel.at(j, i)),
+                    binary, ternary);
+      }
+    }
+}
+
+/// One sender's messages go in the order their producers end, which is the
+/// device order: fixed ones become chain arcs, open ones share the
+/// producers' Boolean. Fixed pairs are marked (a = -1) for removal.
+void orderSameSenderMessages(int device, DeviceRelations &rel, Instance &inst) {
+  for (FifoPair &f : inst.fifo) {
+    if (!f.sameSender || inst.tasks[f.a].device != device)
+      continue;
+    Term t = rel.beforeTask(inst.tasks[f.a].producer, inst.tasks[f.b].producer);
+    if (t.fixedTrue)
+      inst.arcs.push_back({f.a, f.b, inst.tasks[f.a].duration});
+    else if (t.fixedFalse)
+      inst.arcs.push_back({f.b, f.a, inst.tasks[f.b].duration});
+    else
+      f.byOrder = t.lit;
+    if (t.fixedTrue || t.fixedFalse)
+      f.a = -1;
+  }
+}
+
 } // namespace
 
 std::string crosspipe::sched::solver::deriveOrderPairs(const Schedule &seed,
@@ -166,91 +282,16 @@ std::string crosspipe::sched::solver::deriveOrderPairs(const Schedule &seed,
   if (!closure.compute(inst, n))
     return "the precedences of the problem form a cycle";
 
-  // Seed positions, by logical block (first part when cut).
-  std::map<std::tuple<int, int, int>, int> seedPos;
-  for (const std::vector<Block> &order : seed.order)
-    for (int i = 0, e = int(order.size()); i < e; ++i) {
-      const Block &b = order[i];
-      int slot = b.kind == BlockKind::F ? 0 : b.kind == BlockKind::W ? 2 : 1;
-      seedPos.emplace(std::make_tuple(b.chunk, b.mb, slot), i);
-    }
-  auto posOf = [&](int task) {
-    const Block &b = inst.tasks[task].block;
-    int slot = b.kind == BlockKind::F ? 0 : b.kind == BlockKind::W ? 2 : 1;
-    auto it = seedPos.find({b.chunk, b.mb, slot});
-    return it == seedPos.end() ? task : it->second;
-  };
-
+  SeedOrder seedOrder(seed);
   std::vector<std::vector<Literal>> binary, ternary;
   for (size_t d = 0; d < inst.devices.size(); ++d) {
-    const std::vector<int> &tasks = inst.devices[d];
-    int k = int(tasks.size());
-    std::vector<Relation> rel(size_t(k) * k);
-    for (int i = 0; i < k; ++i)
-      for (int j = i + 1; j < k; ++j) {
-        Relation r;
-        if (closure.reaches(tasks[i], tasks[j])) {
-          r.kind = Relation::Before;
-        } else if (closure.reaches(tasks[j], tasks[i])) {
-          r.kind = Relation::After;
-        } else {
-          r.pair = int(inst.pairs.size());
-          inst.pairs.push_back(
-              {tasks[i], tasks[j], posOf(tasks[i]) < posOf(tasks[j])});
-        }
-        rel[size_t(i) * k + j] = r;
-        Relation back = r;
-        if (r.kind == Relation::Before)
-          back.kind = Relation::After;
-        else if (r.kind == Relation::After)
-          back.kind = Relation::Before;
-        else
-          back.direct = false;
-        rel[size_t(j) * k + i] = back;
-      }
-    for (int i = 0; i < k; ++i)
-      for (int j = i + 1; j < k; ++j) {
-        const Relation &ij = rel[size_t(i) * k + j];
-        for (int l = j + 1; l < k; ++l) {
-          const Relation &jl = rel[size_t(j) * k + l];
-          const Relation &il = rel[size_t(i) * k + l];
-          int open = (ij.kind == Relation::Open) + (jl.kind == Relation::Open) +
-                     (il.kind == Relation::Open);
-          if (open < 2)
-            continue;
-          const Relation &li = rel[size_t(l) * k + i];
-          const Relation &lj = rel[size_t(l) * k + j];
-          const Relation &ji = rel[size_t(j) * k + i];
-          forbidCycle(before(ij), before(jl), before(li), binary, ternary);
-          forbidCycle(before(il), before(lj), before(ji), binary, ternary);
-        }
-      }
-    std::map<int, int> indexOf;
-    for (int i = 0; i < k; ++i)
-      indexOf[tasks[i]] = i;
-    auto beforeOnDevice = [&](int x, int y) {
-      return before(rel[size_t(indexOf[x]) * k + indexOf[y]]);
-    };
+    DeviceRelations rel(inst.devices[d], closure, seedOrder, inst);
+    addTransitivity(rel, binary, ternary);
+    auto beforeOnDevice = [&](int x, int y) { return rel.beforeTask(x, y); };
     for (const MemoryGroup &g : inst.memory)
       if (g.device == int(d))
         addMemoryChecks(g, beforeOnDevice, inst);
-    // One sender's messages go in the order their producers end, which is
-    // the device order: fixed ones become chain arcs, open ones share the
-    // producers' Boolean.
-    for (FifoPair &f : inst.fifo) {
-      if (!f.sameSender || inst.tasks[f.a].device != int(d))
-        continue;
-      Term t =
-          beforeOnDevice(inst.tasks[f.a].producer, inst.tasks[f.b].producer);
-      if (t.fixedTrue)
-        inst.arcs.push_back({f.a, f.b, inst.tasks[f.a].duration});
-      else if (t.fixedFalse)
-        inst.arcs.push_back({f.b, f.a, inst.tasks[f.b].duration});
-      else
-        f.byOrder = t.lit;
-      if (t.fixedTrue || t.fixedFalse)
-        f.a = -1; // Dropped below.
-    }
+    orderSameSenderMessages(int(d), rel, inst);
   }
   inst.fifo.erase(std::remove_if(inst.fifo.begin(), inst.fifo.end(),
                                  [](const FifoPair &f) { return f.a < 0; }),

@@ -48,28 +48,80 @@ Graph graphOf(const Instance &inst) {
   return g;
 }
 
+/// Heads: earliest starts with every resource ignored. Tails: least time
+/// from a task's start to the end of the step.
+struct HeadsAndTails {
+  std::vector<int> head, tail;
+};
+
+HeadsAndTails headsAndTails(const Instance &full, const Graph &g) {
+  size_t n = full.tasks.size();
+  HeadsAndTails ht;
+  ht.head.resize(n);
+  for (size_t i = 0; i < n; ++i)
+    ht.head[i] = full.tasks[i].release;
+  for (int u : g.topo)
+    for (auto [v, lag] : g.succ[u])
+      ht.head[v] = std::max(ht.head[v], ht.head[u] + lag);
+  ht.tail.assign(n, 0);
+  for (int s : full.sinks)
+    ht.tail[s] = full.tasks[s].duration + full.tasks[s].tail;
+  for (auto it = g.topo.rbegin(); it != g.topo.rend(); ++it)
+    for (auto [v, lag] : g.succ[*it])
+      ht.tail[*it] = std::max(ht.tail[*it], lag + ht.tail[v]);
+  return ht;
+}
+
+/// Longest paths between the kept tasks whose interior lies outside
+/// them: paths through kept tasks follow from these by chaining, so the
+/// arcs stay sparse and propagate to the same bounds.
+void addLongestPathArcs(const Graph &g, const std::vector<int> &tasks,
+                        const std::map<int, int> &local, Instance &out) {
+  size_t n = g.succ.size();
+  std::vector<int> dist(n);
+  std::vector<int> order(n);
+  for (size_t i = 0; i < n; ++i)
+    order[g.topo[i]] = int(i);
+  for (int u : tasks) {
+    std::fill(dist.begin(), dist.end(), kUnreached);
+    dist[u] = 0;
+    for (size_t i = size_t(order[u]); i < n; ++i) {
+      int x = g.topo[i];
+      if (dist[x] == kUnreached || (x != u && local.count(x)))
+        continue;
+      for (auto [v, lag] : g.succ[x])
+        dist[v] = std::max(dist[v], dist[x] + lag);
+    }
+    for (int v : tasks)
+      if (v != u && dist[v] != kUnreached)
+        out.arcs.push_back({local.at(u), local.at(v), dist[v]});
+  }
+}
+
+/// The kept devices' shared budgets, renumbered.
+void copyMemoryGroups(const Instance &full,
+                      const std::map<int, int> &deviceIndex,
+                      const std::map<int, int> &local, Instance &out) {
+  for (const MemoryGroup &group : full.memory) {
+    if (!deviceIndex.count(group.device))
+      continue;
+    MemoryGroup copy = group;
+    copy.device = deviceIndex.at(group.device);
+    for (int &t : copy.first)
+      t = local.at(t);
+    for (int &t : copy.last)
+      t = local.at(t);
+    out.memory.push_back(std::move(copy));
+  }
+}
+
 } // namespace
 
 void crosspipe::sched::solver::buildDeviceRelaxation(
     const Instance &full, const std::vector<int> &devices, const Schedule &seed,
     Instance &out) {
   Graph g = graphOf(full);
-  size_t n = full.tasks.size();
-  // Heads: earliest starts with every resource ignored.
-  std::vector<int> head(n);
-  for (size_t i = 0; i < n; ++i)
-    head[i] = full.tasks[i].release;
-  for (int u : g.topo)
-    for (auto [v, lag] : g.succ[u])
-      head[v] = std::max(head[v], head[u] + lag);
-  // Tails: least time from a task's start to the end of the step.
-  std::vector<int> tail(n, 0);
-  for (int s : full.sinks)
-    tail[s] = full.tasks[s].duration + full.tasks[s].tail;
-  for (auto it = g.topo.rbegin(); it != g.topo.rend(); ++it)
-    for (auto [v, lag] : g.succ[*it])
-      tail[*it] = std::max(tail[*it], lag + tail[v]);
-
+  HeadsAndTails ht = headsAndTails(full, g);
   std::vector<int> tasks;
   std::map<int, int> local, deviceIndex;
   for (int d : devices) {
@@ -88,45 +140,15 @@ void crosspipe::sched::solver::buildDeviceRelaxation(
   for (int t : tasks) {
     local[t] = int(out.tasks.size());
     Task copy = full.tasks[t];
-    copy.release = head[t];
-    copy.tail = std::max(0, tail[t] - copy.duration);
+    copy.release = ht.head[t];
+    copy.tail = std::max(0, ht.tail[t] - copy.duration);
     copy.device = deviceIndex[copy.device];
     out.devices[copy.device].push_back(int(out.tasks.size()));
     out.sinks.push_back(int(out.tasks.size()));
     out.tasks.push_back(copy);
   }
-  // Longest paths between the kept tasks whose interior lies outside
-  // them: paths through kept tasks follow from these by chaining, so the
-  // arcs stay sparse and propagate to the same bounds.
-  std::vector<int> dist(n);
-  std::vector<int> order(n);
-  for (size_t i = 0; i < n; ++i)
-    order[g.topo[i]] = int(i);
-  for (int u : tasks) {
-    std::fill(dist.begin(), dist.end(), kUnreached);
-    dist[u] = 0;
-    for (size_t i = size_t(order[u]); i < n; ++i) {
-      int x = g.topo[i];
-      if (dist[x] == kUnreached || (x != u && local.count(x)))
-        continue;
-      for (auto [v, lag] : g.succ[x])
-        dist[v] = std::max(dist[v], dist[x] + lag);
-    }
-    for (int v : tasks)
-      if (v != u && dist[v] != kUnreached)
-        out.arcs.push_back({local[u], local[v], dist[v]});
-  }
-  for (const MemoryGroup &group : full.memory) {
-    if (!deviceIndex.count(group.device))
-      continue;
-    MemoryGroup copy = group;
-    copy.device = deviceIndex[group.device];
-    for (int &t : copy.first)
-      t = local[t];
-    for (int &t : copy.last)
-      t = local[t];
-    out.memory.push_back(std::move(copy));
-  }
+  addLongestPathArcs(g, tasks, local, out);
+  copyMemoryGroups(full, deviceIndex, local, out);
   // Cannot fail: the full instance already passed every check.
   (void)deriveOrderPairs(seed, out);
 }

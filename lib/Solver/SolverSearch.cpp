@@ -11,6 +11,7 @@
 
 #include "SolverSearch.h"
 
+#include "crosspipe/Schedule/BlockGraph.h"
 #include "crosspipe/Schedule/Simulator.h"
 
 #include <algorithm>
@@ -190,9 +191,10 @@ void SearchState::propagationBounds() {
   raiseBound(propagationThreshold(*root, lo, incumbentUnits - 1, clock));
 }
 
-void SearchState::relaxationBounds(double untilSeconds, uint64_t failures) {
-  // Single devices, then windows of up to kMaxWindow neighbours: a
-  // bottleneck is often a device whose round trips its neighbours stretch.
+namespace {
+/// Single devices, then windows of up to kMaxWindow neighbours: a
+/// bottleneck is often a device whose round trips its neighbours stretch.
+std::vector<std::vector<int>> relaxationWindows(const Instance &inst) {
   std::vector<std::vector<int>> windows;
   int numDevices = int(inst.devices.size());
   for (int width = 1; width <= std::min(kMaxWindow, numDevices); ++width)
@@ -204,40 +206,56 @@ void SearchState::relaxationBounds(double untilSeconds, uint64_t failures) {
       if (int(window.size()) == width)
         windows.push_back(window);
     }
-  struct Relaxed {
-    std::unique_ptr<Instance> inst;
-    std::unique_ptr<Budget> stop;
-    std::unique_ptr<RBS<CpSpace, BAB>> engine;
-    /// The relaxation's best solution so far: no better bound can come of it.
-    int best = INT_MAX;
-  };
+  return windows;
+}
+} // namespace
+
+struct SearchState::Relaxed {
+  std::unique_ptr<Instance> inst;
+  std::unique_ptr<Budget> stop;
+  std::unique_ptr<RBS<CpSpace, BAB>> engine;
+  /// The relaxation's best solution so far: no better bound can come of it.
+  int best = INT_MAX;
+};
+
+bool SearchState::startRelaxation(const std::vector<int> &window, Relaxed &r) {
+  r.inst = std::make_unique<Instance>();
+  buildDeviceRelaxation(inst, window, result.schedule, *r.inst);
+  CpSpace root(*r.inst, std::make_shared<Phases>(*r.inst), incumbentUnits - 1);
+  if (root.status() == SS_FAILED) {
+    // Even these devices alone cannot beat the incumbent.
+    raiseBound(incumbentUnits);
+    return false;
+  }
+  raiseBound(propagationThreshold(root,
+                                  std::max(bound.units, root.makespanMin()),
+                                  incumbentUnits - 1, clock));
+  if (closed())
+    return false;
+  r.stop = std::make_unique<Budget>(clock, 0, 0);
+  Search::Options o;
+  o.stop = r.stop.get();
+  o.cutoff = Search::Cutoff::luby(kLubyScale);
+  o.nogoods_limit = kNogoodsLimit;
+  r.engine = std::make_unique<RBS<CpSpace, BAB>>(&root, o);
+  return true;
+}
+
+void SearchState::relaxationBounds(double untilSeconds, uint64_t failures) {
   std::vector<Relaxed> open;
-  for (const std::vector<int> &window : windows) {
+  for (const std::vector<int> &window : relaxationWindows(inst)) {
     if (clock.elapsed() >= untilSeconds)
       return;
     Relaxed r;
-    r.inst = std::make_unique<Instance>();
-    buildDeviceRelaxation(inst, window, result.schedule, *r.inst);
-    CpSpace root(*r.inst, std::make_shared<Phases>(*r.inst),
-                 incumbentUnits - 1);
-    if (root.status() == SS_FAILED) {
-      // Even these devices alone cannot beat the incumbent.
-      raiseBound(incumbentUnits);
+    if (!startRelaxation(window, r))
       return;
-    }
-    raiseBound(propagationThreshold(root,
-                                    std::max(bound.units, root.makespanMin()),
-                                    incumbentUnits - 1, clock));
-    if (closed())
-      return;
-    r.stop = std::make_unique<Budget>(clock, 0, 0);
-    Search::Options o;
-    o.stop = r.stop.get();
-    o.cutoff = Search::Cutoff::luby(kLubyScale);
-    o.nogoods_limit = kNogoodsLimit;
-    r.engine = std::make_unique<RBS<CpSpace, BAB>>(&root, o);
     open.push_back(std::move(r));
   }
+  searchRelaxations(open, untilSeconds, failures);
+}
+
+void SearchState::searchRelaxations(std::vector<Relaxed> &open,
+                                    double untilSeconds, uint64_t failures) {
   // Round robin with doubling slices: easy relaxations close in the first
   // rounds, and an engine resumes where its last slice stopped.
   double slice = 0.02;
@@ -287,7 +305,7 @@ void SearchState::largeNeighbourhoodSearch(double untilSeconds,
         const Block &b = result.schedule.order[d][i];
         if (b.part != 0)
           continue;
-        int slot = b.kind == BlockKind::F ? 0 : b.kind == BlockKind::W ? 2 : 1;
+        int slot = BlockGraph::slotOf(b.kind);
         incumbentStarts[inst.taskOf(b.chunk, b.mb, slot)] =
             int(std::llround(sim.times[d][i].startMs * inst.unitsPerMs));
       }

@@ -95,6 +95,16 @@ private:
   /// Bounds from one-device relaxations, most promising first, until
   /// `untilSeconds` or `failures` (0 = no failure budget).
   void relaxationBounds(double untilSeconds, uint64_t failures);
+  /// A relaxation of a few devices with its own resumable engine.
+  struct Relaxed;
+  /// Bounds `window`'s relaxation by propagation and readies its engine;
+  /// false when that closed the gap or the relaxation already refutes the
+  /// incumbent (no relaxation is worth starting then).
+  bool startRelaxation(const std::vector<int> &window, Relaxed &r);
+  /// Searches the open relaxations round robin until each is exhausted or
+  /// no longer able to raise the bound, or the budget ends.
+  void searchRelaxations(std::vector<Relaxed> &open, double untilSeconds,
+                         uint64_t failures);
   /// Large neighbourhood search around the incumbent: all orders outside a
   /// time window kept, the window's searched, until `untilSeconds`.
   void largeNeighbourhoodSearch(double untilSeconds, uint64_t failures);

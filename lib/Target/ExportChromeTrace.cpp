@@ -9,9 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "crosspipe/Schedule/ChromeTrace.h"
+#include "crosspipe/Format/ChromeTrace.h"
 #include "crosspipe/Target/Translations.h"
-#include "crosspipe/Transforms/SimulatedSchedule.h"
+#include "crosspipe/Interop/SimulatedSchedule.h"
 
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/CommandLine.h"

@@ -1,7 +1,7 @@
 //===- ExportSvg.cpp - Schedules drawn as SVG timelines -------------------===//
 //
 // `crosspipe-translate --export-svg`: simulates the module's schedules and
-// draws one as an SVG timeline (crosspipe/Schedule/SvgTimeline.h), from the
+// draws one as an SVG timeline (crosspipe/Format/SvgTimeline.h), from the
 // same events --export-chrome-trace writes, so the picture and the trace
 // agree. By default the fastest schedule is drawn; `--svg-schedule=NAME`
 // picks another and `--svg-all` stacks every schedule, fastest first, on one
@@ -9,9 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "crosspipe/Schedule/SvgTimeline.h"
+#include "crosspipe/Format/SvgTimeline.h"
 #include "crosspipe/Target/Translations.h"
-#include "crosspipe/Transforms/SimulatedSchedule.h"
+#include "crosspipe/Interop/SimulatedSchedule.h"
 
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/CommandLine.h"

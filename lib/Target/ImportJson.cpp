@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "crosspipe/Import/ProblemJson.h"
+#include "crosspipe/Format/ProblemJson.h"
 #include "crosspipe/Interop/ScheduleInterop.h"
 #include "crosspipe/Target/Translations.h"
 

@@ -9,7 +9,7 @@
 
 #include "crosspipe/Dialect/Quantities.h"
 #include "crosspipe/Target/Translations.h"
-#include "crosspipe/Transforms/SimulatedSchedule.h"
+#include "crosspipe/Interop/SimulatedSchedule.h"
 
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/Format.h"

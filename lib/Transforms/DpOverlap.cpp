@@ -13,12 +13,12 @@
 #include "crosspipe/Interop/ScheduleInterop.h"
 #include "crosspipe/Schedule/LowerBound.h"
 #include "crosspipe/Transforms/Passes.h"
-#include "crosspipe/Transforms/ScheduleDiagnostics.h"
+#include "crosspipe/Interop/ScheduleDiagnostics.h"
 
 #include <map>
 
 namespace crosspipe {
-#define GEN_PASS_DEF_DPOVERLAP
+#define GEN_PASS_DEF_DPOVERLAPPASS
 #include "crosspipe/Transforms/Passes.h.inc"
 } // namespace crosspipe
 
@@ -38,7 +38,7 @@ static CollectiveKind fromSched(sched::CollectiveKind kind) {
 }
 
 namespace {
-struct DpOverlapPass : crosspipe::impl::DpOverlapBase<DpOverlapPass> {
+struct DpOverlapPass : crosspipe::impl::DpOverlapPassBase<DpOverlapPass> {
   using Base::Base;
 
   void runOnOperation() override {
@@ -107,8 +107,8 @@ LogicalResult DpOverlapPass::placeCollectives(ScheduleOp op) {
   std::map<int, ProgramOp> programs;
   for (ProgramOp program : op.getPrograms()) {
     programs[int(program.getDevice())] = program;
-    for (AllReduceOp ar :
-         llvm::make_early_inc_range(program.getBody().getOps<AllReduceOp>()))
+    for (CollectiveOp ar :
+         llvm::make_early_inc_range(program.getBody().getOps<CollectiveOp>()))
       ar.erase();
   }
   std::vector<sched::CollectiveEvent> collectives = std::move(sim.collectives);
@@ -157,7 +157,7 @@ LogicalResult DpOverlapPass::placeCollectives(ScheduleOp op) {
     CollectiveKindAttr kind;
     if (event.kind != sched::CollectiveKind::AllReduce)
       kind = CollectiveKindAttr::get(ctx, fromSched(event.kind));
-    auto created = b.create<AllReduceOp>(op.getLoc(), int64_t(event.chunk),
+    auto created = b.create<CollectiveOp>(op.getLoc(), int64_t(event.chunk),
                                          TimeAttr::get(ctx, event.time.startMs),
                                          TimeAttr::get(ctx, event.time.endMs),
                                          kind, bucket, of);

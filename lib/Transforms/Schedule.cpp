@@ -12,14 +12,17 @@
 #include "crosspipe/Dialect/Quantities.h"
 #include "crosspipe/Interop/ScheduleInterop.h"
 #include "crosspipe/Schedule/Baselines.h"
+#include "crosspipe/Schedule/BlockGraph.h"
 #include "crosspipe/Schedule/Greedy.h"
-#include "crosspipe/Solver/OptimalSolver.h"
 #include "crosspipe/Transforms/Passes.h"
+#if CROSSPIPE_ENABLE_SOLVER
+#include "crosspipe/Solver/OptimalSolver.h"
+#endif
 
 #include "mlir/IR/SymbolTable.h"
 
 namespace crosspipe {
-#define GEN_PASS_DEF_SCHEDULE
+#define GEN_PASS_DEF_SCHEDULEPASS
 #include "crosspipe/Transforms/Passes.h.inc"
 } // namespace crosspipe
 
@@ -33,62 +36,95 @@ static std::string bytesText(uint64_t bytes) {
   return text;
 }
 
+StringRef crosspipe::stringifyScheduleAlgorithm(ScheduleAlgorithm a) {
+  switch (a) {
+  case ScheduleAlgorithm::GPipe:
+    return "gpipe";
+  case ScheduleAlgorithm::OneFOneB:
+    return "1f1b";
+  case ScheduleAlgorithm::Interleaved:
+    return "interleaved";
+  case ScheduleAlgorithm::ZbH1:
+    return "zb-h1";
+  case ScheduleAlgorithm::ZbV:
+    return "zb-v";
+  case ScheduleAlgorithm::Greedy:
+    return "greedy";
+  case ScheduleAlgorithm::Optimal:
+    return "optimal";
+  }
+  return "";
+}
+
+llvm::cl::ValuesClass crosspipe::scheduleAlgorithmValues() {
+  using A = ScheduleAlgorithm;
+  return llvm::cl::values(
+      clEnumValN(A::GPipe, "gpipe", "all forwards, then all backwards"),
+      clEnumValN(A::OneFOneB, "1f1b", "one-forward-one-backward"),
+      clEnumValN(A::Interleaved, "interleaved", "Megatron's interleaved 1F1B"),
+      clEnumValN(A::ZbH1, "zb-h1", "zero-bubble H1 (split backward)"),
+      clEnumValN(A::ZbV, "zb-v", "zero-bubble V (split backward, wave)"),
+      clEnumValN(A::Greedy, "greedy", "the delay- and memory-aware greedy"),
+      clEnumValN(A::Optimal, "optimal",
+                 "the constraint-programming solver, seeded by the greedy"));
+}
+
 namespace {
-struct SchedulePass : crosspipe::impl::ScheduleBase<SchedulePass> {
-  using Base::Base;
-
-  void runOnOperation() override;
-  LogicalResult overrideMemory(PipelineOp pipeline, sched::Problem &problem);
-  FailureOr<sched::Schedule> run(PipelineOp pipeline,
-                                 const sched::Problem &problem);
-  FailureOr<sched::Schedule> solve(PipelineOp pipeline,
-                                   const sched::Problem &problem);
-
-  /// What the optimal solver proved about the last schedule it returned.
+/// A schedule, and what the optimal solver proved about it.
+struct Scheduled {
+  sched::Schedule schedule;
   struct Proof {
     double makespanMs, lowerBoundMs, gap;
     bool optimal;
   };
   std::optional<Proof> proof;
 };
+
+struct SchedulePass : crosspipe::impl::SchedulePassBase<SchedulePass> {
+  using Base::Base;
+
+  void runOnOperation() override;
+  LogicalResult checkOptions();
+  LogicalResult overrideMemory(PipelineOp pipeline, sched::Problem &problem);
+  FailureOr<Scheduled> run(PipelineOp pipeline, const sched::Problem &problem);
+  FailureOr<Scheduled> solve(PipelineOp pipeline,
+                             const sched::Problem &problem);
+  FailureOr<Scheduled> baseline(PipelineOp pipeline,
+                                const sched::Problem &problem);
+};
 } // namespace
+
+LogicalResult SchedulePass::checkOptions() {
+  ModuleOp module = getOperation();
+  if (algorithm == ScheduleAlgorithm::Optimal && subBlocks != 1) {
+    return emitError(module.getLoc(), "sub-blocks applies to the greedy; the "
+                                      "optimal solver schedules whole blocks");
+  }
+  if (!(timeLimit > 0) || threads < 1) {
+    return emitError(module.getLoc(), "time-limit must be positive and "
+                                      "threads at least 1, got ")
+           << double(timeLimit) << " s and " << int(threads);
+  }
+  if (subBlocks < 1) {
+    return emitError(module.getLoc(), "sub-blocks must be at least 1, got ")
+           << int(subBlocks);
+  }
+  int overrides =
+      (memoryRelative != 0) + (memoryLimitMiB != 0) + int(memoryUnlimited);
+  if (overrides > 1 || memoryRelative < 0 || memoryLimitMiB < 0) {
+    return emitError(module.getLoc(),
+                     "give at most one of memory-relative, memory-limit-mib "
+                     "and memory-unlimited, with a positive value");
+  }
+  return success();
+}
 
 void SchedulePass::runOnOperation() {
   ModuleOp module = getOperation();
-  bool known = algorithm == "greedy" || algorithm == "optimal" ||
-               sched::parseBaselineName(algorithm).has_value();
-  if (!known) {
-    emitError(module.getLoc(), "unknown scheduling algorithm '")
-        << algorithm
-        << "'; expected gpipe, 1f1b, interleaved, zb-h1, zb-v, greedy or "
-           "optimal";
+  if (failed(checkOptions()))
     return signalPassFailure();
-  }
-  if (algorithm == "optimal" && subBlocks != 1) {
-    emitError(module.getLoc(), "sub-blocks applies to the greedy; the optimal "
-                               "solver schedules whole blocks");
-    return signalPassFailure();
-  }
-  if (!(timeLimit > 0) || threads < 1) {
-    emitError(module.getLoc(), "time-limit must be positive and threads at "
-                               "least 1, got ")
-        << double(timeLimit) << " s and " << int(threads);
-    return signalPassFailure();
-  }
-  if (subBlocks < 1) {
-    emitError(module.getLoc(), "sub-blocks must be at least 1, got ")
-        << int(subBlocks);
-    return signalPassFailure();
-  }
-  int overrides = (memoryRelative != 0) + (memoryLimitMiB != 0) +
-                  int(memoryUnlimited);
-  if (overrides > 1 || memoryRelative < 0 || memoryLimitMiB < 0) {
-    emitError(module.getLoc(),
-              "give at most one of memory-relative, memory-limit-mib and "
-              "memory-unlimited, with a positive value");
-    return signalPassFailure();
-  }
-  SmallVector<PipelineOp> pipelines = llvm::to_vector(module.getOps<PipelineOp>());
+  SmallVector<PipelineOp> pipelines =
+      llvm::to_vector(module.getOps<PipelineOp>());
   if (!scheduleName.empty() && pipelines.size() > 1) {
     emitError(module.getLoc(), "name='")
         << scheduleName << "' is ambiguous with " << pipelines.size()
@@ -99,24 +135,25 @@ void SchedulePass::runOnOperation() {
     FailureOr<sched::Problem> problem = buildProblem(pipeline);
     if (failed(problem) || failed(overrideMemory(pipeline, *problem)))
       return signalPassFailure();
-    FailureOr<sched::Schedule> schedule = run(pipeline, *problem);
-    if (failed(schedule))
+    FailureOr<Scheduled> scheduled = run(pipeline, *problem);
+    if (failed(scheduled))
       return signalPassFailure();
     std::string name = scheduleName;
     if (name.empty()) {
-      name = (pipeline.getSymName() + "_" + algorithm).str();
+      name =
+          (pipeline.getSymName() + "_" + stringifyScheduleAlgorithm(algorithm))
+              .str();
       std::replace(name.begin(), name.end(), '-', '_');
     }
     if (Operation *old = SymbolTable::lookupSymbolIn(module, name))
       old->erase();
-    ScheduleOp op = emitSchedule(pipeline, *schedule, name);
-    if (proof) {
+    ScheduleOp op = emitSchedule(pipeline, scheduled->schedule, name);
+    if (const auto &proof = scheduled->proof) {
       MLIRContext *ctx = op.getContext();
       op.setMakespanAttr(TimeAttr::get(ctx, proof->makespanMs));
       op.setLowerBoundAttr(TimeAttr::get(ctx, proof->lowerBoundMs));
       op.setOptimalAttr(BoolAttr::get(ctx, proof->optimal));
       op.setGapAttr(FloatAttr::get(Float64Type::get(ctx), proof->gap));
-      proof.reset();
     }
   }
 }
@@ -136,9 +173,7 @@ LogicalResult SchedulePass::overrideMemory(PipelineOp pipeline,
         problem.numDevices(), uint64_t(memoryLimitMiB * double(sched::kMiB)));
   }
   for (int d = 0, e = int(problem.memoryLimitBytes.size()); d < e; ++d) {
-    uint64_t need = 0;
-    for (int c : problem.chunksOnDevice(d))
-      need += problem.chunks[c].activationBytes;
+    uint64_t need = sched::oneMicrobatchBytes(problem, d);
     if (need > problem.memoryLimitBytes[d])
       return pipeline.emitOpError("memory budget override leaves device ")
              << d << " " << bytesText(problem.memoryLimitBytes[d])
@@ -162,8 +197,9 @@ LogicalResult SchedulePass::overrideMemory(PipelineOp pipeline,
   return success();
 }
 
-FailureOr<sched::Schedule> SchedulePass::solve(PipelineOp pipeline,
-                                               const sched::Problem &problem) {
+FailureOr<Scheduled> SchedulePass::solve(PipelineOp pipeline,
+                                         const sched::Problem &problem) {
+#if CROSSPIPE_ENABLE_SOLVER
   sched::SolverOptions options;
   options.timeLimitSeconds = timeLimit;
   options.threads = threads;
@@ -171,45 +207,55 @@ FailureOr<sched::Schedule> SchedulePass::solve(PipelineOp pipeline,
   if (!result.ok)
     return pipeline.emitOpError("cannot be scheduled by the optimal solver: ")
            << result.error;
-  proof = Proof{result.makespanMs, result.lowerBoundMs, result.gap,
-                result.optimal};
   result.schedule.algorithm = "optimal";
-  return result.schedule;
+  return Scheduled{result.schedule,
+                   Scheduled::Proof{result.makespanMs, result.lowerBoundMs,
+                                    result.gap, result.optimal}};
+#else
+  return pipeline.emitOpError("cannot be scheduled by the optimal solver: "
+                              "this build has no solver (configured with "
+                              "CROSSPIPE_ENABLE_SOLVER=OFF)");
+#endif
 }
 
-FailureOr<sched::Schedule> SchedulePass::run(PipelineOp pipeline,
-                                             const sched::Problem &problem) {
-  if (algorithm == "optimal")
+FailureOr<Scheduled> SchedulePass::run(PipelineOp pipeline,
+                                       const sched::Problem &problem) {
+  if (algorithm == ScheduleAlgorithm::Optimal)
     return solve(pipeline, problem);
-  if (algorithm == "greedy") {
-    sched::GreedyOptions options;
-    options.subBlocks = subBlocks;
-    sched::GreedyResult result = sched::scheduleGreedy(problem, options);
-    if (!result.ok)
-      return pipeline.emitOpError("cannot be scheduled by the greedy: ")
-             << result.error;
-    result.schedule.algorithm = "greedy";
-    return result.schedule;
-  }
-  sched::BaselineKind kind = *sched::parseBaselineName(algorithm);
+  if (algorithm != ScheduleAlgorithm::Greedy)
+    return baseline(pipeline, problem);
+  sched::GreedyOptions options;
+  options.subBlocks = subBlocks;
+  sched::GreedyResult result = sched::scheduleGreedy(problem, options);
+  if (!result.ok)
+    return pipeline.emitOpError("cannot be scheduled by the greedy: ")
+           << result.error;
+  result.schedule.algorithm = "greedy";
+  return Scheduled{result.schedule, std::nullopt};
+}
+
+FailureOr<Scheduled> SchedulePass::baseline(PipelineOp pipeline,
+                                            const sched::Problem &problem) {
+  StringRef name = stringifyScheduleAlgorithm(algorithm);
+  sched::BaselineKind kind = *sched::parseBaselineName(name.str());
   sched::BaselineResult result = sched::buildBaseline(problem, kind);
   if (!result.ok)
     return pipeline.emitOpError("cannot be scheduled by ")
-           << algorithm << ": " << result.error;
+           << name << ": " << result.error;
   sched::SimResult sim = sched::simulate(problem, result.schedule);
   if (!sim.ok)
     return pipeline.emitOpError("gets an invalid ")
-           << algorithm << " schedule: " << sim.error;
+           << name << " schedule: " << sim.error;
   for (int d = 0, e = problem.numDevices(); d < e; ++d) {
     uint64_t limit = problem.memoryLimit(d);
     if (sim.peakMemoryBytes[d] <= limit)
       continue;
     return pipeline.emitOpError("cannot be scheduled by ")
-           << algorithm << ": it needs " << bytesText(sim.peakMemoryBytes[d])
+           << name << ": it needs " << bytesText(sim.peakMemoryBytes[d])
            << " of activations on device " << d << ", above its budget of "
            << bytesText(limit)
            << " (use the greedy, or raise the budget with memory-relative)";
   }
-  result.schedule.algorithm = algorithm;
-  return result.schedule;
+  result.schedule.algorithm = name.str();
+  return Scheduled{result.schedule, std::nullopt};
 }

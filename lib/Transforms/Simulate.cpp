@@ -7,10 +7,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "crosspipe/Transforms/Passes.h"
-#include "crosspipe/Transforms/SimulatedSchedule.h"
+#include "crosspipe/Interop/SimulatedSchedule.h"
 
 namespace crosspipe {
-#define GEN_PASS_DEF_SIMULATE
+#define GEN_PASS_DEF_SIMULATEPASS
 #include "crosspipe/Transforms/Passes.h.inc"
 } // namespace crosspipe
 
@@ -18,7 +18,7 @@ using namespace mlir;
 using namespace crosspipe;
 
 namespace {
-struct SimulatePass : crosspipe::impl::SimulateBase<SimulatePass> {
+struct SimulatePass : crosspipe::impl::SimulatePassBase<SimulatePass> {
   using Base::Base;
 
   void runOnOperation() override {

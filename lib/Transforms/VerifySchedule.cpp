@@ -10,10 +10,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "crosspipe/Dialect/Quantities.h"
+#include "crosspipe/Interop/ScheduleDiagnostics.h"
 #include "crosspipe/Interop/ScheduleInterop.h"
+#include "crosspipe/Interop/SimulatedSchedule.h"
+#include "crosspipe/Schedule/BlockGraph.h"
+#include "crosspipe/Schedule/ScheduleCheck.h"
 #include "crosspipe/Transforms/Passes.h"
-#include "crosspipe/Transforms/ScheduleDiagnostics.h"
-#include "crosspipe/Transforms/SimulatedSchedule.h"
 
 #include "llvm/ADT/DenseMap.h"
 
@@ -22,7 +24,7 @@
 #include <tuple>
 
 namespace crosspipe {
-#define GEN_PASS_DEF_VERIFYSCHEDULE
+#define GEN_PASS_DEF_VERIFYSCHEDULEPASS
 #include "crosspipe/Transforms/Passes.h.inc"
 } // namespace crosspipe
 
@@ -32,43 +34,10 @@ using SBlock = sched::Block;
 using SKind = sched::BlockKind;
 
 namespace {
-/// (kind, chunk, mb) of a whole block.
-using BlockKey = std::tuple<int, int, int>;
-
-BlockKey keyOf(const SBlock &b) { return {int(b.kind), b.chunk, b.mb}; }
-
-/// Where each part of each block sits: device and position in its order.
-struct Placed {
-  int device = -1;
-  int index = -1;
-};
-
-/// The blocks a block depends on (whole blocks; parts handled separately).
-std::vector<SBlock> dependenciesOf(const sched::Problem &problem,
-                                  const SBlock &b) {
-  std::vector<SBlock> deps;
-  int last = problem.numChunks() - 1;
-  SKind bwd = problem.splitBackward ? SKind::D : SKind::B;
-  switch (b.kind) {
-  case SKind::F:
-    if (b.chunk > 0)
-      deps.push_back({SKind::F, b.chunk - 1, b.mb});
-    break;
-  case SKind::B:
-  case SKind::D:
-    deps.push_back({SKind::F, b.chunk, b.mb});
-    if (b.chunk < last)
-      deps.push_back({bwd, b.chunk + 1, b.mb});
-    break;
-  case SKind::W:
-    deps.push_back({SKind::D, b.chunk, b.mb});
-    break;
-  }
-  return deps;
-}
+using sched::BlockAt;
 
 struct VerifySchedulePass
-    : crosspipe::impl::VerifyScheduleBase<VerifySchedulePass> {
+    : crosspipe::impl::VerifySchedulePassBase<VerifySchedulePass> {
   using Base::Base;
 
   void runOnOperation() override {
@@ -89,12 +58,11 @@ struct VerifySchedulePass
                                      ScheduleFromIR &read);
   LogicalResult verifyCollectives(ScheduleOp op, const sched::Problem &p,
                                   ScheduleFromIR &read);
-  LogicalResult verifyCollective(AllReduceOp ar, int device,
-                                 int computeBefore, const sched::Problem &p,
-                                 ScheduleFromIR &read);
+  LogicalResult verifyCollective(CollectiveOp ar, int device, int computeBefore,
+                                 const sched::Problem &p, ScheduleFromIR &read);
 
-  /// Part index -> placement, per whole block.
-  std::map<BlockKey, std::vector<Placed>> where;
+  /// Where every part of every block sits.
+  sched::BlockIndex where;
 };
 } // namespace
 
@@ -116,156 +84,79 @@ LogicalResult VerifySchedulePass::verifyOne(ScheduleOp op) {
   return verifyAnnotatedTimes(*problem, *read);
 }
 
-LogicalResult
-VerifySchedulePass::verifyCompleteness(ScheduleOp op, const sched::Problem &p,
-                                       ScheduleFromIR &read) {
-  where.clear();
-  for (size_t d = 0; d < read.schedule.order.size(); ++d) {
-    const std::vector<SBlock> &order = read.schedule.order[d];
-    for (size_t i = 0; i < order.size(); ++i) {
-      const SBlock &b = order[i];
-      std::vector<Placed> &parts = where[keyOf(b)];
-      if (parts.empty())
-        parts.resize(b.parts);
-      if (int(parts.size()) != b.parts) {
-        Placed other = *llvm::find_if(parts, [](Placed x) {
-          return x.device >= 0;
-        });
-        InFlightDiagnostic diag = read.ops[d][i].emitOpError("is cut into ")
-                                  << b.parts << " parts, but another part "
-                                  << "of the same block into "
-                                  << parts.size();
-        diag.attachNote(read.ops[other.device][other.index].getLoc())
-            << "other part here";
-        return diag;
-      }
-      Placed &slot = parts[b.part];
-      if (slot.device >= 0) {
-        InFlightDiagnostic diag = read.ops[d][i].emitOpError("duplicates ")
-                                  << describeBlock(b);
-        diag.attachNote(read.ops[slot.device][slot.index].getLoc())
-            << "first occurrence here";
-        return diag;
-      }
-      slot = {int(d), int(i)};
-    }
+LogicalResult VerifySchedulePass::verifyCompleteness(ScheduleOp op,
+                                                     const sched::Problem &p,
+                                                     ScheduleFromIR &read) {
+  sched::ScheduleFault f = sched::checkComplete(p, read.schedule, where);
+  auto opAt = [&](BlockAt at) { return read.ops[at.device][at.index]; };
+  switch (f.kind) {
+  case sched::ScheduleFault::PartCount: {
+    InFlightDiagnostic diag = opAt(f.at).emitOpError("is cut into ")
+                              << f.block.parts << " parts, but another part "
+                              << "of the same block into " << f.otherParts;
+    diag.attachNote(opAt(f.other).getLoc()) << "other part here";
+    return diag;
   }
-  std::vector<SKind> kinds = {SKind::F};
-  if (p.splitBackward)
-    kinds.insert(kinds.end(), {SKind::D, SKind::W});
-  else
-    kinds.push_back(SKind::B);
-  for (int c = 0; c < p.numChunks(); ++c)
-    for (int m = 0; m < p.numMicrobatches; ++m)
-      for (SKind kind : kinds) {
-        SBlock whole{kind, c, m};
-        auto it = where.find(keyOf(whole));
-        if (it == where.end())
-          return op.emitOpError("misses ")
-                 << describeBlock(whole) << " in the program of device "
-                 << p.chunks[c].device;
-        for (size_t part = 0; part < it->second.size(); ++part)
-          if (it->second[part].device < 0)
-            return op.emitOpError("misses part ")
-                   << part << " of " << describeBlock(whole)
-                   << " in the program of device " << p.chunks[c].device;
-      }
-  return success();
+  case sched::ScheduleFault::Duplicate: {
+    InFlightDiagnostic diag = opAt(f.at).emitOpError("duplicates ")
+                              << describeBlock(f.block);
+    diag.attachNote(opAt(f.other).getLoc()) << "first occurrence here";
+    return diag;
+  }
+  case sched::ScheduleFault::Missing:
+    if (f.missingPart) {
+      sched::Block whole{f.block.kind, f.block.chunk, f.block.mb};
+      return op.emitOpError("misses part ")
+             << f.block.part << " of " << describeBlock(whole)
+             << " in the program of device " << f.device;
+    }
+    return op.emitOpError("misses ")
+           << describeBlock(f.block) << " in the program of device "
+           << f.device;
+  default:
+    return success();
+  }
 }
 
 LogicalResult VerifySchedulePass::verifyDeviceOrder(const sched::Problem &p,
                                                     ScheduleFromIR &read) {
-  for (size_t d = 0; d < read.schedule.order.size(); ++d) {
-    const std::vector<SBlock> &order = read.schedule.order[d];
-    for (size_t i = 0; i < order.size(); ++i) {
-      const SBlock &b = order[i];
-      std::vector<std::pair<SBlock, Placed>> needs;
-      const std::vector<Placed> &parts = where[keyOf(b)];
-      if (b.part > 0) {
-        SBlock prev = b;
-        prev.part = b.part - 1;
-        needs.push_back({prev, parts[b.part - 1]});
-      } else {
-        for (const SBlock &dep : dependenciesOf(p, b)) {
-          const std::vector<Placed> &depParts = where[keyOf(dep)];
-          SBlock lastPart = dep;
-          lastPart.parts = int(depParts.size());
-          lastPart.part = lastPart.parts - 1;
-          needs.push_back({lastPart, depParts.back()});
-        }
-      }
-      for (auto &[dep, at] : needs) {
-        if (at.device != int(d) || at.index < int(i))
-          continue;
-        InFlightDiagnostic diag = read.ops[d][i].emitOpError("runs before ")
-                                  << describeBlock(dep)
-                                  << ", which it depends on, on the same "
-                                     "device";
-        diag.attachNote(read.ops[at.device][at.index].getLoc())
-            << "dependency here";
-        return diag;
-      }
-    }
-  }
-  return success();
+  sched::ScheduleFault f = sched::checkDeviceOrder(p, read.schedule, where);
+  if (!f)
+    return success();
+  InFlightDiagnostic diag =
+      read.ops[f.at.device][f.at.index].emitOpError("runs before ")
+      << describeBlock(f.block)
+      << ", which it depends on, on the same "
+         "device";
+  diag.attachNote(read.ops[f.other.device][f.other.index].getLoc())
+      << "dependency here";
+  return diag;
 }
 
 LogicalResult VerifySchedulePass::verifyMemory(ScheduleOp op,
                                                const sched::Problem &p,
                                                ScheduleFromIR &read,
                                                const sched::SimResult &result) {
-  SKind release = p.splitBackward ? SKind::W : SKind::B;
-  for (size_t d = 0; d < read.schedule.order.size(); ++d) {
-    uint64_t limit = p.memoryLimit(int(d));
-    if (limit == sched::kUnlimited)
-      continue;
-    // (time, +/- bytes, index); releases sort before acquisitions at equal
-    // times because memory freed at t is usable at t.
-    struct Event {
-      double time;
-      int64_t delta;
-      int index;
-    };
-    std::vector<Event> events;
-    const std::vector<SBlock> &order = read.schedule.order[d];
-    for (size_t i = 0; i < order.size(); ++i) {
-      const SBlock &b = order[i];
-      int64_t bytes = int64_t(p.chunks[b.chunk].activationBytes);
-      if (b.kind == SKind::F && b.part == 0)
-        events.push_back({result.times[d][i].startMs, bytes, int(i)});
-      if (b.kind == release && b.part == b.parts - 1)
-        events.push_back({result.times[d][i].endMs, -bytes, int(i)});
-    }
-    std::stable_sort(events.begin(), events.end(),
-                     [](const Event &a, const Event &b) {
-                       return a.time != b.time ? a.time < b.time
-                                               : a.delta < b.delta;
-                     });
-    int64_t live = 0;
-    for (const Event &e : events) {
-      live += e.delta;
-      if (live <= int64_t(limit))
-        continue;
-      std::string needText, limitText;
-      llvm::raw_string_ostream needOs(needText), limitOs(limitText);
-      printByteSize(needOs, uint64_t(live));
-      printByteSize(limitOs, limit);
-      return read.ops[d][e.index].emitOpError("raises the activation memory "
-                                              "of device ")
-             << d << " to " << needText << ", above its budget of "
-             << limitText;
-    }
-  }
-  return success();
+  sched::ScheduleFault f = sched::checkMemory(p, read.schedule, result);
+  if (!f)
+    return success();
+  std::string needText, limitText;
+  llvm::raw_string_ostream needOs(needText), limitOs(limitText);
+  printByteSize(needOs, f.bytes);
+  printByteSize(limitOs, f.limit);
+  return read.ops[f.at.device][f.at.index].emitOpError(
+             "raises the activation memory of device ")
+         << f.device << " to " << needText << ", above its budget of "
+         << limitText;
 }
 
-LogicalResult
-VerifySchedulePass::verifyAnnotatedTimes(const sched::Problem &p,
-                                         ScheduleFromIR &read) {
+LogicalResult VerifySchedulePass::verifyAnnotatedTimes(const sched::Problem &p,
+                                                       ScheduleFromIR &read) {
   // Only blocks that carry times are checked, against what the model allows
   // at the least: the previous block on the device must have ended and a
   // producer's output must have ended (plus the link latency when remote).
   constexpr double eps = 1e-6;
+  sched::BlockGraph graph(p);
   for (size_t d = 0; d < read.ops.size(); ++d) {
     ComputeOp previous;
     for (size_t i = 0; i < read.ops[d].size(); ++i) {
@@ -288,9 +179,11 @@ VerifySchedulePass::verifyAnnotatedTimes(const sched::Problem &p,
       const SBlock &b = read.schedule.order[d][i];
       if (b.part > 0)
         continue;
-      for (const SBlock &dep : dependenciesOf(p, b)) {
-        const std::vector<Placed> &parts = where[keyOf(dep)];
-        Placed at = parts.back();
+      for (sched::Step in : graph.inputsOf({b.kind, b.chunk})) {
+        SBlock dep{in.kind, in.chunk, b.mb};
+        const std::vector<BlockAt> &parts =
+            *where.find(in.kind, in.chunk, b.mb);
+        BlockAt at = parts.back();
         ComputeOp producer = read.ops[at.device][at.index];
         if (!producer.getEndAttr())
           continue;
@@ -300,16 +193,14 @@ VerifySchedulePass::verifyAnnotatedTimes(const sched::Problem &p,
             ready += cost->latencyMs;
         if (start + eps >= ready)
           continue;
-        InFlightDiagnostic diag = op.emitOpError("starts at ")
-                                  << formatNumber(start) << " ms, before its "
-                                  << "input from "
-                                  << describeBlock(parts.size() > 1
-                                                       ? read.schedule
-                                                             .order[at.device]
-                                                                   [at.index]
-                                                       : dep)
-                                  << " can arrive (" << formatNumber(ready)
-                                  << " ms)";
+        InFlightDiagnostic diag =
+            op.emitOpError("starts at ")
+            << formatNumber(start) << " ms, before its "
+            << "input from "
+            << describeBlock(parts.size() > 1
+                                 ? read.schedule.order[at.device][at.index]
+                                 : dep)
+            << " can arrive (" << formatNumber(ready) << " ms)";
         diag.attachNote(producer.getLoc()) << "producer here";
         return diag;
       }
@@ -324,13 +215,13 @@ VerifySchedulePass::verifyAnnotatedTimes(const sched::Problem &p,
 LogicalResult VerifySchedulePass::verifyCollectives(ScheduleOp op,
                                                     const sched::Problem &p,
                                                     ScheduleFromIR &read) {
-  AllReduceOp first, firstZero1, firstAllReduce;
-  std::map<std::tuple<int64_t, int, int64_t>, AllReduceOp> seen;
+  CollectiveOp first, firstZero1, firstAllReduce;
+  std::map<std::tuple<int64_t, int, int64_t>, CollectiveOp> seen;
   for (ProgramOp program : op.getPrograms()) {
     int device = int(program.getDevice()), computeBefore = 0;
-    std::vector<AllReduceOp> timed;
+    std::vector<CollectiveOp> timed;
     for (Operation &nested : program.getBody().front()) {
-      auto ar = dyn_cast<AllReduceOp>(nested);
+      auto ar = dyn_cast<CollectiveOp>(nested);
       if (!ar) {
         ++computeBefore;
         continue;
@@ -338,7 +229,7 @@ LogicalResult VerifySchedulePass::verifyCollectives(ScheduleOp op,
       int64_t buckets = ar.getBuckets().value_or(1);
       bool allReduce = ar.getKindOrDefault() == CollectiveKind::all_reduce;
       bool gather = ar.getKindOrDefault() == CollectiveKind::all_gather;
-      auto conflict = [&](AllReduceOp other, const Twine &what) {
+      auto conflict = [&](CollectiveOp other, const Twine &what) {
         InFlightDiagnostic diag = ar.emitOpError(what);
         diag.attachNote(other.getLoc()) << "other collective here";
         return diag;
@@ -362,16 +253,16 @@ LogicalResult VerifySchedulePass::verifyCollectives(ScheduleOp op,
                                  ar.getBucket().value_or(0));
       auto [it, inserted] = seen.try_emplace(key, ar);
       if (!inserted)
-        return conflict(it->second, "duplicates the " +
-                                        stringifyCollectiveKind(
-                                            ar.getKindOrDefault()) +
-                                        " of chunk " + Twine(ar.getChunk()));
+        return conflict(it->second,
+                        "duplicates the " +
+                            stringifyCollectiveKind(ar.getKindOrDefault()) +
+                            " of chunk " + Twine(ar.getChunk()));
       if (failed(verifyCollective(ar, device, computeBefore, p, read)))
         return failure();
       if (ar.getStartAttr() && ar.getEndAttr())
         timed.push_back(ar);
     }
-    llvm::stable_sort(timed, [](AllReduceOp a, AllReduceOp b) {
+    llvm::stable_sort(timed, [](CollectiveOp a, CollectiveOp b) {
       return a.getStartAttr().getMs() < b.getStartAttr().getMs();
     });
     for (size_t i = 1; i < timed.size(); ++i)
@@ -394,7 +285,7 @@ LogicalResult VerifySchedulePass::verifyCollectives(ScheduleOp op,
 /// chunk. A gradient collective follows, for every microbatch, the part of
 /// the releasing block (W, or B when fused) that completes its bucket's
 /// share, and starts no earlier than that share is done.
-LogicalResult VerifySchedulePass::verifyCollective(AllReduceOp ar, int device,
+LogicalResult VerifySchedulePass::verifyCollective(CollectiveOp ar, int device,
                                                    int computeBefore,
                                                    const sched::Problem &p,
                                                    ScheduleFromIR &read) {
@@ -405,29 +296,30 @@ LogicalResult VerifySchedulePass::verifyCollective(AllReduceOp ar, int device,
   bool gather = ar.getKindOrDefault() == CollectiveKind::all_gather;
   int buckets = int(ar.getBuckets().value_or(1));
   int bucket = int(ar.getBucket().value_or(0));
-  SKind release = p.splitBackward ? SKind::W : SKind::B;
+  SKind release = sched::BlockGraph(p).releaseKind();
   for (int mb = 0; mb < p.numMicrobatches; ++mb) {
-    const std::vector<Placed> &parts =
-        where[keyOf(SBlock{gather ? SKind::F : release, chunk, mb})];
-    if (parts.empty())
+    const std::vector<BlockAt> *found =
+        where.find(gather ? SKind::F : release, chunk, mb);
+    if (!found || found->empty())
       continue;
+    const std::vector<BlockAt> &parts = *found;
     int partIndex = 0;
     if (!gather) {
       // The part that completes the share (bucket + 1) / buckets.
       int64_t num = int64_t(bucket + 1) * int64_t(parts.size());
       partIndex = int((num + buckets - 1) / buckets - 1);
     }
-    Placed at = parts[partIndex];
+    BlockAt at = parts[partIndex];
     if (at.device != device)
       continue;
     ComputeOp compute = read.ops[at.device][at.index];
     const SBlock &block = read.schedule.order[at.device][at.index];
-    std::string what =
-        gather ? "the F that needs the parameters it gathers"
-               : "the " + std::string(sched::blockKindName(release)) +
-                     " whose gradient it reduces";
-    bool misplaced = gather ? at.index < computeBefore
-                            : at.index >= computeBefore;
+    std::string what = gather ? "the F that needs the parameters it gathers"
+                              : "the " +
+                                    std::string(sched::blockKindName(release)) +
+                                    " whose gradient it reduces";
+    bool misplaced =
+        gather ? at.index < computeBefore : at.index >= computeBefore;
     if (misplaced) {
       InFlightDiagnostic diag = ar.emitOpError("comes ")
                                 << (gather ? "after " : "before ")
@@ -450,11 +342,11 @@ LogicalResult VerifySchedulePass::verifyCollective(AllReduceOp ar, int device,
       diag.attachNote(compute.getLoc()) << "block here";
       return diag;
     }
-    double done = sched::bucketDoneMs(
-        block,
-        sched::Interval{compute.getStartAttr().getMs(),
-                        compute.getEndAttr().getMs()},
-        bucket, buckets);
+    double done =
+        sched::bucketDoneMs(block,
+                            sched::Interval{compute.getStartAttr().getMs(),
+                                            compute.getEndAttr().getMs()},
+                            bucket, buckets);
     double start = ar.getStartAttr().getMs();
     if (start + eps >= done)
       continue;

@@ -12,12 +12,12 @@ crosspipe.pipeline @p on @net microbatches 1 placement unidirectional split_back
 }
 crosspipe.schedule @s for @p algorithm "hand" {
   crosspipe.program device 0 {
-    crosspipe.allreduce all_gather chunk 0 [0 ms, 1 ms]
+    crosspipe.collective all_gather chunk 0 [0 ms, 1 ms]
     crosspipe.compute F chunk 0 mb 0
     crosspipe.compute D chunk 0 mb 0
     crosspipe.compute W chunk 0 mb 0
-    crosspipe.allreduce reduce_scatter chunk 0 bucket 0 of 2
-    crosspipe.allreduce reduce_scatter chunk 0 bucket 1 of 2 [7 ms, 8 ms]
+    crosspipe.collective reduce_scatter chunk 0 bucket 0 of 2
+    crosspipe.collective reduce_scatter chunk 0 bucket 1 of 2 [7 ms, 8 ms]
   }
 }
 crosspipe.schedule @t for @p algorithm "hand" {
@@ -25,18 +25,18 @@ crosspipe.schedule @t for @p algorithm "hand" {
     crosspipe.compute F chunk 0 mb 0
     crosspipe.compute D chunk 0 mb 0
     crosspipe.compute W chunk 0 mb 0
-    crosspipe.allreduce chunk 0 [6 ms, 9 ms]
-    crosspipe.allreduce all_reduce chunk 0 bucket 1 of 3
+    crosspipe.collective chunk 0 [6 ms, 9 ms]
+    crosspipe.collective all_reduce chunk 0 bucket 1 of 3
   }
 }
 
 // CHECK-LABEL: crosspipe.schedule @s
-// CHECK:         crosspipe.allreduce all_gather chunk 0 [0 ms, 1 ms]
-// CHECK:         crosspipe.allreduce reduce_scatter chunk 0 bucket 0 of 2{{ *$}}
-// CHECK-NEXT:    crosspipe.allreduce reduce_scatter chunk 0 bucket 1 of 2 [7 ms, 8 ms]
+// CHECK:         crosspipe.collective all_gather chunk 0 [0 ms, 1 ms]
+// CHECK:         crosspipe.collective reduce_scatter chunk 0 bucket 0 of 2{{ *$}}
+// CHECK-NEXT:    crosspipe.collective reduce_scatter chunk 0 bucket 1 of 2 [7 ms, 8 ms]
 // CHECK-LABEL: crosspipe.schedule @t
-// CHECK:         crosspipe.allreduce chunk 0 [6 ms, 9 ms]
-// CHECK-NEXT:    crosspipe.allreduce all_reduce chunk 0 bucket 1 of 3{{ *$}}
+// CHECK:         crosspipe.collective chunk 0 [6 ms, 9 ms]
+// CHECK-NEXT:    crosspipe.collective all_reduce chunk 0 bucket 1 of 3{{ *$}}
 
 // -----
 
@@ -49,8 +49,8 @@ crosspipe.pipeline @p on @net microbatches 1 placement unidirectional split_back
 }
 crosspipe.schedule @s for @p algorithm "hand" {
   crosspipe.program device 0 {
-    // expected-error @+1 {{'crosspipe.allreduce' op expects 0 <= bucket < buckets, got bucket 2 of 2}}
-    crosspipe.allreduce chunk 0 bucket 2 of 2
+    // expected-error @+1 {{'crosspipe.collective' op expects 0 <= bucket < buckets, got bucket 2 of 2}}
+    crosspipe.collective chunk 0 bucket 2 of 2
   }
 }
 
@@ -65,7 +65,7 @@ crosspipe.pipeline @p on @net microbatches 1 placement unidirectional split_back
 }
 crosspipe.schedule @s for @p algorithm "hand" {
   crosspipe.program device 0 {
-    // expected-error @+1 {{'crosspipe.allreduce' op is an all-gather of the parameters, which is never split into gradient buckets}}
-    crosspipe.allreduce all_gather chunk 0 bucket 0 of 2
+    // expected-error @+1 {{'crosspipe.collective' op is an all-gather of the parameters, which is never split into gradient buckets}}
+    crosspipe.collective all_gather chunk 0 bucket 0 of 2
   }
 }

@@ -361,7 +361,7 @@ crosspipe.pipeline @p on @net microbatches 2 placement unidirectional {
 crosspipe.schedule @s for @p algorithm "manual" {
   crosspipe.program device 0 {
     // expected-error @+1 {{needs data parallelism, but pipeline @p has one replica}}
-    crosspipe.allreduce chunk 0
+    crosspipe.collective chunk 0
   }
 }
 

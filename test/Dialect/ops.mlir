@@ -50,7 +50,7 @@ crosspipe.pipeline @fused on @net microbatches 2 placement wave {
 // CHECK-NEXT:      crosspipe.compute F chunk 0 mb 0 [0 ms, 38 ms]
 // CHECK-NEXT:      crosspipe.compute D chunk 0 mb 0 part 0 of 2
 // CHECK-NEXT:      crosspipe.compute D chunk 0 mb 0 part 1 of 2
-// CHECK-NEXT:      crosspipe.allreduce chunk 0 [90 ms, 100 ms]
+// CHECK-NEXT:      crosspipe.collective chunk 0 [90 ms, 100 ms]
 // CHECK-NEXT:    }
 // CHECK-NEXT:    crosspipe.transfer act chunk 0 mb 0 from 0 to 1 [38 ms, 40 ms] arrives 40.01 ms
 // CHECK-NEXT:    crosspipe.transfer grad chunk 0 mb 0 from 1 to 0
@@ -59,7 +59,7 @@ crosspipe.schedule @s for @step algorithm "manual" attributes {makespan = #cross
     crosspipe.compute F chunk 0 mb 0 [0 ms, 38 ms]
     crosspipe.compute D chunk 0 mb 0 part 0 of 2
     crosspipe.compute D chunk 0 mb 0 part 1 of 2
-    crosspipe.allreduce chunk 0 [90 ms, 100 ms]
+    crosspipe.collective chunk 0 [90 ms, 100 ms]
   }
   crosspipe.transfer act chunk 0 mb 0 from 0 to 1 [38 ms, 40 ms] arrives 40.01 ms
   crosspipe.transfer grad chunk 0 mb 0 from 1 to 0

@@ -32,31 +32,31 @@ crosspipe.schedule @s for @p algorithm "hand" {
 // One all-reduce right after the last W.
 // PLAIN-LABEL: crosspipe.schedule @s for @p algorithm "hand" attributes {{{.*}}makespan = #crosspipe.time<15 ms>} {
 // PLAIN:         crosspipe.compute W chunk 0 mb 1 [8 ms, 12 ms]
-// PLAIN-NEXT:    crosspipe.allreduce chunk 0 [12 ms, 15 ms]
+// PLAIN-NEXT:    crosspipe.collective chunk 0 [12 ms, 15 ms]
 // PLAIN-NEXT:  }
 
 // Bucket 0 (the last layers) is complete halfway through the last W and
 // starts while that W still runs on the first layers.
 // BUCKETS-LABEL: crosspipe.schedule @s for @p algorithm "hand" attributes {{{.*}}makespan = #crosspipe.time<14 ms>} {
 // BUCKETS:         crosspipe.compute W chunk 0 mb 1 [8 ms, 12 ms]
-// BUCKETS-NEXT:    crosspipe.allreduce chunk 0 bucket 0 of 2 [10 ms, 12 ms]
-// BUCKETS-NEXT:    crosspipe.allreduce chunk 0 bucket 1 of 2 [12 ms, 14 ms]
+// BUCKETS-NEXT:    crosspipe.collective chunk 0 bucket 0 of 2 [10 ms, 12 ms]
+// BUCKETS-NEXT:    crosspipe.collective chunk 0 bucket 1 of 2 [12 ms, 14 ms]
 // BUCKETS-NEXT:  }
 
 // ZeRO-1: the parameters are gathered first and hold back the first F; the
 // gradient is reduce-scattered; the makespan counts from the all-gather.
 // ZERO1-LABEL: crosspipe.schedule @s for @p algorithm "hand" attributes {{{.*}}makespan = #crosspipe.time<15 ms>} {
 // ZERO1-NEXT:    crosspipe.program device 0
-// ZERO1-NEXT:      crosspipe.allreduce all_gather chunk 0 [0 ms, 1.5 ms]
+// ZERO1-NEXT:      crosspipe.collective all_gather chunk 0 [0 ms, 1.5 ms]
 // ZERO1-NEXT:      crosspipe.compute F chunk 0 mb 0 [1.5 ms, 2.5 ms]
 // ZERO1:           crosspipe.compute W chunk 0 mb 1 [9.5 ms, 13.5 ms]
-// ZERO1-NEXT:      crosspipe.allreduce reduce_scatter chunk 0 [13.5 ms, 15 ms]
+// ZERO1-NEXT:      crosspipe.collective reduce_scatter chunk 0 [13.5 ms, 15 ms]
 
 // Both, and the simulator reproduces the placed spans.
 // BOTH-LABEL: crosspipe.schedule @s for @p algorithm "hand" attributes {{{.*}}makespan = #crosspipe.time<14.5 ms>} {
-// BOTH:         crosspipe.allreduce all_gather chunk 0 [0 ms, 1.5 ms]
-// BOTH:         crosspipe.allreduce reduce_scatter chunk 0 bucket 0 of 2 [11.5 ms, 12.5 ms]
-// BOTH-NEXT:    crosspipe.allreduce reduce_scatter chunk 0 bucket 1 of 2 [13.5 ms, 14.5 ms]
+// BOTH:         crosspipe.collective all_gather chunk 0 [0 ms, 1.5 ms]
+// BOTH:         crosspipe.collective reduce_scatter chunk 0 bucket 0 of 2 [11.5 ms, 12.5 ms]
+// BOTH-NEXT:    crosspipe.collective reduce_scatter chunk 0 bucket 1 of 2 [13.5 ms, 14.5 ms]
 
 // The trace shows each bucket on the device's DP track.
 // TRACE: "name":"allreduce0.b0"{{.*}}"ts":10000.0
@@ -81,8 +81,8 @@ crosspipe.schedule @s for @p algorithm "hand" {
     crosspipe.compute D chunk 0 mb 0
     crosspipe.compute W chunk 0 mb 0
     crosspipe.compute D chunk 0 mb 1
-    // expected-error @+1 {{'crosspipe.allreduce' op comes before W chunk 0 mb 1, the W whose gradient it reduces}}
-    crosspipe.allreduce chunk 0
+    // expected-error @+1 {{'crosspipe.collective' op comes before W chunk 0 mb 1, the W whose gradient it reduces}}
+    crosspipe.collective chunk 0
     // expected-note @+1 {{block here}}
     crosspipe.compute W chunk 0 mb 1
   }
@@ -107,9 +107,9 @@ crosspipe.schedule @s for @p algorithm "hand" {
     crosspipe.compute D chunk 0 mb 1 [7 ms, 8 ms]
     // expected-note @+1 {{block here}}
     crosspipe.compute W chunk 0 mb 1 [8 ms, 12 ms]
-    // expected-error @+1 {{'crosspipe.allreduce' op starts at 9 ms, before its gradient bucket is complete in W chunk 0 mb 1 (10 ms)}}
-    crosspipe.allreduce chunk 0 bucket 0 of 2 [9 ms, 11 ms]
-    crosspipe.allreduce chunk 0 bucket 1 of 2 [12 ms, 14 ms]
+    // expected-error @+1 {{'crosspipe.collective' op starts at 9 ms, before its gradient bucket is complete in W chunk 0 mb 1 (10 ms)}}
+    crosspipe.collective chunk 0 bucket 0 of 2 [9 ms, 11 ms]
+    crosspipe.collective chunk 0 bucket 1 of 2 [12 ms, 14 ms]
   }
 }
 
@@ -127,14 +127,14 @@ crosspipe.schedule @s for @p algorithm "hand" {
   crosspipe.program device 0 {
     // expected-note @+1 {{block here}}
     crosspipe.compute F chunk 0 mb 0
-    // expected-error @+1 {{'crosspipe.allreduce' op comes after F chunk 0 mb 0, the F that needs the parameters it gathers}}
-    crosspipe.allreduce all_gather chunk 0
+    // expected-error @+1 {{'crosspipe.collective' op comes after F chunk 0 mb 0, the F that needs the parameters it gathers}}
+    crosspipe.collective all_gather chunk 0
     crosspipe.compute F chunk 0 mb 1
     crosspipe.compute D chunk 0 mb 0
     crosspipe.compute W chunk 0 mb 0
     crosspipe.compute D chunk 0 mb 1
     crosspipe.compute W chunk 0 mb 1
-    crosspipe.allreduce reduce_scatter chunk 0
+    crosspipe.collective reduce_scatter chunk 0
   }
 }
 
@@ -150,8 +150,8 @@ crosspipe.pipeline @p on @net microbatches 2 placement unidirectional split_back
 }
 crosspipe.schedule @s for @p algorithm "hand" {
   crosspipe.program device 0 {
-    // expected-error @+1 {{'crosspipe.allreduce' op ends at 1.5 ms, after F chunk 0 mb 0 starts (0 ms), the F that needs the parameters it gathers}}
-    crosspipe.allreduce all_gather chunk 0 [0 ms, 1.5 ms]
+    // expected-error @+1 {{'crosspipe.collective' op ends at 1.5 ms, after F chunk 0 mb 0 starts (0 ms), the F that needs the parameters it gathers}}
+    crosspipe.collective all_gather chunk 0 [0 ms, 1.5 ms]
     // expected-note @+1 {{block here}}
     crosspipe.compute F chunk 0 mb 0 [0 ms, 1 ms]
     crosspipe.compute F chunk 0 mb 1
@@ -178,9 +178,9 @@ crosspipe.schedule @s for @p algorithm "hand" {
     crosspipe.compute D chunk 0 mb 0
     crosspipe.compute W chunk 0 mb 0
     // expected-note @+1 {{other collective here}}
-    crosspipe.allreduce chunk 0 bucket 0 of 2
-    // expected-error @+1 {{'crosspipe.allreduce' op splits chunk 0's gradient into 4 buckets, but another collective into 2}}
-    crosspipe.allreduce chunk 0 bucket 1 of 4
+    crosspipe.collective chunk 0 bucket 0 of 2
+    // expected-error @+1 {{'crosspipe.collective' op splits chunk 0's gradient into 4 buckets, but another collective into 2}}
+    crosspipe.collective chunk 0 bucket 1 of 4
   }
 }
 
@@ -199,9 +199,9 @@ crosspipe.schedule @s for @p algorithm "hand" {
     crosspipe.compute D chunk 0 mb 0
     crosspipe.compute W chunk 0 mb 0
     // expected-note @+1 {{other collective here}}
-    crosspipe.allreduce reduce_scatter chunk 0 bucket 0 of 2
-    // expected-error @+1 {{'crosspipe.allreduce' op is an all-reduce, but the schedule also has ZeRO-1 collectives}}
-    crosspipe.allreduce chunk 0 bucket 1 of 2
+    crosspipe.collective reduce_scatter chunk 0 bucket 0 of 2
+    // expected-error @+1 {{'crosspipe.collective' op is an all-reduce, but the schedule also has ZeRO-1 collectives}}
+    crosspipe.collective chunk 0 bucket 1 of 2
   }
 }
 
@@ -221,8 +221,8 @@ crosspipe.schedule @s for @p algorithm "hand" {
     crosspipe.compute D chunk 0 mb 0 [1 ms, 2 ms]
     crosspipe.compute W chunk 0 mb 0 [2 ms, 6 ms]
     // expected-note @+1 {{other collective here}}
-    crosspipe.allreduce chunk 0 bucket 0 of 2 [5 ms, 7 ms]
-    // expected-error @+1 {{'crosspipe.allreduce' op starts at 6.5 ms, while another collective still runs on the communication stream of device 0}}
-    crosspipe.allreduce chunk 0 bucket 1 of 2 [6.5 ms, 8.5 ms]
+    crosspipe.collective chunk 0 bucket 0 of 2 [5 ms, 7 ms]
+    // expected-error @+1 {{'crosspipe.collective' op starts at 6.5 ms, while another collective still runs on the communication stream of device 0}}
+    crosspipe.collective chunk 0 bucket 1 of 2 [6.5 ms, 8.5 ms]
   }
 }

@@ -1,12 +1,24 @@
 // RUN: crosspipe-opt %s --split-input-file --verify-diagnostics --crosspipe-schedule=algorithm=gpipe
 // RUN: not crosspipe-opt %s --crosspipe-schedule=algorithm=bogus 2>&1 | FileCheck %s --check-prefix=BOGUS
+// RUN: crosspipe-opt --help | FileCheck %s --check-prefix=HELP
 // RUN: not crosspipe-opt %s --crosspipe-schedule="algorithm=greedy sub-blocks=0" 2>&1 | FileCheck %s --check-prefix=SUBBLOCKS
 // RUN: not crosspipe-opt %s --crosspipe-schedule="algorithm=greedy memory-relative=1 memory-unlimited=true" 2>&1 | FileCheck %s --check-prefix=EXCLUSIVE
 // RUN: not crosspipe-opt %s --split-input-file --crosspipe-schedule="algorithm=greedy memory-limit-mib=0.5" 2>&1 | FileCheck %s --check-prefix=TOOSMALL
 // RUN: not crosspipe-opt %s --split-input-file --crosspipe-schedule=algorithm=zb-h1 2>&1 | FileCheck %s --check-prefix=ZBH1
 // RUN: not crosspipe-opt %s --split-input-file --crosspipe-schedule=algorithm=interleaved 2>&1 | FileCheck %s --check-prefix=INTERLEAVED
 
-// BOGUS: error: unknown scheduling algorithm 'bogus'; expected gpipe, 1f1b, interleaved, zb-h1, zb-v, greedy or optimal
+// The algorithm is a typed option: an unknown name is refused while the
+// pipeline is parsed, and --help lists the choices.
+// BOGUS: for the --algorithm option: Cannot find option named 'bogus'!
+// HELP: --crosspipe-schedule
+// HELP-NEXT: --algorithm=<value>
+// HELP-NEXT: =gpipe
+// HELP-NEXT: =1f1b
+// HELP-NEXT: =interleaved
+// HELP-NEXT: =zb-h1
+// HELP-NEXT: =zb-v
+// HELP-NEXT: =greedy
+// HELP-NEXT: =optimal
 // SUBBLOCKS: error: sub-blocks must be at least 1, got 0
 // EXCLUSIVE: error: give at most one of memory-relative, memory-limit-mib and memory-unlimited, with a positive value
 // TOOSMALL: error: 'crosspipe.pipeline' op memory budget override leaves device 0 512 KiB, less than the 1 MiB one microbatch needs

@@ -1,3 +1,4 @@
+// REQUIRES: solver
 // RUN: crosspipe-opt %s --crosspipe-schedule="algorithm=optimal time-limit=60" --crosspipe-verify-schedule | FileCheck %s
 // RUN: crosspipe-opt %s --crosspipe-schedule="algorithm=optimal time-limit=60" --crosspipe-simulate --crosspipe-verify-schedule | FileCheck %s --check-prefix=SIM
 // RUN: crosspipe-opt %s --crosspipe-schedule="algorithm=optimal time-limit=60 threads=2" | FileCheck %s
@@ -33,7 +34,7 @@ crosspipe.pipeline @p on @net microbatches 4 placement wave memory [3 MiB, 3 MiB
 
 // Simulating keeps the proven bound, and the timeline reaches the claim.
 // SIM-LABEL: crosspipe.schedule @p_optimal for @p algorithm "optimal" attributes {gap = 0.000000e+00 : f64, lower_bound = #crosspipe.time<83 ms>, makespan = #crosspipe.time<83 ms>, optimal = true} {
-// SIM:         crosspipe.allreduce chunk {{[0-5]}} [{{[0-9.]+}} ms, 83 ms]
+// SIM:         crosspipe.collective chunk {{[0-5]}} [{{[0-9.]+}} ms, 83 ms]
 
 // TRACE: "otherData": {"algorithm":"optimal","gap":0.0,"lower_bound_ms":83.0,"makespan_ms":83.0,"optimal":true,"problem":"p"}
 

@@ -6,8 +6,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "crosspipe/Conversion/CrossPipeToEmitC/Passes.h"
+#include "crosspipe/Conversion/Passes.h"
 #include "crosspipe/Dialect/CrossPipeDialect.h"
+#include "crosspipe/Pipelines/Pipelines.h"
 #include "crosspipe/Transforms/Passes.h"
 
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
@@ -35,7 +36,7 @@ int main(int argc, char **argv) {
   registry.insert<crosspipe::CrossPipeDialect, mlir::emitc::EmitCDialect>();
   crosspipe::registerCrossPipePasses();
   crosspipe::registerCrossPipeConversionPasses();
-  crosspipe::registerCrossPipeCompilePipeline();
+  crosspipe::registerCrossPipePipelines();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "CrossPipe optimizer driver\n", registry));
 }

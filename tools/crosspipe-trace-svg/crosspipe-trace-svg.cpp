@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "crosspipe/Schedule/SvgTimeline.h"
+#include "crosspipe/Format/SvgTimeline.h"
 
 #include <cstdlib>
 #include <fstream>

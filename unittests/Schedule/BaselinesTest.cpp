@@ -9,12 +9,15 @@
 //===----------------------------------------------------------------------===//
 
 #include "crosspipe/Schedule/Baselines.h"
+#include "crosspipe/Schedule/BlockGraph.h"
 #include "crosspipe/Schedule/Simulator.h"
 
 #include "NaiveSimulator.h"
 #include "TestProblems.h"
 
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 using namespace crosspipe::sched;
 using namespace crosspipe::sched::test;
@@ -115,6 +118,33 @@ TEST(BaselinesTest, RefusesShapesItCannotSchedule) {
     EXPECT_NE(r.error.find(c.expect), std::string::npos)
         << baselineName(c.kind) << ": got \"" << r.error << "\"";
   }
+}
+
+// A problem sched::validate() rejects gets its message from every baseline;
+// the memory budget is not a baseline's concern (the greedy only offers the
+// baselines that fit it).
+TEST(BaselinesTest, RefusesWhatValidateRejects) {
+  Problem good = makeUniform(4, 2, 8, true, 1, 1, 1, 1, 1);
+  std::vector<Problem> bad(5, good);
+  bad[0].chunks[3].device = 7;
+  bad[1].chunks[0].dgradMs = -1;
+  bad[2].dpDegree = 0;
+  bad[3].dpBuckets = 0;
+  bad[4].links[1].cost.latencyMs = NAN;
+  for (size_t i = 0; i < bad.size(); ++i) {
+    std::string expected = validate(bad[i]);
+    ASSERT_FALSE(expected.empty()) << i;
+    for (BaselineKind kind : allBaselineKinds()) {
+      BaselineResult r = buildBaseline(bad[i], kind);
+      EXPECT_FALSE(r.ok) << i << " " << baselineName(kind);
+      EXPECT_EQ(r.error, expected) << i << " " << baselineName(kind);
+    }
+  }
+  Problem tight = good;
+  tight.memoryLimitBytes.assign(4, 1);
+  ASSERT_FALSE(validateMemoryBudget(tight).empty());
+  EXPECT_TRUE(buildBaseline(tight, BaselineKind::OneFOneB).ok);
+  EXPECT_TRUE(buildBaseline(tight, BaselineKind::ZBH1).ok);
 }
 
 TEST(BaselinesTest, ValidOnEveryShapeTheyAccept) {

@@ -14,6 +14,7 @@
 #include "crosspipe/Schedule/Greedy.h"
 
 #include "crosspipe/Schedule/Baselines.h"
+#include "crosspipe/Schedule/BlockGraph.h"
 #include "crosspipe/Schedule/LowerBound.h"
 #include "crosspipe/Schedule/Simulator.h"
 
@@ -436,6 +437,31 @@ TEST(GreedyTest, ErrorsAreReportedNotThrown) {
   Problem negative = good;
   negative.chunks[0].forwardMs = -1;
   expectError(negative, GreedyOptions(), "duration");
+}
+
+// The greedy validates a problem with sched::validate() and
+// sched::validateMemoryBudget() and reports their message unchanged.
+TEST(GreedyTest, ReportsTheSharedValidation) {
+  Problem good = makeUniform(3, 2, 4, true, 1, 1, 1, 1, 1);
+  good.memoryLimitBytes = good.limitsRelativeTo1F1B(1.0);
+  std::vector<Problem> bad(7, good);
+  bad[0].numMicrobatches = -2;
+  bad[1].chunks[1].device = 3;
+  bad[2].chunks[2].wgradMs = NAN;
+  bad[3].dpDegree = 0;
+  bad[4].dpBuckets = 0;
+  bad[5].links[1].cost.latencyMs = -1;
+  bad[6].memoryLimitBytes[2] = kMiB / 2;
+  for (size_t i = 0; i < bad.size(); ++i) {
+    std::string expected = validate(bad[i]);
+    if (expected.empty())
+      expected = validateMemoryBudget(bad[i]);
+    ASSERT_FALSE(expected.empty()) << i;
+    GreedyResult r = scheduleGreedy(bad[i]);
+    EXPECT_FALSE(r.ok) << i;
+    EXPECT_EQ(r.error, expected) << i;
+  }
+  EXPECT_TRUE(scheduleGreedy(good).ok);
 }
 
 // Figure 8's wave setting (4 devices in 2 datacenters, 8 microbatches, split

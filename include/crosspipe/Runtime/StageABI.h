@@ -4,7 +4,7 @@
  * block of the schedule it calls one of the four entry points below on the
  * device's compute stream, and the model (the user's code) enqueues the
  * block's kernels there. The runtime ships a synthetic implementation
- * (runtime/SyntheticStages.cu: one thread block that spins for the block's
+ * (runtime/SyntheticStages.cpp: one thread block that spins for the block's
  * modelled duration) so a schedule can run without a model.
  *
  *===----------------------------------------------------------------------===*/

@@ -56,10 +56,11 @@ std::optional<BaselineKind> parseBaselineName(const std::string &name);
 std::vector<BaselineKind> allBaselineKinds();
 
 /// Builds the baseline's per-device block order for `problem`. Never
-/// throws; when the baseline does not apply (wrong placement, fused backward
-/// for a zero-bubble schedule, wrong chunk count) returns ok == false with
-/// the reason. Split-backward problems get D immediately followed by W in
-/// the schedules that predate the split (gpipe, 1f1b, interleaved).
+/// throws; when sched::validate() rejects the problem or the baseline does
+/// not apply (wrong placement, fused backward for a zero-bubble schedule,
+/// wrong chunk count) returns ok == false with the reason. Split-backward
+/// problems get D immediately followed by W in the schedules that predate the
+/// split (gpipe, 1f1b, interleaved).
 BaselineResult buildBaseline(const Problem &problem, BaselineKind kind);
 
 } // namespace sched

@@ -68,8 +68,9 @@ struct GreedyResult {
 /// The names of the built-in priority rules, in the order they are tried.
 std::vector<std::string> greedyRuleNames();
 
-/// Schedules `problem` greedily. Never throws; an unusable problem or a memory
-/// budget that cannot hold one microbatch yields ok == false and an error.
+/// Schedules `problem` greedily. Never throws; an unusable problem
+/// (sched::validate) or a memory budget that cannot hold one microbatch
+/// (sched::validateMemoryBudget) yields ok == false and an error.
 GreedyResult scheduleGreedy(const Problem &problem,
                             const GreedyOptions &options = GreedyOptions());
 

@@ -11,6 +11,8 @@
 #ifndef CROSSPIPE_SCHEDULE_PROBLEM_H
 #define CROSSPIPE_SCHEDULE_PROBLEM_H
 
+#include "crosspipe/Schedule/Placement.h"
+
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -30,7 +32,6 @@ struct SourceLoc {
   int column = 0;
 };
 
-enum class Placement { Unidirectional, Interleaved, Wave, Custom };
 enum class DpSpan { IntraDc, CrossDc };
 /// A data-parallel collective of one chunk on its device's communication
 /// resource: the gradient all-reduce, or under ZeRO-1 the gradient
@@ -153,7 +154,9 @@ struct Problem {
   double maxForwardMs() const;
 
   /// Device of chunk c under a placement rule with P devices.
-  static int placeChunk(Placement placement, int chunk, int numDevices);
+  static int placeChunk(Placement placement, int chunk, int numDevices) {
+    return sched::placeChunk(placement, chunk, numDevices);
+  }
   /// Per-device limits f * (P - d) * max activation on d (the JSON contract).
   std::vector<uint64_t> limitsRelativeTo1F1B(double factor) const;
 };

@@ -1,7 +1,7 @@
 //===- Passes.h - CrossPipe passes ------------------------------*- C++ -*-===//
 //
-// Declarations and registration of the passes declared in
-// dialects/Passes.td.
+// Declarations and registration of the passes declared in Passes.td next to
+// this header, and the typed values of their enum options.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,8 +12,34 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+#include "llvm/Support/CommandLine.h"
 
 namespace crosspipe {
+
+/// The algorithms of --crosspipe-schedule: the static baselines, the greedy
+/// and the optimal solver.
+enum class ScheduleAlgorithm {
+  GPipe,
+  OneFOneB,
+  Interleaved,
+  ZbH1,
+  ZbV,
+  Greedy,
+  Optimal
+};
+/// The option spelling of an algorithm ("gpipe", "1f1b", ..., "optimal").
+llvm::StringRef stringifyScheduleAlgorithm(ScheduleAlgorithm algorithm);
+/// The choices of an algorithm option, with their descriptions.
+llvm::cl::ValuesClass scheduleAlgorithmValues();
+
+/// Proves a plan runnable: every block of its schedule runs exactly once,
+/// every transfer has one send and one receive in matching order on its
+/// channel, inputs are waited for, no buffer slot is overwritten while it
+/// may still be read, and the streams cannot deadlock when every send waits
+/// for its receive. Emits an error at the first violation. The
+/// --crosspipe-verify-plan pass runs it on every plan; the lowering runs it
+/// again before it trusts a plan.
+mlir::LogicalResult verifyPlan(PlanOp plan);
 
 #define GEN_PASS_DECL
 #include "crosspipe/Transforms/Passes.h.inc"

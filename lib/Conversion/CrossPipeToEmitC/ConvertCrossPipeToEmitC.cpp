@@ -12,13 +12,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "crosspipe/Conversion/CrossPipeToEmitC/CrossPipeToEmitC.h"
-#include "crosspipe/Conversion/CrossPipeToEmitC/Passes.h"
 
 #include "EmitCBuilder.h"
 
 namespace crosspipe {
-#define GEN_PASS_DEF_CONVERTCROSSPIPETOEMITC
-#include "crosspipe/Conversion/CrossPipeToEmitC/Passes.h.inc"
+#define GEN_PASS_DEF_CONVERTCROSSPIPETOEMITCPASS
+#include "crosspipe/Conversion/Passes.h.inc"
 } // namespace crosspipe
 
 using namespace mlir;
@@ -47,7 +46,7 @@ static const char *roleConstant(BufferRole role) {
 
 namespace {
 struct ConvertCrossPipeToEmitCPass
-    : crosspipe::impl::ConvertCrossPipeToEmitCBase<
+    : crosspipe::impl::ConvertCrossPipeToEmitCPassBase<
           ConvertCrossPipeToEmitCPass> {
   using Base::Base;
 
@@ -78,11 +77,9 @@ FailureOr<PlanOp> ConvertCrossPipeToEmitCPass::choosePlan() {
            << (planName.empty() ? std::string("no crosspipe.plan to lower; "
                                               "run --crosspipe-execution-plan "
                                               "first")
-                                : "no crosspipe.plan named '" + planName +
-                                      "'");
-  return emitError(module.getLoc())
-         << "the module has " << plans.size()
-         << " plans; choose one with plan=NAME";
+                                : "no crosspipe.plan named '" + planName + "'");
+  return emitError(module.getLoc()) << "the module has " << plans.size()
+                                    << " plans; choose one with plan=NAME";
 }
 
 emitc::FuncOp ConvertCrossPipeToEmitCPass::buildFunction(OpBuilder &b,
@@ -123,13 +120,13 @@ void ConvertCrossPipeToEmitCPass::buildDescribe(OpBuilder &b, Location loc,
   bool emulate = layout.backend == PlanBackend::Emulate;
   e.comment("Plan @" + plan.getSymName() + " of schedule @" +
             plan.getSchedule() + " (" + layout.algorithm + ")");
-  e.callVoid("crosspipe_desc_plan",
-             {desc, e.str(plan.getSymName()), e.str(layout.algorithm),
-              e.lit(emulate ? "CROSSPIPE_BACKEND_EMULATE"
-                            : "CROSSPIPE_BACKEND_NCCL"),
-              e.i32(layout.numDevices), e.i32(p.numChunks()),
-              e.i32(p.numMicrobatches), e.i32(p.dpDegree),
-              e.f64(layout.makespanMs), e.f64(layout.lowerBoundMs)});
+  e.callVoid(
+      "crosspipe_desc_plan",
+      {desc, e.str(plan.getSymName()), e.str(layout.algorithm),
+       e.lit(emulate ? "CROSSPIPE_BACKEND_EMULATE" : "CROSSPIPE_BACKEND_NCCL"),
+       e.i32(layout.numDevices), e.i32(p.numChunks()), e.i32(p.numMicrobatches),
+       e.i32(p.dpDegree), e.f64(layout.makespanMs),
+       e.f64(layout.lowerBoundMs)});
   e.comment("Chunks: device, forward, backward, dgrad, wgrad, all-reduce "
             "(ms)");
   for (int c = 0; c < p.numChunks(); ++c) {
@@ -144,23 +141,22 @@ void ConvertCrossPipeToEmitCPass::buildDescribe(OpBuilder &b, Location loc,
     e.callVoid("crosspipe_desc_buffer",
                {desc, e.i32(id), e.i32(buffer.getDevice()),
                 e.str(buffer.getSymName()),
-                e.lit(roleConstant(buffer.getRole())),
-                e.i32(buffer.getChunk()), e.i32(buffer.getSlots()),
-                e.size(buffer.getSize().getBytes())});
+                e.lit(roleConstant(buffer.getRole())), e.i32(buffer.getChunk()),
+                e.i32(buffer.getSlots()), e.size(buffer.getSize().getBytes())});
   e.comment("Events of each device: first, count");
   for (auto [d, range] : llvm::enumerate(layout.deviceEvents))
-    e.callVoid("crosspipe_desc_events", {desc, e.i32(d), e.i32(range.first),
-                                         e.i32(range.second)});
+    e.callVoid("crosspipe_desc_events",
+               {desc, e.i32(d), e.i32(range.first), e.i32(range.second)});
   if (!emulate) {
     e.comment("NCCL channels: one communicator per direction, kind and "
               "device pair");
     for (auto &[key, id] : layout.channels) {
       auto [kind, src, dst] = key;
-      e.callVoid("crosspipe_desc_channel",
-                 {desc, e.i32(id), e.i32(src), e.i32(dst),
-                  e.lit(TransferKind(kind) == TransferKind::act
-                            ? "CROSSPIPE_ACT"
-                            : "CROSSPIPE_GRAD")});
+      e.callVoid(
+          "crosspipe_desc_channel",
+          {desc, e.i32(id), e.i32(src), e.i32(dst),
+           e.lit(TransferKind(kind) == TransferKind::act ? "CROSSPIPE_ACT"
+                                                         : "CROSSPIPE_GRAD")});
     }
   }
   e.comment("Links of the model");
@@ -174,8 +170,8 @@ void ConvertCrossPipeToEmitCPass::buildDescribe(OpBuilder &b, Location loc,
     double end = block.getEndAttr() ? block.getEndAttr().getMs() : 0;
     e.callVoid("crosspipe_desc_block",
                {desc, e.i32(ids.record), e.i32(block.getDevice()),
-                e.lit(std::string("'") + stringifyBlockKind(block.getKind()).str() +
-                      "'"),
+                e.lit(std::string("'") +
+                      stringifyBlockKind(block.getKind()).str() + "'"),
                 e.i32(block.getChunk()), e.i32(block.getMb()),
                 e.i32(block.getPartIndex()), e.i32(block.getPartCount()),
                 e.i32(ids.startEvent), e.i32(ids.endEvent), e.f64(start),
@@ -252,16 +248,7 @@ void ConvertCrossPipeToEmitCPass::hoistStreams(emitc::FuncOp func,
 
 void ConvertCrossPipeToEmitCPass::runOnOperation() {
   ModuleOp module = getOperation();
-  PlanBackend kind;
-  if (backend == "nccl") {
-    kind = PlanBackend::Nccl;
-  } else if (backend == "emulate") {
-    kind = PlanBackend::Emulate;
-  } else {
-    emitError(module.getLoc(), "unknown backend '")
-        << backend << "'; expected nccl or emulate";
-    return signalPassFailure();
-  }
+  PlanBackend kind = backend;
   FailureOr<PlanOp> plan = choosePlan();
   if (failed(plan))
     return signalPassFailure();
@@ -318,11 +305,10 @@ void ConvertCrossPipeToEmitCPass::runOnOperation() {
     Value rt = step.getArgument(0);
     Value device = e.call("crosspipe_device", b.getI32Type(), {rt});
     for (auto [d, func] : llvm::enumerate(deviceFuncs)) {
-      Value literal = b.create<emitc::LiteralOp>(loc, b.getI32Type(),
-                                                 std::to_string(d));
-      Value mine = b.create<emitc::CmpOp>(loc, b.getI1Type(),
-                                          emitc::CmpPredicate::eq, device,
-                                          literal);
+      Value literal =
+          b.create<emitc::LiteralOp>(loc, b.getI32Type(), std::to_string(d));
+      Value mine = b.create<emitc::CmpOp>(
+          loc, b.getI1Type(), emitc::CmpPredicate::eq, device, literal);
       b.create<emitc::IfOp>(loc, mine, [&](OpBuilder &nested, Location l) {
         nested.create<emitc::CallOp>(l, func, ValueRange{rt});
         nested.create<emitc::YieldOp>(l);
@@ -343,4 +329,12 @@ void ConvertCrossPipeToEmitCPass::runOnOperation() {
   for (Operation &op : llvm::make_early_inc_range(*module.getBody()))
     if (isa<CrossPipeDialect>(op.getDialect()))
       op.erase();
+}
+
+llvm::cl::ValuesClass crosspipe::planBackendValues() {
+  return llvm::cl::values(
+      clEnumValN(PlanBackend::Nccl, "nccl",
+                 "one process per GPU; NCCL sends and receives"),
+      clEnumValN(PlanBackend::Emulate, "emulate",
+                 "one GPU plays every device; links emulated on streams"));
 }

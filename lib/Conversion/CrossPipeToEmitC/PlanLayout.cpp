@@ -10,6 +10,7 @@
 
 #include "crosspipe/Conversion/CrossPipeToEmitC/CrossPipeToEmitC.h"
 #include "crosspipe/Interop/ScheduleInterop.h"
+#include "crosspipe/Transforms/Passes.h"
 
 #include "mlir/IR/SymbolTable.h"
 
@@ -17,7 +18,7 @@ using namespace mlir;
 using namespace crosspipe;
 
 FailureOr<PlanLayout> PlanLayout::build(PlanOp plan, PlanBackend backend) {
-  if (failed(plan.verifyExecution()))
+  if (failed(verifyPlan(plan)))
     return failure();
   auto schedule = SymbolTable::lookupNearestSymbolFrom<ScheduleOp>(
       plan->getParentOp(), plan.getScheduleAttr());

@@ -4,7 +4,9 @@
 // What the conversion refuses: an unknown backend, a module without a plan
 // or with several, and a plan that does not verify.
 
-// BACKEND: error: unknown backend 'cuda'; expected nccl or emulate
+// The backend is a typed option: an unknown name is refused while the
+// pipeline is parsed.
+// BACKEND: for the --backend option: Cannot find option named 'cuda'!
 
 // expected-error @+1 {{no crosspipe.plan to lower; run --crosspipe-execution-plan first}}
 module {

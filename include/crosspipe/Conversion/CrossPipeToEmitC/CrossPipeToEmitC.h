@@ -12,6 +12,7 @@
 #ifndef CROSSPIPE_CONVERSION_CROSSPIPETOEMITC_CROSSPIPETOEMITC_H
 #define CROSSPIPE_CONVERSION_CROSSPIPETOEMITC_CROSSPIPETOEMITC_H
 
+#include "crosspipe/Conversion/Passes.h"
 #include "crosspipe/Dialect/CrossPipeDialect.h"
 #include "crosspipe/Schedule/Problem.h"
 
@@ -23,15 +24,6 @@
 #include <tuple>
 
 namespace crosspipe {
-
-/// How the generated code moves data between devices.
-enum class PlanBackend {
-  /// One process per device (GPU); NCCL sends and receives.
-  Nccl,
-  /// One process and one GPU play every device; transfers are copies on
-  /// per-link streams with the link's latency and bandwidth injected.
-  Emulate,
-};
 
 /// The runtime's numbering of a plan.
 class PlanLayout {

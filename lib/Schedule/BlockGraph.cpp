@@ -1,0 +1,98 @@
+//===- BlockGraph.cpp - Problem checks and the memory rule ----------------===//
+//
+// The one validation of a problem that every scheduler, the simulator and
+// the solver run before they trust its numbers, and the one rule of how a
+// block holds activation memory.
+//
+//===----------------------------------------------------------------------===//
+
+#include "crosspipe/Schedule/BlockGraph.h"
+
+#include <cmath>
+#include <cstdint>
+
+using namespace crosspipe::sched;
+
+namespace {
+bool validDuration(double ms) { return std::isfinite(ms) && ms >= 0; }
+
+std::string checkChunk(const Problem &p, int i) {
+  const Chunk &ch = p.chunks[i];
+  std::string name = "chunk " + std::to_string(i);
+  int devices = p.numDevices();
+  if (ch.device < 0 || ch.device >= devices)
+    return name + " is placed on device " + std::to_string(ch.device) +
+           " but the problem has " + std::to_string(devices) + " devices";
+  bool ok =
+      validDuration(ch.forwardMs) &&
+      (p.splitBackward ? validDuration(ch.dgradMs) && validDuration(ch.wgradMs)
+                       : validDuration(ch.backwardMs));
+  if (!ok)
+    return name + " has a negative or non-finite duration";
+  if (!validDuration(p.allreduceMs(i)) ||
+      !validDuration(p.collectiveMs(i, CollectiveKind::AllGather)) ||
+      !validDuration(p.collectiveMs(i, CollectiveKind::ReduceScatter)))
+    return name + " has a negative or non-finite all-reduce time";
+  return "";
+}
+} // namespace
+
+MemoryEffect crosspipe::sched::memoryEffect(const Problem &problem,
+                                            const Block &block) {
+  MemoryEffect effect;
+  uint64_t act = problem.chunks[block.chunk].activationBytes;
+  if (block.kind == BlockKind::F && block.part == 0)
+    effect.allocBytes = act;
+  BlockGraph graph(problem);
+  if (block.kind == graph.releaseKind() && block.part == block.parts - 1)
+    effect.freeBytes = act;
+  return effect;
+}
+
+uint64_t crosspipe::sched::oneMicrobatchBytes(const Problem &problem,
+                                              int device) {
+  uint64_t total = 0;
+  for (const Chunk &ch : problem.chunks)
+    if (ch.device == device)
+      total += ch.activationBytes;
+  return total;
+}
+
+std::string crosspipe::sched::validate(const Problem &p) {
+  int devices = p.numDevices(), chunks = p.numChunks();
+  int m = p.numMicrobatches;
+  if (devices <= 0)
+    return "the problem has no devices";
+  if (chunks <= 0)
+    return "the problem has no chunks";
+  if (m <= 0)
+    return "the problem has " + std::to_string(m) + " microbatches";
+  if (int64_t(chunks) * m * BlockGraph(p).kindsPerChunk() > INT32_MAX / 2)
+    return "problem too large to simulate";
+  if (p.dpDegree < 1)
+    return "dp degree " + std::to_string(p.dpDegree) + " < 1";
+  if (p.dpBuckets < 1)
+    return "dp buckets " + std::to_string(p.dpBuckets) + " < 1";
+  for (int i = 0; i < chunks; ++i)
+    if (std::string err = checkChunk(p, i); !err.empty())
+      return err;
+  for (const DcLink &link : p.links)
+    if (!validDuration(link.cost.latencyMs) ||
+        std::isnan(link.cost.bandwidthGbps))
+      return "link " + std::to_string(link.fromDc) + "->" +
+             std::to_string(link.toDc) + " has a negative or non-finite cost";
+  return "";
+}
+
+std::string crosspipe::sched::validateMemoryBudget(const Problem &p) {
+  for (int d = 0, e = p.numDevices(); d < e; ++d) {
+    uint64_t need = oneMicrobatchBytes(p, d), limit = p.memoryLimit(d);
+    if (need > limit)
+      return "memory budget of device " + std::to_string(d) + " (" +
+             std::to_string(limit) +
+             " bytes) cannot hold one microbatch, whose activations on it "
+             "need " +
+             std::to_string(need) + " bytes";
+  }
+  return "";
+}
