@@ -76,6 +76,7 @@ private:
   }
   bool validateProblem();
   bool validateSchedule();
+  bool checkBlock(int d, int i, const Block &b);
   void buildHops();
   int lbIndex(int chunk, int mb, int slot) const {
     return (chunk * m + mb) * k + slot;
@@ -138,6 +139,38 @@ bool Simulation::validateProblem() {
   return true;
 }
 
+/// Checks one block of device d's order at position i against the problem.
+bool Simulation::checkBlock(int d, int i, const Block &b) {
+  int kind = int(b.kind);
+  if (kind < 0 || kind > int(BlockKind::W))
+    return fail(where(d, i) + ": unknown block kind " + std::to_string(kind));
+  if (b.chunk < 0 || b.chunk >= c)
+    return fail(where(d, i) + ": " + describe(b) + " names unknown chunk " +
+                std::to_string(b.chunk) + " (problem has " + std::to_string(c) +
+                " chunks)");
+  if (b.mb < 0 || b.mb >= m)
+    return fail(where(d, i) + ": " + describe(b) +
+                " names unknown microbatch " + std::to_string(b.mb) +
+                " (problem has " + std::to_string(m) + " microbatches)");
+  if (problem.splitBackward && b.kind == BlockKind::B)
+    return fail(where(d, i) + ": " + describe(b) +
+                " is a fused backward but the problem splits backward "
+                "into D and W");
+  if (!problem.splitBackward &&
+      (b.kind == BlockKind::D || b.kind == BlockKind::W))
+    return fail(where(d, i) + ": " + describe(b) +
+                " is a split backward but the problem uses fused B");
+  if (b.parts < 1 || b.part < 0 || b.part >= b.parts)
+    return fail(where(d, i) + ": " + describe(b) + " has invalid part " +
+                std::to_string(b.part) + " of " + std::to_string(b.parts));
+  if (problem.chunks[b.chunk].device != d)
+    return fail(where(d, i) + ": " + describe(b) + " is on device " +
+                std::to_string(d) + " but chunk " + std::to_string(b.chunk) +
+                " is placed on device " +
+                std::to_string(problem.chunks[b.chunk].device));
+  return true;
+}
+
 bool Simulation::validateSchedule() {
   if (int(schedule.order.size()) != p)
     return fail("schedule has " + std::to_string(schedule.order.size()) +
@@ -158,34 +191,8 @@ bool Simulation::validateSchedule() {
     const std::vector<Block> &order = schedule.order[d];
     for (int i = 0, e = int(order.size()); i < e; ++i) {
       const Block &b = order[i];
-      int kind = int(b.kind);
-      if (kind < 0 || kind > int(BlockKind::W))
-        return fail(where(d, i) + ": unknown block kind " +
-                    std::to_string(kind));
-      if (b.chunk < 0 || b.chunk >= c)
-        return fail(where(d, i) + ": " + describe(b) + " names unknown chunk " +
-                    std::to_string(b.chunk) + " (problem has " +
-                    std::to_string(c) + " chunks)");
-      if (b.mb < 0 || b.mb >= m)
-        return fail(where(d, i) + ": " + describe(b) +
-                    " names unknown microbatch " + std::to_string(b.mb) +
-                    " (problem has " + std::to_string(m) + " microbatches)");
-      if (problem.splitBackward && b.kind == BlockKind::B)
-        return fail(where(d, i) + ": " + describe(b) +
-                    " is a fused backward but the problem splits backward "
-                    "into D and W");
-      if (!problem.splitBackward &&
-          (b.kind == BlockKind::D || b.kind == BlockKind::W))
-        return fail(where(d, i) + ": " + describe(b) +
-                    " is a split backward but the problem uses fused B");
-      if (b.parts < 1 || b.part < 0 || b.part >= b.parts)
-        return fail(where(d, i) + ": " + describe(b) + " has invalid part " +
-                    std::to_string(b.part) + " of " + std::to_string(b.parts));
-      if (problem.chunks[b.chunk].device != d)
-        return fail(where(d, i) + ": " + describe(b) + " is on device " +
-                    std::to_string(d) + " but chunk " +
-                    std::to_string(b.chunk) + " is placed on device " +
-                    std::to_string(problem.chunks[b.chunk].device));
+      if (!checkBlock(d, i, b))
+        return false;
       int lb = lbIndex(b.chunk, b.mb, BlockGraph::slotOf(b.kind));
       int g = offset[d] + i;
       gLb[g] = lb;

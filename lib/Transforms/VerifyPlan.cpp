@@ -53,6 +53,7 @@ private:
   LogicalResult checkPrograms();
   LogicalResult checkTransfers();
   LogicalResult checkData();
+  LogicalResult checkReductions();
   LogicalResult checkSlots();
   LogicalResult checkDeadlock();
   void buildHappensBefore();
@@ -385,8 +386,13 @@ LogicalResult PlanChecker::checkData() {
         failed(requireBefore(producer, t.send, "it sends its output")))
       return failure();
   }
-  // DP all-reduces: one per chunk when the pipeline is replicated, after
-  // every block that writes the chunk's parameter gradient.
+  return checkReductions();
+}
+
+/// DP all-reduces: one per chunk when the pipeline is replicated, after
+/// every block that writes the chunk's parameter gradient.
+LogicalResult PlanChecker::checkReductions() {
+  int64_t numChunks = chunkDevice.size();
   std::map<int64_t, DpAllReduceOp> reduces;
   for (Operation *op : ops)
     if (auto ar = dyn_cast<DpAllReduceOp>(op)) {

@@ -58,6 +58,8 @@ struct ConvertCrossPipeToEmitCPass
                               StringRef argType, bool isStatic);
   void hoistStreams(emitc::FuncOp func, ArrayRef<int> devices,
                     ArrayRef<Operation *> ops);
+  void buildDeviceSteps(OpBuilder &b, Location loc,
+                        ArrayRef<Operation *> streamOps);
 
   PlanLayout layout;
   PlanLoweringState state;
@@ -246,6 +248,45 @@ void ConvertCrossPipeToEmitCPass::hoistStreams(emitc::FuncOp func,
   }
 }
 
+/// The NCCL backend: one function per device with that device's stream ops,
+/// and crosspipe_plan_step, which calls the function of the process's device.
+void ConvertCrossPipeToEmitCPass::buildDeviceSteps(
+    OpBuilder &b, Location loc, ArrayRef<Operation *> streamOps) {
+  SmallVector<emitc::FuncOp> deviceFuncs;
+  for (int d = 0; d < layout.numDevices; ++d) {
+    emitc::FuncOp func =
+        buildFunction(b, loc, "crosspipe_step_device_" + std::to_string(d),
+                      "crosspipe_runtime", /*isStatic=*/true);
+    SmallVector<Operation *> mine;
+    for (Operation *op : streamOps)
+      if (PlanOp::getOpDevice(op) == d)
+        mine.push_back(op);
+    hoistStreams(func, {d}, mine);
+    Operation *ret = func.getBody().front().getTerminator();
+    for (Operation *op : mine)
+      op->moveBefore(ret);
+    deviceFuncs.push_back(func);
+  }
+  // Each process runs the function of its own device.
+  emitc::FuncOp step =
+      buildFunction(b, loc, "crosspipe_plan_step", "crosspipe_runtime", false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(step.getBody().front().getTerminator());
+  EmitCBuilder e(b, loc);
+  Value rt = step.getArgument(0);
+  Value device = e.call("crosspipe_device", b.getI32Type(), {rt});
+  for (auto [d, func] : llvm::enumerate(deviceFuncs)) {
+    Value literal =
+        b.create<emitc::LiteralOp>(loc, b.getI32Type(), std::to_string(d));
+    Value mine = b.create<emitc::CmpOp>(
+        loc, b.getI1Type(), emitc::CmpPredicate::eq, device, literal);
+    b.create<emitc::IfOp>(loc, mine, [&](OpBuilder &nested, Location l) {
+      nested.create<emitc::CallOp>(l, func, ValueRange{rt});
+      nested.create<emitc::YieldOp>(l);
+    });
+  }
+}
+
 void ConvertCrossPipeToEmitCPass::runOnOperation() {
   ModuleOp module = getOperation();
   PlanBackend kind = backend;
@@ -270,7 +311,6 @@ void ConvertCrossPipeToEmitCPass::runOnOperation() {
   for (Operation &op : plan->getBody().front())
     if (!isa<BufferOp>(op))
       streamOps.push_back(&op);
-  SmallVector<emitc::FuncOp> deviceFuncs;
   if (kind == PlanBackend::Emulate) {
     emitc::FuncOp step = buildFunction(b, loc, "crosspipe_plan_step",
                                        "crosspipe_runtime", false);
@@ -282,38 +322,7 @@ void ConvertCrossPipeToEmitCPass::runOnOperation() {
     for (Operation *op : streamOps)
       op->moveBefore(ret);
   } else {
-    for (int d = 0; d < layout.numDevices; ++d) {
-      emitc::FuncOp func =
-          buildFunction(b, loc, "crosspipe_step_device_" + std::to_string(d),
-                        "crosspipe_runtime", /*isStatic=*/true);
-      SmallVector<Operation *> mine;
-      for (Operation *op : streamOps)
-        if (PlanOp::getOpDevice(op) == d)
-          mine.push_back(op);
-      hoistStreams(func, {d}, mine);
-      Operation *ret = func.getBody().front().getTerminator();
-      for (Operation *op : mine)
-        op->moveBefore(ret);
-      deviceFuncs.push_back(func);
-    }
-    // Each process runs the function of its own device.
-    emitc::FuncOp step = buildFunction(b, loc, "crosspipe_plan_step",
-                                       "crosspipe_runtime", false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(step.getBody().front().getTerminator());
-    EmitCBuilder e(b, loc);
-    Value rt = step.getArgument(0);
-    Value device = e.call("crosspipe_device", b.getI32Type(), {rt});
-    for (auto [d, func] : llvm::enumerate(deviceFuncs)) {
-      Value literal =
-          b.create<emitc::LiteralOp>(loc, b.getI32Type(), std::to_string(d));
-      Value mine = b.create<emitc::CmpOp>(
-          loc, b.getI1Type(), emitc::CmpPredicate::eq, device, literal);
-      b.create<emitc::IfOp>(loc, mine, [&](OpBuilder &nested, Location l) {
-        nested.create<emitc::CallOp>(l, func, ValueRange{rt});
-        nested.create<emitc::YieldOp>(l);
-      });
-    }
+    buildDeviceSteps(b, loc, streamOps);
   }
 
   ConversionTarget target(getContext());
