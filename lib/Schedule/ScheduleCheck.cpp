@@ -151,3 +151,196 @@ ScheduleFault crosspipe::sched::checkMemory(const Problem &problem,
   }
   return {};
 }
+
+ScheduleFault crosspipe::sched::checkAnnotatedTimes(
+    const Problem &problem, const Schedule &schedule, const BlockIndex &index,
+    const std::vector<std::vector<Annotated>> &annotated) {
+  constexpr double eps = 1e-6;
+  BlockGraph graph(problem);
+  for (size_t d = 0; d < annotated.size(); ++d) {
+    int previous = -1;
+    for (size_t i = 0; i < annotated[d].size(); ++i) {
+      const Annotated &t = annotated[d][i];
+      if (!t.timed) {
+        previous = -1;
+        continue;
+      }
+      BlockAt here{int(d), int(i)};
+      if (previous >= 0 && t.startMs + eps < annotated[d][previous].endMs) {
+        ScheduleFault f = fault(ScheduleFault::StartsBeforePrevious, here,
+                                {int(d), previous}, schedule.order[d][i]);
+        f.startMs = t.startMs;
+        return f;
+      }
+      previous = int(i);
+      const Block &b = schedule.order[d][i];
+      if (b.part > 0)
+        continue;
+      for (Step in : graph.inputsOf({b.kind, b.chunk})) {
+        const std::vector<BlockAt> &parts =
+            *index.find(in.kind, in.chunk, b.mb);
+        BlockAt at = parts.back();
+        const Annotated &producer = annotated[at.device][at.index];
+        if (!producer.timed)
+          continue;
+        double ready = producer.endMs;
+        if (at.device != int(d))
+          if (const LinkCost *cost = problem.linkCost(at.device, int(d)))
+            ready += cost->latencyMs;
+        if (t.startMs + eps >= ready)
+          continue;
+        Block dep = parts.size() > 1 ? schedule.order[at.device][at.index]
+                                     : Block{in.kind, in.chunk, b.mb};
+        ScheduleFault f =
+            fault(ScheduleFault::StartsBeforeInput, here, at, dep);
+        f.startMs = t.startMs;
+        f.readyMs = ready;
+        return f;
+      }
+    }
+  }
+  return {};
+}
+
+namespace {
+/// Checks one collective against the blocks it depends on.
+ScheduleFault
+checkDependencies(const Problem &problem, const Schedule &schedule,
+                  const BlockIndex &index,
+                  const std::vector<std::vector<Annotated>> &annotated,
+                  const CollectiveNote &note, int which) {
+  constexpr double eps = 1e-6;
+  if (note.chunk >= problem.numChunks())
+    return {}; // The op verifier reports it.
+  bool gather = note.kind == CollectiveKind::AllGather;
+  BlockKind release = BlockGraph(problem).releaseKind();
+  for (int mb = 0; mb < problem.numMicrobatches; ++mb) {
+    const std::vector<BlockAt> *found =
+        index.find(gather ? BlockKind::F : release, note.chunk, mb);
+    if (!found || found->empty())
+      continue;
+    int partIndex = 0;
+    if (!gather) {
+      // The part that completes the share (bucket + 1) / buckets.
+      int64_t num = int64_t(note.bucket + 1) * int64_t(found->size());
+      partIndex = int((num + note.buckets - 1) / note.buckets - 1);
+    }
+    BlockAt at = (*found)[partIndex];
+    if (at.device != note.device)
+      continue;
+    const Block &block = schedule.order[at.device][at.index];
+    ScheduleFault f = fault(ScheduleFault::CollectiveMisplaced, {}, at, block);
+    f.collective = which;
+    if (gather ? at.index < note.computeBefore : at.index >= note.computeBefore)
+      return f;
+    const Annotated &compute = annotated[at.device][at.index];
+    if (!note.time.timed || !compute.timed)
+      continue;
+    if (gather) {
+      if (note.time.endMs <= compute.startMs + eps)
+        continue;
+      f.kind = ScheduleFault::GatherEndsLate;
+      f.endMs = note.time.endMs;
+      f.startMs = compute.startMs;
+      return f;
+    }
+    double done = bucketDoneMs(block, Interval{compute.startMs, compute.endMs},
+                               note.bucket, note.buckets);
+    if (note.time.startMs + eps >= done)
+      continue;
+    f.kind = ScheduleFault::ReduceStartsEarly;
+    f.startMs = note.time.startMs;
+    f.readyMs = done;
+    return f;
+  }
+  return {};
+}
+
+/// The timed collectives of one program, by start time, one at a time.
+ScheduleFault checkOverlap(const std::vector<CollectiveNote> &notes,
+                           std::vector<int> &timed) {
+  std::stable_sort(timed.begin(), timed.end(), [&](int a, int b) {
+    return notes[a].time.startMs < notes[b].time.startMs;
+  });
+  for (size_t i = 1; i < timed.size(); ++i) {
+    const CollectiveNote &x = notes[timed[i]], &prev = notes[timed[i - 1]];
+    if (x.time.startMs + 1e-6 >= prev.time.endMs)
+      continue;
+    ScheduleFault f;
+    f.kind = ScheduleFault::CollectivesOverlap;
+    f.collective = timed[i];
+    f.otherCollective = timed[i - 1];
+    f.startMs = x.time.startMs;
+    f.device = x.device;
+    return f;
+  }
+  return {};
+}
+
+/// How one collective fits with the ones before it: bucket count, kind mix
+/// and duplicates.
+class CollectiveTies {
+public:
+  ScheduleFault check(const std::vector<CollectiveNote> &notes, int i) {
+    const CollectiveNote &n = notes[i];
+    bool allReduce = n.kind == CollectiveKind::AllReduce;
+    bool gather = n.kind == CollectiveKind::AllGather;
+    ScheduleFault f;
+    f.collective = i;
+    if (first >= 0 && !gather && notes[first].buckets != n.buckets) {
+      f.kind = ScheduleFault::BucketMismatch;
+      f.otherCollective = first;
+      f.buckets = n.buckets;
+      f.otherParts = notes[first].buckets;
+      return f;
+    }
+    if (first < 0 && !gather)
+      first = i;
+    if (allReduce && firstZero1 >= 0) {
+      f.kind = ScheduleFault::AllReduceWithZero1;
+      f.otherCollective = firstZero1;
+      return f;
+    }
+    if (!allReduce && firstAllReduce >= 0) {
+      f.kind = ScheduleFault::Zero1WithAllReduce;
+      f.otherCollective = firstAllReduce;
+      return f;
+    }
+    (allReduce ? firstAllReduce : firstZero1) = i;
+    auto [it, inserted] = seen.try_emplace({n.chunk, int(n.kind), n.bucket}, i);
+    if (!inserted) {
+      f.kind = ScheduleFault::DuplicateCollective;
+      f.otherCollective = it->second;
+      return f;
+    }
+    return {};
+  }
+
+private:
+  int first = -1, firstZero1 = -1, firstAllReduce = -1;
+  std::map<std::tuple<int, int, int>, int> seen;
+};
+} // namespace
+
+ScheduleFault crosspipe::sched::checkCollectives(
+    const Problem &problem, const Schedule &schedule, const BlockIndex &index,
+    const std::vector<std::vector<Annotated>> &annotated,
+    const std::vector<CollectiveNote> &notes) {
+  CollectiveTies ties;
+  std::vector<int> timed;
+  for (int i = 0, e = int(notes.size()); i < e; ++i) {
+    if (ScheduleFault f = ties.check(notes, i))
+      return f;
+    if (ScheduleFault f =
+            checkDependencies(problem, schedule, index, annotated, notes[i], i))
+      return f;
+    if (notes[i].time.timed)
+      timed.push_back(i);
+    if (i + 1 == e || notes[i + 1].program != notes[i].program) {
+      if (ScheduleFault f = checkOverlap(notes, timed))
+        return f;
+      timed.clear();
+    }
+  }
+  return {};
+}

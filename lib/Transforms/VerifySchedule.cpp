@@ -58,11 +58,15 @@ struct VerifySchedulePass
                                      ScheduleFromIR &read);
   LogicalResult verifyCollectives(ScheduleOp op, const sched::Problem &p,
                                   ScheduleFromIR &read);
-  LogicalResult verifyCollective(CollectiveOp ar, int device, int computeBefore,
+  LogicalResult reportCollective(const sched::ScheduleFault &f,
+                                 ArrayRef<CollectiveOp> ops,
+                                 const sched::Problem &p, ScheduleFromIR &read);
+  LogicalResult reportDependency(const sched::ScheduleFault &f, CollectiveOp ar,
                                  const sched::Problem &p, ScheduleFromIR &read);
 
-  /// Where every part of every block sits.
+  /// Where every part of every block sits, and the times blocks carry.
   sched::BlockIndex where;
+  std::vector<std::vector<sched::Annotated>> annotated;
 };
 } // namespace
 
@@ -72,6 +76,14 @@ LogicalResult VerifySchedulePass::verifyOne(ScheduleOp op) {
     return failure();
   sched::Problem *problem = &loaded->problem;
   ScheduleFromIR *read = &loaded->read;
+  annotated.assign(read->ops.size(), {});
+  for (size_t d = 0; d < read->ops.size(); ++d)
+    for (ComputeOp compute : read->ops[d]) {
+      sched::Annotated &t = annotated[d].emplace_back();
+      if (compute.getStartAttr() && compute.getEndAttr())
+        t = {true, compute.getStartAttr().getMs(),
+             compute.getEndAttr().getMs()};
+    }
   if (failed(verifyCompleteness(op, *problem, *read)) ||
       failed(verifyDeviceOrder(*problem, *read)) ||
       failed(verifyCollectives(op, *problem, *read)))
@@ -152,212 +164,148 @@ LogicalResult VerifySchedulePass::verifyMemory(ScheduleOp op,
 
 LogicalResult VerifySchedulePass::verifyAnnotatedTimes(const sched::Problem &p,
                                                        ScheduleFromIR &read) {
-  // Only blocks that carry times are checked, against what the model allows
-  // at the least: the previous block on the device must have ended and a
-  // producer's output must have ended (plus the link latency when remote).
-  constexpr double eps = 1e-6;
-  sched::BlockGraph graph(p);
-  for (size_t d = 0; d < read.ops.size(); ++d) {
-    ComputeOp previous;
-    for (size_t i = 0; i < read.ops[d].size(); ++i) {
-      ComputeOp op = read.ops[d][i];
-      if (!op.getStartAttr()) {
-        previous = {};
-        continue;
-      }
-      double start = op.getStartAttr().getMs();
-      if (previous && start + eps < previous.getEndAttr().getMs()) {
-        InFlightDiagnostic diag = op.emitOpError("starts at ")
-                                  << formatNumber(start)
-                                  << " ms, before the previous block on "
-                                     "device "
-                                  << d << " ends";
-        diag.attachNote(previous.getLoc()) << "previous block here";
-        return diag;
-      }
-      previous = op;
-      const SBlock &b = read.schedule.order[d][i];
-      if (b.part > 0)
-        continue;
-      for (sched::Step in : graph.inputsOf({b.kind, b.chunk})) {
-        SBlock dep{in.kind, in.chunk, b.mb};
-        const std::vector<BlockAt> &parts =
-            *where.find(in.kind, in.chunk, b.mb);
-        BlockAt at = parts.back();
-        ComputeOp producer = read.ops[at.device][at.index];
-        if (!producer.getEndAttr())
-          continue;
-        double ready = producer.getEndAttr().getMs();
-        if (at.device != int(d))
-          if (const sched::LinkCost *cost = p.linkCost(at.device, int(d)))
-            ready += cost->latencyMs;
-        if (start + eps >= ready)
-          continue;
-        InFlightDiagnostic diag =
-            op.emitOpError("starts at ")
-            << formatNumber(start) << " ms, before its "
-            << "input from "
-            << describeBlock(parts.size() > 1
-                                 ? read.schedule.order[at.device][at.index]
-                                 : dep)
-            << " can arrive (" << formatNumber(ready) << " ms)";
-        diag.attachNote(producer.getLoc()) << "producer here";
-        return diag;
-      }
-    }
+  sched::ScheduleFault f =
+      sched::checkAnnotatedTimes(p, read.schedule, where, annotated);
+  if (!f)
+    return success();
+  ComputeOp op = read.ops[f.at.device][f.at.index];
+  ComputeOp other = read.ops[f.other.device][f.other.index];
+  if (f.kind == sched::ScheduleFault::StartsBeforePrevious) {
+    InFlightDiagnostic diag = op.emitOpError("starts at ")
+                              << formatNumber(f.startMs)
+                              << " ms, before the previous block on device "
+                              << f.at.device << " ends";
+    diag.attachNote(other.getLoc()) << "previous block here";
+    return diag;
   }
-  return success();
+  InFlightDiagnostic diag = op.emitOpError("starts at ")
+                            << formatNumber(f.startMs)
+                            << " ms, before its input from "
+                            << describeBlock(f.block) << " can arrive ("
+                            << formatNumber(f.readyMs) << " ms)";
+  diag.attachNote(other.getLoc()) << "producer here";
+  return diag;
 }
 
-/// Ties the schedule's collectives together (one bucket count, all-reduce or
-/// ZeRO-1, no duplicates), checks each against its dependencies, and checks
-/// that the collectives of one device, where timed, run one at a time.
-LogicalResult VerifySchedulePass::verifyCollectives(ScheduleOp op,
-                                                    const sched::Problem &p,
-                                                    ScheduleFromIR &read) {
-  CollectiveOp first, firstZero1, firstAllReduce;
-  std::map<std::tuple<int64_t, int, int64_t>, CollectiveOp> seen;
-  for (ProgramOp program : op.getPrograms()) {
-    int device = int(program.getDevice()), computeBefore = 0;
-    std::vector<CollectiveOp> timed;
-    for (Operation &nested : program.getBody().front()) {
+/// Reads the collectives of every program, in program order, with the
+/// compute blocks before each; `ops` gets the op of each.
+static std::vector<sched::CollectiveNote>
+readCollectives(ScheduleOp op, SmallVectorImpl<CollectiveOp> &ops) {
+  std::vector<sched::CollectiveNote> notes;
+  int program = 0;
+  for (ProgramOp prog : op.getPrograms()) {
+    int computeBefore = 0;
+    for (Operation &nested : prog.getBody().front()) {
       auto ar = dyn_cast<CollectiveOp>(nested);
       if (!ar) {
         ++computeBefore;
         continue;
       }
-      int64_t buckets = ar.getBuckets().value_or(1);
-      bool allReduce = ar.getKindOrDefault() == CollectiveKind::all_reduce;
-      bool gather = ar.getKindOrDefault() == CollectiveKind::all_gather;
-      auto conflict = [&](CollectiveOp other, const Twine &what) {
-        InFlightDiagnostic diag = ar.emitOpError(what);
-        diag.attachNote(other.getLoc()) << "other collective here";
-        return diag;
-      };
-      if (first && !gather && first.getBuckets().value_or(1) != buckets)
-        return conflict(first, "splits chunk " + Twine(ar.getChunk()) +
-                                   "'s gradient into " + Twine(buckets) +
-                                   " buckets, but another collective into " +
-                                   Twine(first.getBuckets().value_or(1)));
-      if (!first && !gather)
-        first = ar;
-      if (allReduce && firstZero1)
-        return conflict(firstZero1, "is an all-reduce, but the schedule "
-                                    "also has ZeRO-1 collectives");
-      if (!allReduce && firstAllReduce)
-        return conflict(firstAllReduce,
-                        "is a ZeRO-1 collective, but the schedule also has "
-                        "all-reduces");
-      (allReduce ? firstAllReduce : firstZero1) = ar;
-      auto key = std::make_tuple(ar.getChunk(), int(ar.getKindOrDefault()),
-                                 ar.getBucket().value_or(0));
-      auto [it, inserted] = seen.try_emplace(key, ar);
-      if (!inserted)
-        return conflict(it->second,
-                        "duplicates the " +
-                            stringifyCollectiveKind(ar.getKindOrDefault()) +
-                            " of chunk " + Twine(ar.getChunk()));
-      if (failed(verifyCollective(ar, device, computeBefore, p, read)))
-        return failure();
+      sched::CollectiveNote n;
+      n.program = program;
+      n.device = int(prog.getDevice());
+      n.computeBefore = computeBefore;
+      n.kind = ar.getKindOrDefault() == CollectiveKind::all_gather
+                   ? sched::CollectiveKind::AllGather
+               : ar.getKindOrDefault() == CollectiveKind::reduce_scatter
+                   ? sched::CollectiveKind::ReduceScatter
+                   : sched::CollectiveKind::AllReduce;
+      n.chunk = int(ar.getChunk());
+      n.bucket = int(ar.getBucket().value_or(0));
+      n.buckets = int(ar.getBuckets().value_or(1));
       if (ar.getStartAttr() && ar.getEndAttr())
-        timed.push_back(ar);
+        n.time = {true, ar.getStartAttr().getMs(), ar.getEndAttr().getMs()};
+      notes.push_back(n);
+      ops.push_back(ar);
     }
-    llvm::stable_sort(timed, [](CollectiveOp a, CollectiveOp b) {
-      return a.getStartAttr().getMs() < b.getStartAttr().getMs();
-    });
-    for (size_t i = 1; i < timed.size(); ++i)
-      if (timed[i].getStartAttr().getMs() + 1e-6 <
-          timed[i - 1].getEndAttr().getMs()) {
-        InFlightDiagnostic diag =
-            timed[i].emitOpError("starts at ")
-            << formatNumber(timed[i].getStartAttr().getMs())
-            << " ms, while another collective still runs on the "
-               "communication stream of device "
-            << device;
-        diag.attachNote(timed[i - 1].getLoc()) << "other collective here";
-        return diag;
-      }
+    ++program;
   }
-  return success();
+  return notes;
 }
 
-/// An all-gather precedes (in program order and in time) every F of its
-/// chunk. A gradient collective follows, for every microbatch, the part of
-/// the releasing block (W, or B when fused) that completes its bucket's
-/// share, and starts no earlier than that share is done.
-LogicalResult VerifySchedulePass::verifyCollective(CollectiveOp ar, int device,
-                                                   int computeBefore,
-                                                   const sched::Problem &p,
-                                                   ScheduleFromIR &read) {
-  constexpr double eps = 1e-6;
-  int chunk = int(ar.getChunk());
-  if (chunk >= p.numChunks())
-    return success(); // The op verifier reports it.
-  bool gather = ar.getKindOrDefault() == CollectiveKind::all_gather;
-  int buckets = int(ar.getBuckets().value_or(1));
-  int bucket = int(ar.getBucket().value_or(0));
-  SKind release = sched::BlockGraph(p).releaseKind();
-  for (int mb = 0; mb < p.numMicrobatches; ++mb) {
-    const std::vector<BlockAt> *found =
-        where.find(gather ? SKind::F : release, chunk, mb);
-    if (!found || found->empty())
-      continue;
-    const std::vector<BlockAt> &parts = *found;
-    int partIndex = 0;
-    if (!gather) {
-      // The part that completes the share (bucket + 1) / buckets.
-      int64_t num = int64_t(bucket + 1) * int64_t(parts.size());
-      partIndex = int((num + buckets - 1) / buckets - 1);
-    }
-    BlockAt at = parts[partIndex];
-    if (at.device != device)
-      continue;
-    ComputeOp compute = read.ops[at.device][at.index];
-    const SBlock &block = read.schedule.order[at.device][at.index];
-    std::string what = gather ? "the F that needs the parameters it gathers"
-                              : "the " +
-                                    std::string(sched::blockKindName(release)) +
-                                    " whose gradient it reduces";
-    bool misplaced =
-        gather ? at.index < computeBefore : at.index >= computeBefore;
-    if (misplaced) {
-      InFlightDiagnostic diag = ar.emitOpError("comes ")
-                                << (gather ? "after " : "before ")
-                                << describeBlock(block) << ", " << what;
-      diag.attachNote(compute.getLoc()) << "block here";
-      return diag;
-    }
-    if (!ar.getStartAttr() || !ar.getEndAttr() || !compute.getStartAttr() ||
-        !compute.getEndAttr())
-      continue;
-    if (gather) {
-      double end = ar.getEndAttr().getMs();
-      double start = compute.getStartAttr().getMs();
-      if (end <= start + eps)
-        continue;
-      InFlightDiagnostic diag = ar.emitOpError("ends at ")
-                                << formatNumber(end) << " ms, after "
-                                << describeBlock(block) << " starts ("
-                                << formatNumber(start) << " ms), " << what;
-      diag.attachNote(compute.getLoc()) << "block here";
-      return diag;
-    }
-    double done =
-        sched::bucketDoneMs(block,
-                            sched::Interval{compute.getStartAttr().getMs(),
-                                            compute.getEndAttr().getMs()},
-                            bucket, buckets);
-    double start = ar.getStartAttr().getMs();
-    if (start + eps >= done)
-      continue;
-    InFlightDiagnostic diag = ar.emitOpError("starts at ")
-                              << formatNumber(start)
-                              << " ms, before its gradient bucket is complete "
-                                 "in "
-                              << describeBlock(block) << " ("
-                              << formatNumber(done) << " ms)";
-    diag.attachNote(compute.getLoc()) << "block here";
+/// The diagnostic of a collective's fault, at the collective, with a note
+/// at the related collective or block.
+LogicalResult VerifySchedulePass::reportCollective(
+    const sched::ScheduleFault &f, ArrayRef<CollectiveOp> ops,
+    const sched::Problem &p, ScheduleFromIR &read) {
+  using F = sched::ScheduleFault;
+  CollectiveOp ar = ops[f.collective];
+  auto conflict = [&](const Twine &what) {
+    InFlightDiagnostic diag = ar.emitOpError(what);
+    diag.attachNote(CollectiveOp(ops[f.otherCollective]).getLoc())
+        << "other collective here";
+    return diag;
+  };
+  switch (f.kind) {
+  case F::BucketMismatch:
+    return conflict("splits chunk " + Twine(ar.getChunk()) +
+                    "'s gradient into " + Twine(f.buckets) +
+                    " buckets, but another collective into " +
+                    Twine(f.otherParts));
+  case F::AllReduceWithZero1:
+    return conflict("is an all-reduce, but the schedule also has ZeRO-1 "
+                    "collectives");
+  case F::Zero1WithAllReduce:
+    return conflict("is a ZeRO-1 collective, but the schedule also has "
+                    "all-reduces");
+  case F::DuplicateCollective:
+    return conflict("duplicates the " +
+                    stringifyCollectiveKind(ar.getKindOrDefault()) +
+                    " of chunk " + Twine(ar.getChunk()));
+  case F::CollectivesOverlap: {
+    InFlightDiagnostic diag =
+        ar.emitOpError("starts at ")
+        << formatNumber(f.startMs)
+        << " ms, while another collective still runs on the communication "
+           "stream of device "
+        << f.device;
+    diag.attachNote(CollectiveOp(ops[f.otherCollective]).getLoc())
+        << "other collective here";
     return diag;
   }
-  return success();
+  default:
+    return reportDependency(f, ar, p, read);
+  }
+}
+
+LogicalResult
+VerifySchedulePass::reportDependency(const sched::ScheduleFault &f,
+                                     CollectiveOp ar, const sched::Problem &p,
+                                     ScheduleFromIR &read) {
+  using F = sched::ScheduleFault;
+  bool gather = ar.getKindOrDefault() == CollectiveKind::all_gather;
+  SKind release = sched::BlockGraph(p).releaseKind();
+  std::string what = gather
+                         ? "the F that needs the parameters it gathers"
+                         : "the " + std::string(sched::blockKindName(release)) +
+                               " whose gradient it reduces";
+  InFlightDiagnostic diag =
+      f.kind == F::CollectiveMisplaced
+          ? ar.emitOpError("comes ") << (gather ? "after " : "before ")
+                                     << describeBlock(f.block) << ", " << what
+      : f.kind == F::GatherEndsLate
+          ? ar.emitOpError("ends at ")
+                << formatNumber(f.endMs) << " ms, after "
+                << describeBlock(f.block) << " starts ("
+                << formatNumber(f.startMs) << " ms), " << what
+          : ar.emitOpError("starts at ")
+                << formatNumber(f.startMs)
+                << " ms, before its gradient bucket is complete in "
+                << describeBlock(f.block) << " (" << formatNumber(f.readyMs)
+                << " ms)";
+  diag.attachNote(read.ops[f.other.device][f.other.index].getLoc())
+      << "block here";
+  return diag;
+}
+
+LogicalResult VerifySchedulePass::verifyCollectives(ScheduleOp op,
+                                                    const sched::Problem &p,
+                                                    ScheduleFromIR &read) {
+  SmallVector<CollectiveOp> ops;
+  std::vector<sched::CollectiveNote> notes = readCollectives(op, ops);
+  sched::ScheduleFault f =
+      sched::checkCollectives(p, read.schedule, where, annotated, notes);
+  if (!f)
+    return success();
+  return reportCollective(f, ops, p, read);
 }

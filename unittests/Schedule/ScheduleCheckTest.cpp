@@ -108,3 +108,102 @@ TEST(ScheduleCheckTest, OverBudget) {
   EXPECT_EQ(f.limit, kMiB + kMiB / 2);
 }
 } // namespace
+
+namespace {
+/// Times of a schedule as a simulation gives them, as annotations.
+std::vector<std::vector<Annotated>> annotate(const SimResult &sim) {
+  std::vector<std::vector<Annotated>> out(sim.times.size());
+  for (size_t d = 0; d < sim.times.size(); ++d)
+    for (const Interval &t : sim.times[d])
+      out[d].push_back({true, t.startMs, t.endMs});
+  return out;
+}
+
+// Simulated times always pass; moving a block earlier than its device's
+// previous block, or than its input's arrival, is found.
+TEST(ScheduleCheckTest, AnnotatedTimes) {
+  TwoStages t;
+  BlockIndex index;
+  ASSERT_FALSE(checkComplete(t.p, t.s, index));
+  SimResult sim = simulate(t.p, t.s);
+  ASSERT_TRUE(sim.ok);
+  std::vector<std::vector<Annotated>> times = annotate(sim);
+  EXPECT_FALSE(checkAnnotatedTimes(t.p, t.s, index, times));
+
+  // F1 mb 0 (device 1, first) needs F0 mb 0, which ends at 1 ms.
+  times[1][0].startMs = 0.5;
+  ScheduleFault f = checkAnnotatedTimes(t.p, t.s, index, times);
+  ASSERT_EQ(f.kind, ScheduleFault::StartsBeforeInput);
+  EXPECT_EQ(f.readyMs, 1.0);
+  EXPECT_EQ(f.block.kind, K::F);
+  EXPECT_EQ(f.block.chunk, 0);
+
+  times = annotate(sim);
+  times[0][1].startMs = times[0][0].endMs - 0.5; // F0 mb 1 overlaps F0 mb 0
+  f = checkAnnotatedTimes(t.p, t.s, index, times);
+  ASSERT_EQ(f.kind, ScheduleFault::StartsBeforePrevious);
+  EXPECT_EQ(f.other.index, 0);
+}
+
+TEST(ScheduleCheckTest, Collectives) {
+  TwoStages t;
+  BlockIndex index;
+  ASSERT_FALSE(checkComplete(t.p, t.s, index));
+  SimResult sim = simulate(t.p, t.s);
+  std::vector<std::vector<Annotated>> times = annotate(sim);
+  // All-reduce of chunk 0 after device 0's four blocks, once B0 mb 1 ends.
+  double lastB = sim.times[0][3].endMs;
+  CollectiveNote ar;
+  ar.device = 0;
+  ar.computeBefore = 4;
+  ar.time = {true, lastB, lastB + 1};
+  EXPECT_FALSE(checkCollectives(t.p, t.s, index, times, {ar}));
+
+  CollectiveNote early = ar;
+  early.time.startMs = lastB - 0.5;
+  ScheduleFault f = checkCollectives(t.p, t.s, index, times, {early});
+  ASSERT_EQ(f.kind, ScheduleFault::ReduceStartsEarly);
+  EXPECT_EQ(f.readyMs, lastB);
+
+  CollectiveNote before = ar;
+  before.computeBefore = 3; // before B0 mb 1 in program order
+  f = checkCollectives(t.p, t.s, index, times, {before});
+  ASSERT_EQ(f.kind, ScheduleFault::CollectiveMisplaced);
+  EXPECT_EQ(f.other.index, 3);
+
+  CollectiveNote rs = ar;
+  rs.kind = CollectiveKind::ReduceScatter;
+  rs.time = {true, lastB + 0.5, lastB + 2};
+  f = checkCollectives(t.p, t.s, index, times, {ar, rs});
+  ASSERT_EQ(f.kind, ScheduleFault::Zero1WithAllReduce);
+  EXPECT_EQ(f.collective, 1);
+  EXPECT_EQ(f.otherCollective, 0);
+
+  CollectiveNote again = ar;
+  again.time = {true, lastB + 0.5, lastB + 2};
+  f = checkCollectives(t.p, t.s, index, times, {ar, again});
+  ASSERT_EQ(f.kind, ScheduleFault::DuplicateCollective);
+
+  CollectiveNote other = ar;
+  other.chunk = 1;
+  other.device = 1;
+  other.program = 1;
+  other.time = {true, sim.times[1][3].endMs, sim.times[1][3].endMs + 1};
+  EXPECT_FALSE(checkCollectives(t.p, t.s, index, times, {ar, other}));
+
+  // Two buckets of chunk 0 on one communication stream may not overlap.
+  CollectiveNote b0 = ar, b1 = ar;
+  b0.buckets = b1.buckets = 2;
+  b1.bucket = 1;
+  b1.time = {true, lastB + 0.5, lastB + 2};
+  f = checkCollectives(t.p, t.s, index, times, {b0, b1});
+  ASSERT_EQ(f.kind, ScheduleFault::CollectivesOverlap);
+  EXPECT_EQ(f.collective, 1);
+  EXPECT_EQ(f.device, 0);
+  b1.buckets = 3;
+  f = checkCollectives(t.p, t.s, index, times, {b0, b1});
+  ASSERT_EQ(f.kind, ScheduleFault::BucketMismatch);
+  EXPECT_EQ(f.buckets, 3);
+  EXPECT_EQ(f.otherParts, 2);
+}
+} // namespace

@@ -2,9 +2,11 @@
 //
 // The MLIR-free checks behind --crosspipe-verify-schedule: every block of
 // the problem exactly once (every part of it, cut the same way), each
-// device's order respecting the block graph, and the memory budget held at
-// every instant of the simulated timeline. Each check returns the first
-// fault with the positions it involves, so a caller can point at the
+// device's order respecting the block graph, the memory budget held at
+// every instant of the simulated timeline, annotated times that the model
+// allows, and DP collectives that follow (or, for all-gathers, precede) the
+// blocks they depend on and run one at a time per device. Each check returns
+// the first fault with the positions it involves, so a caller can point at the
 // offending op and the related one.
 //
 //===----------------------------------------------------------------------===//
@@ -61,6 +63,33 @@ struct ScheduleFault {
     /// `at` raises the activation memory of `device` to `bytes`, above its
     /// budget `limit`.
     OverBudget,
+    /// `at` starts at `startMs`, before the previous block on its device
+    /// (`other`) ends.
+    StartsBeforePrevious,
+    /// `at` starts at `startMs`, before its input from `block` (at `other`)
+    /// can arrive at `readyMs`.
+    StartsBeforeInput,
+    /// Collective `collective` splits its chunk's gradient into `buckets`
+    /// buckets, collective `otherCollective` into `otherParts`.
+    BucketMismatch,
+    /// Collective `collective` is an all-reduce, `otherCollective` ZeRO-1.
+    AllReduceWithZero1,
+    /// Collective `collective` is ZeRO-1, `otherCollective` an all-reduce.
+    Zero1WithAllReduce,
+    /// Collective `collective` repeats `otherCollective`.
+    DuplicateCollective,
+    /// Collective `collective` comes before (after, for an all-gather)
+    /// `block` at `other`, which it depends on (which depends on it).
+    CollectiveMisplaced,
+    /// All-gather `collective` ends at `endMs`, after `block` at `other`
+    /// starts at `startMs`.
+    GatherEndsLate,
+    /// Collective `collective` starts at `startMs`, before its bucket is
+    /// complete in `block` at `other` (`readyMs`).
+    ReduceStartsEarly,
+    /// Collective `collective` starts at `startMs` while `otherCollective`
+    /// still runs on the communication stream of `device`.
+    CollectivesOverlap,
   } kind = None;
   BlockAt at, other;
   Block block;
@@ -68,6 +97,9 @@ struct ScheduleFault {
   int device = -1;
   int otherParts = 0;
   uint64_t bytes = 0, limit = 0;
+  int collective = -1, otherCollective = -1;
+  int buckets = 0;
+  double startMs = 0, endMs = 0, readyMs = 0;
   explicit operator bool() const { return kind != None; }
 };
 
@@ -86,6 +118,49 @@ ScheduleFault checkDeviceOrder(const Problem &problem, const Schedule &schedule,
 /// the same instant).
 ScheduleFault checkMemory(const Problem &problem, const Schedule &schedule,
                           const SimResult &sim);
+
+/// The times a block carries in the IR, if any.
+struct Annotated {
+  bool timed = false;
+  double startMs = 0, endMs = 0;
+};
+
+/// Checks annotated times (annotated[d][i] for schedule.order[d][i])
+/// against what the model allows at the least: a block starts after the
+/// previous timed block on its device ends and after each input's producer
+/// ends (plus the link latency when remote).
+ScheduleFault
+checkAnnotatedTimes(const Problem &problem, const Schedule &schedule,
+                    const BlockIndex &index,
+                    const std::vector<std::vector<Annotated>> &annotated);
+
+/// A DP collective as a schedule carries it, in program order.
+struct CollectiveNote {
+  /// Its program, in the order the schedule lists them, and that program's
+  /// device.
+  int program = 0;
+  int device = 0;
+  /// The compute blocks before it in its program.
+  int computeBefore = 0;
+  CollectiveKind kind = CollectiveKind::AllReduce;
+  int chunk = 0;
+  int bucket = 0;
+  int buckets = 1;
+  Annotated time;
+};
+
+/// Ties the collectives together (one bucket count, all-reduce or ZeRO-1,
+/// no duplicates), checks each against the blocks it depends on (an
+/// all-gather precedes every F of its chunk; a gradient collective follows,
+/// for every microbatch, the part of the releasing block that completes its
+/// bucket's share, and starts no earlier than that share is done), and
+/// checks that the timed collectives of one program run one at a time.
+/// `annotated` gives the blocks' times as for checkAnnotatedTimes.
+ScheduleFault
+checkCollectives(const Problem &problem, const Schedule &schedule,
+                 const BlockIndex &index,
+                 const std::vector<std::vector<Annotated>> &annotated,
+                 const std::vector<CollectiveNote> &collectives);
 
 } // namespace sched
 } // namespace crosspipe
