@@ -10,10 +10,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "crosspipe/Interop/ScheduleDiagnostics.h"
 #include "crosspipe/Interop/ScheduleInterop.h"
 #include "crosspipe/Schedule/LowerBound.h"
 #include "crosspipe/Transforms/Passes.h"
-#include "crosspipe/Interop/ScheduleDiagnostics.h"
 
 #include <map>
 
@@ -53,6 +53,10 @@ struct DpOverlapPass : crosspipe::impl::DpOverlapPassBase<DpOverlapPass> {
   }
 
   LogicalResult placeCollectives(ScheduleOp op);
+  void
+  insertCollectives(ScheduleOp op, std::map<int, ProgramOp> &programs,
+                    std::map<std::pair<int, int>, ComputeOp> after,
+                    const std::vector<sched::CollectiveEvent> &collectives);
 };
 } // namespace
 
@@ -82,6 +86,51 @@ enablingOps(const ScheduleFromIR &read, const sched::SimResult &sim,
   for (auto &[key, value] : best)
     result[key] = value.second;
   return result;
+}
+
+/// Inserts each collective where it may first start: all-gathers open their
+/// program in chunk order; a gradient collective follows the block that
+/// completes its bucket (after the collectives already placed there).
+void DpOverlapPass::insertCollectives(
+    ScheduleOp op, std::map<int, ProgramOp> &programs,
+    std::map<std::pair<int, int>, ComputeOp> after,
+    const std::vector<sched::CollectiveEvent> &collectives) {
+  MLIRContext *ctx = op.getContext();
+  OpBuilder b(ctx);
+  std::map<int, Operation *> lastGather;
+  std::map<Operation *, Operation *> lastAfter;
+  for (const sched::CollectiveEvent &event : collectives) {
+    Block &body = programs[event.device].getBody().front();
+    bool gather = event.kind == sched::CollectiveKind::AllGather;
+    if (gather) {
+      // All-gathers open the program, in chunk order.
+      Operation *prev = lastGather[event.device];
+      if (prev)
+        b.setInsertionPointAfter(prev);
+      else
+        b.setInsertionPointToStart(&body);
+    } else {
+      Operation *anchor = after[{event.chunk, event.bucket}];
+      Operation *&prev = lastAfter[anchor];
+      b.setInsertionPointAfter(prev ? prev : anchor);
+    }
+    IntegerAttr bucket, of;
+    if (buckets > 1 && !gather) {
+      bucket = b.getI64IntegerAttr(event.bucket);
+      of = b.getI64IntegerAttr(buckets);
+    }
+    CollectiveKindAttr kind;
+    if (event.kind != sched::CollectiveKind::AllReduce)
+      kind = CollectiveKindAttr::get(ctx, fromSched(event.kind));
+    auto created = b.create<CollectiveOp>(
+        op.getLoc(), int64_t(event.chunk),
+        TimeAttr::get(ctx, event.time.startMs),
+        TimeAttr::get(ctx, event.time.endMs), kind, bucket, of);
+    if (gather)
+      lastGather[event.device] = created;
+    else
+      lastAfter[after[{event.chunk, event.bucket}]] = created;
+  }
 }
 
 LogicalResult DpOverlapPass::placeCollectives(ScheduleOp op) {
@@ -128,43 +177,8 @@ LogicalResult DpOverlapPass::placeCollectives(ScheduleOp op) {
   for (ProgramOp program : op.getPrograms())
     programs[int(program.getDevice())] = program;
 
-  std::map<std::pair<int, int>, ComputeOp> after =
-      enablingOps(*read, sim, buckets, problem->splitBackward);
-  MLIRContext *ctx = op.getContext();
-  OpBuilder b(ctx);
-  std::map<int, Operation *> lastGather;
-  std::map<Operation *, Operation *> lastAfter;
-  for (const sched::CollectiveEvent &event : collectives) {
-    Block &body = programs[event.device].getBody().front();
-    bool gather = event.kind == sched::CollectiveKind::AllGather;
-    if (gather) {
-      // All-gathers open the program, in chunk order.
-      Operation *prev = lastGather[event.device];
-      if (prev)
-        b.setInsertionPointAfter(prev);
-      else
-        b.setInsertionPointToStart(&body);
-    } else {
-      Operation *anchor = after[{event.chunk, event.bucket}];
-      Operation *&prev = lastAfter[anchor];
-      b.setInsertionPointAfter(prev ? prev : anchor);
-    }
-    IntegerAttr bucket, of;
-    if (buckets > 1 && !gather) {
-      bucket = b.getI64IntegerAttr(event.bucket);
-      of = b.getI64IntegerAttr(buckets);
-    }
-    CollectiveKindAttr kind;
-    if (event.kind != sched::CollectiveKind::AllReduce)
-      kind = CollectiveKindAttr::get(ctx, fromSched(event.kind));
-    auto created = b.create<CollectiveOp>(op.getLoc(), int64_t(event.chunk),
-                                         TimeAttr::get(ctx, event.time.startMs),
-                                         TimeAttr::get(ctx, event.time.endMs),
-                                         kind, bucket, of);
-    if (gather)
-      lastGather[event.device] = created;
-    else
-      lastAfter[after[{event.chunk, event.bucket}]] = created;
-  }
+  insertCollectives(op, programs,
+                    enablingOps(*read, sim, buckets, problem->splitBackward),
+                    collectives);
   return success();
 }
