@@ -42,9 +42,13 @@ struct DpOverlapPass : crosspipe::impl::DpOverlapPassBase<DpOverlapPass> {
   using Base::Base;
 
   void runOnOperation() override {
-    if (buckets < 1) {
-      emitError(getOperation().getLoc(), "buckets must be at least 1, got ")
-          << int(buckets);
+    // More buckets than this would only slice gradients into pieces too
+    // small to matter, and the collective list grows with their number.
+    constexpr int kMaxBuckets = 4096;
+    if (buckets < 1 || buckets > kMaxBuckets) {
+      emitError(getOperation().getLoc(), "buckets must be at ")
+          << (buckets < 1 ? "least 1" : "most " + std::to_string(kMaxBuckets))
+          << ", got " << int(buckets);
       return signalPassFailure();
     }
     for (ScheduleOp op : getOperation().getOps<ScheduleOp>())

@@ -214,8 +214,17 @@ struct ExecutionPlanPass
         !err.empty())
       return s.emitOpError(err);
     std::string name = (s.getSymName() + "_plan").str();
-    if (Operation *old = SymbolTable::lookupSymbolIn(module, name))
+    if (Operation *old = SymbolTable::lookupSymbolIn(module, name)) {
+      // Only an earlier plan is replaced; another symbol of that name stays.
+      if (!isa<PlanOp>(old)) {
+        InFlightDiagnostic diag = s.emitOpError("cannot name its plan '")
+                                  << name << "': a " << old->getName()
+                                  << " already has that name";
+        diag.attachNote(old->getLoc()) << "the other symbol";
+        return diag;
+      }
       old->erase();
+    }
     PlanEmitter(s, loaded->read, result).emit(name);
     return success();
   }

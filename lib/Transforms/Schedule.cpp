@@ -21,6 +21,8 @@
 
 #include "mlir/IR/SymbolTable.h"
 
+#include <cmath>
+
 namespace crosspipe {
 #define GEN_PASS_DEF_SCHEDULEPASS
 #include "crosspipe/Transforms/Passes.h.inc"
@@ -94,25 +96,54 @@ struct SchedulePass : crosspipe::impl::SchedulePassBase<SchedulePass> {
 };
 } // namespace
 
+/// Bounds of the numeric options: beyond them the tools could not represent
+/// the result (a budget in bytes), or would exhaust the machine (threads,
+/// sub-blocks) instead of reporting an error.
+static constexpr int kMaxThreads = 1024;
+static constexpr int kMaxSubBlocks = 1024;
+static constexpr int64_t kMaxTimeLimitSeconds = 1000000;
+static constexpr int64_t kMaxMemoryRelative = 1000000;
+static constexpr int64_t kMaxMemoryLimitMiB = int64_t(1) << 40; // 1 EiB
+
 LogicalResult SchedulePass::checkOptions() {
   ModuleOp module = getOperation();
+  Location loc = module.getLoc();
   if (algorithm == ScheduleAlgorithm::Optimal && subBlocks != 1) {
-    return emitError(module.getLoc(), "sub-blocks applies to the greedy; the "
-                                      "optimal solver schedules whole blocks");
+    return emitError(loc, "sub-blocks applies to the greedy; the "
+                          "optimal solver schedules whole blocks");
   }
   if (!(timeLimit > 0) || threads < 1) {
-    return emitError(module.getLoc(), "time-limit must be positive and "
-                                      "threads at least 1, got ")
+    return emitError(loc, "time-limit must be positive and "
+                          "threads at least 1, got ")
            << double(timeLimit) << " s and " << int(threads);
   }
+  if (!(timeLimit <= double(kMaxTimeLimitSeconds)))
+    return emitError(loc, "time-limit must be at most ")
+           << kMaxTimeLimitSeconds << " s, got " << double(timeLimit);
+  if (threads > kMaxThreads)
+    return emitError(loc, "threads must be at most ")
+           << kMaxThreads << ", got " << int(threads);
   if (subBlocks < 1) {
-    return emitError(module.getLoc(), "sub-blocks must be at least 1, got ")
+    return emitError(loc, "sub-blocks must be at least 1, got ")
            << int(subBlocks);
   }
+  if (subBlocks > kMaxSubBlocks)
+    return emitError(loc, "sub-blocks must be at most ")
+           << kMaxSubBlocks << ", got " << int(subBlocks);
+  if (!std::isfinite(memoryRelative) ||
+      memoryRelative > double(kMaxMemoryRelative))
+    return emitError(loc, "memory-relative must be a finite factor of at "
+                          "most ")
+           << kMaxMemoryRelative << ", got " << double(memoryRelative);
+  if (!std::isfinite(memoryLimitMiB) ||
+      memoryLimitMiB > double(kMaxMemoryLimitMiB))
+    return emitError(loc, "memory-limit-mib must be a finite number of at "
+                          "most ")
+           << kMaxMemoryLimitMiB << " MiB, got " << double(memoryLimitMiB);
   int overrides =
       (memoryRelative != 0) + (memoryLimitMiB != 0) + int(memoryUnlimited);
   if (overrides > 1 || memoryRelative < 0 || memoryLimitMiB < 0) {
-    return emitError(module.getLoc(),
+    return emitError(loc,
                      "give at most one of memory-relative, memory-limit-mib "
                      "and memory-unlimited, with a positive value");
   }
@@ -145,8 +176,18 @@ void SchedulePass::runOnOperation() {
               .str();
       std::replace(name.begin(), name.end(), '-', '_');
     }
-    if (Operation *old = SymbolTable::lookupSymbolIn(module, name))
+    if (Operation *old = SymbolTable::lookupSymbolIn(module, name)) {
+      // Only an earlier schedule is replaced; any other symbol of that name
+      // (the pipeline, the cluster) is the user's and stays.
+      if (!isa<ScheduleOp>(old)) {
+        InFlightDiagnostic diag =
+            emitError(module.getLoc(), "cannot name the schedule '")
+            << name << "': a " << old->getName() << " already has that name";
+        diag.attachNote(old->getLoc()) << "the other symbol";
+        return signalPassFailure();
+      }
       old->erase();
+    }
     ScheduleOp op = emitSchedule(pipeline, scheduled->schedule, name);
     if (const auto &proof = scheduled->proof) {
       MLIRContext *ctx = op.getContext();
