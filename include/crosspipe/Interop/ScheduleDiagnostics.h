@@ -1,7 +1,8 @@
 //===- ScheduleDiagnostics.h - Reporting schedule failures ------*- C++ -*-===//
 //
-// Turns the simulator's failure reports (malformed schedules, deadlocks)
-// into diagnostics at the ops involved; shared by the passes that simulate.
+// Turns the simulator's failure reports (malformed schedules, deadlocks) and
+// the faults of the schedule checks into diagnostics at the ops involved;
+// shared by the passes that simulate or verify schedules.
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,6 +10,7 @@
 #define CROSSPIPE_INTEROP_SCHEDULEDIAGNOSTICS_H
 
 #include "crosspipe/Interop/ScheduleInterop.h"
+#include "crosspipe/Schedule/ScheduleCheck.h"
 
 namespace crosspipe {
 
@@ -24,6 +26,25 @@ std::string describeBlock(const sched::Block &block);
 mlir::LogicalResult reportSimulationFailure(ScheduleOp op,
                                             const ScheduleFromIR &read,
                                             const sched::SimResult &result);
+
+/// The times the blocks of a read schedule carry, for the time checks.
+std::vector<std::vector<sched::Annotated>>
+readAnnotations(const ScheduleFromIR &read);
+
+/// The collectives of a schedule op in program order; `ops` gets the op of
+/// each note.
+std::vector<sched::CollectiveNote>
+readCollectives(ScheduleOp op, llvm::SmallVectorImpl<CollectiveOp> &ops);
+
+/// Words a fault of the schedule checks as one error at the offending op
+/// (block, collective or the schedule) with a note at the related one;
+/// success when there is no fault. `collectives` are the ops of the notes
+/// given to sched::checkCollectives.
+mlir::LogicalResult
+reportScheduleFault(ScheduleOp op, const ScheduleFromIR &read,
+                    const sched::Problem &problem,
+                    const sched::ScheduleFault &fault,
+                    llvm::ArrayRef<CollectiveOp> collectives);
 
 } // namespace crosspipe
 
