@@ -130,12 +130,17 @@ std::string crosspipe::sched::writeChromeTrace(const Problem &problem,
   if (summary.gap)
     other["gap"] = *summary.gap;
 
-  // One event per line keeps large traces diffable and greppable.
+  // One event per line keeps large traces diffable and greppable. Names
+  // from IR that are not valid UTF-8 get U+FFFD instead of an exception;
+  // nlohmann escapes everything else that JSON needs escaped.
+  auto dump = [](const json &value) {
+    return value.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
   std::string out =
-      "{\n\"displayTimeUnit\": \"ms\",\n\"otherData\": " + other.dump() +
+      "{\n\"displayTimeUnit\": \"ms\",\n\"otherData\": " + dump(other) +
       ",\n\"traceEvents\": [\n";
   for (size_t i = 0; i < events.size(); ++i)
-    out += events[i].dump() + (i + 1 < events.size() ? ",\n" : "\n");
+    out += dump(events[i]) + (i + 1 < events.size() ? ",\n" : "\n");
   out += "]\n}\n";
   return out;
 }

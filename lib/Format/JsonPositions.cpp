@@ -57,13 +57,28 @@ std::string crosspipe::json_detail::escapePointerToken(std::string_view token) {
 }
 
 std::string crosspipe::json_detail::quote(std::string_view text) {
-  if (text.size() <= 40)
-    return "'" + std::string(text) + "'";
-  // Cut at a UTF-8 sequence boundary so the message stays valid UTF-8.
-  std::size_t cut = 40;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-    --cut;
-  return "'" + std::string(text.substr(0, cut)) + "...'";
+  std::size_t cut = text.size();
+  if (cut > 40) {
+    // Cut at a UTF-8 sequence boundary so the message stays valid UTF-8.
+    cut = 40;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+      --cut;
+  }
+  // Control characters (a newline, a NUL) would break the one-line message
+  // or the terminal; they are shown as \xNN.
+  static const char digits[] = "0123456789abcdef";
+  std::string out = "'";
+  for (char ch : text.substr(0, cut)) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += digits[c >> 4];
+      out += digits[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out + (cut < text.size() ? "...'" : "'");
 }
 
 namespace {
@@ -165,12 +180,27 @@ public:
       // "... - unexpected <token>" is the parser rejecting a complete token;
       // anything else is the lexer stopping at the offending byte.
       bool wholeToken = detail.find(" - unexpected ") != std::string::npos;
+      // nlohmann's lexer takes a NUL byte for the end of the input, and
+      // quotes the whole document as the token after a complete one.
+      if (last < text.size() && text[last] == '\0')
+        detail = "unexpected NUL byte";
+      else if (endsWith(detail, "expected end of input"))
+        detail = kTrailing;
       problem = {"invalid JSON: " + detail, "",
                  lines.locate(wholeToken ? tokenStartEndingAt(last) : last)};
     }
     // A syntax error outranks a duplicate key found earlier.
     out.firstProblem = std::move(problem);
     return false;
+  }
+
+  /// A document that parsed up to a NUL byte: nlohmann stopped there as if
+  /// the input had ended, so whatever follows went unread.
+  void checkNothingFollows() {
+    std::size_t nul = text.find('\0');
+    if (nul != std::string_view::npos)
+      out.firstProblem = {std::string("invalid JSON: ") + kTrailing + kNul, "",
+                          lines.locate(nul)};
   }
 
   bool key(json::string_t &name) {
@@ -196,6 +226,16 @@ private:
     SourceLoc keyLoc;
     std::unordered_set<std::string> seen;
   };
+
+  static bool endsWith(const std::string &text, std::string_view suffix) {
+    return text.size() >= suffix.size() &&
+           text.compare(text.size() - suffix.size(), suffix.size(), suffix) ==
+               0;
+  }
+
+  static constexpr const char *kTrailing =
+      "trailing content after the end of the JSON document";
+  static constexpr const char *kNul = " (a NUL byte)";
 
   static std::string prefixed(const std::string &dotted, std::string what) {
     return dotted.empty() ? what : dotted + ": " + what;
@@ -348,8 +388,10 @@ JsonPositions::JsonPositions(std::string_view text) {
   std::size_t consumed = 0;
   PositionRecorder recorder(text, *this, consumed);
   const char *begin = text.data(), *end = text.data() + text.size();
-  nlohmann::json::sax_parse(CountingIterator(begin, begin, &consumed),
-                            CountingIterator(begin, end, &consumed), &recorder);
+  if (nlohmann::json::sax_parse(CountingIterator(begin, begin, &consumed),
+                                CountingIterator(begin, end, &consumed),
+                                &recorder))
+    recorder.checkNothingFollows();
 }
 
 int JsonPositions::find(const std::string &pointer) const {

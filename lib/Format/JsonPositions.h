@@ -38,7 +38,8 @@ private:
 /// Escapes one JSON pointer reference token ("~" -> "~0", "/" -> "~1").
 std::string escapePointerToken(std::string_view token);
 
-/// A name in single quotes for messages, shortened when long: 'north'.
+/// A name in single quotes for messages, shortened when long, with control
+/// characters as \xNN: 'north'.
 std::string quote(std::string_view text);
 
 class JsonPositions {
@@ -47,8 +48,9 @@ public:
   /// four levels deep, and bounding the depth bounds the work per event.
   static constexpr int kMaxDepth = 64;
 
-  /// Scans `text`. A syntax error (or out-of-range number), excessive
-  /// nesting or a duplicate key, in that precedence, is left in problem().
+  /// Scans `text`. A syntax error (or out-of-range number, or content after
+  /// the document, a NUL byte included), excessive nesting or a duplicate
+  /// key, in that precedence, is left in problem().
   explicit JsonPositions(std::string_view text);
 
   /// Start of the value at a JSON pointer ("" is the root); {0, 0} if unknown.

@@ -13,6 +13,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 using namespace crosspipe;
 using namespace crosspipe::json_detail;
@@ -164,6 +165,52 @@ std::string crosspipe::json_detail::describe(const json &value) {
   }
 }
 
+/// The code point of the UTF-8 sequence at `text[i]` (nlohmann has checked
+/// that strings are valid UTF-8), and its length in bytes.
+static std::pair<uint32_t, std::size_t> decodeUtf8(std::string_view text,
+                                                   std::size_t i) {
+  auto byte = [&](std::size_t k) {
+    return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u;
+  };
+  unsigned lead = byte(i);
+  std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+  uint32_t code = length == 1   ? lead
+                  : length == 2 ? lead & 0x1F
+                  : length == 3 ? lead & 0x0F
+                                : lead & 0x07;
+  for (std::size_t k = 1; k < length; ++k)
+    code = (code << 6) | (byte(i + k) & 0x3F);
+  return {code, length};
+}
+
+std::optional<std::string>
+crosspipe::json_detail::unsafeNameReason(std::string_view name) {
+  if (name.size() > kMaxNameLength)
+    return "a name may be at most " + std::to_string(kMaxNameLength) +
+           " bytes long, got " + std::to_string(name.size());
+  for (std::size_t i = 0; i < name.size();) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    // Explicit ranges: <cctype> would depend on the locale.
+    bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+    bool later = (c >= '0' && c <= '9') || c == '.' || c == '-';
+    bool allowed = letter || (i > 0 && later);
+    auto [code, length] = decodeUtf8(name, i);
+    if (!allowed) {
+      char hex[16];
+      std::snprintf(hex, sizeof(hex), "U+%04X", unsigned(code));
+      std::string shown =
+          c >= 0x20 && c < 0x7f
+              ? "'" + std::string(1, char(c)) + "' (" + hex + ")"
+              : std::string(hex);
+      return "character " + shown + " at byte " + std::to_string(i) +
+             " is not allowed; a name uses letters, digits, '_', '.' and "
+             "'-', and starts with a letter or '_'";
+    }
+    i += length;
+  }
+  return std::nullopt;
+}
+
 std::string crosspipe::json_detail::formatNumber(double value) {
   char buffer[64];
   std::snprintf(buffer, sizeof(buffer), "%.10g", value);
@@ -248,6 +295,15 @@ std::string Node::string() const {
   if (!value->is_string())
     fail(typeError("a string"));
   return value->get<std::string>();
+}
+
+std::string Node::name(std::string_view what) const {
+  std::string s = string();
+  if (s.empty())
+    fail("expected a non-empty " + std::string(what));
+  if (auto why = unsafeNameReason(s))
+    fail(*why);
+  return s;
 }
 
 bool Node::boolean() const {

@@ -82,6 +82,16 @@ closestName(std::string_view name,
 /// A short rendering of a value for messages: -3, "abc", an object, ...
 std::string describe(const json &value);
 
+/// Names (of the problem, of datacenters) become IR symbols, trace and
+/// picture labels and identifiers in generated code, so they are restricted
+/// to a set that needs no escaping anywhere: [A-Za-z0-9_.-], starting with a
+/// letter or '_', at most this many bytes.
+inline constexpr std::size_t kMaxNameLength = 128;
+
+/// Why `name` is not a safe name (naming the offending character and its
+/// byte offset), or nullopt when it is one.
+std::optional<std::string> unsafeNameReason(std::string_view name);
+
 /// Formats a double compactly (no trailing zeros, up to 10 significant
 /// digits): 4096, 0.01, 7.064090947.
 std::string formatNumber(double value);
@@ -109,6 +119,9 @@ public:
   Node at(std::size_t index) const;
 
   std::string string() const;
+  /// A string that is a safe name (see kMaxNameLength); `what` names it in
+  /// the message for an empty one.
+  std::string name(std::string_view what = "name") const;
   bool boolean() const;
   /// A finite number in [min, max] (min exclusive when `positive`).
   double number(bool positive, double max) const;

@@ -30,7 +30,7 @@ Problem ProblemReader::read() {
                      "hardware", "memory", "data_parallel"});
   p.name = "unnamed";
   if (auto name = root.get("name"))
-    p.name = name->string();
+    p.name = name->name();
   p.numMicrobatches =
       int(root.required("microbatches").integer(1, kMaxMicrobatches));
   readDatacenters();
@@ -61,6 +61,7 @@ Problem ProblemReader::read() {
                      "remove it");
     readStages();
   }
+  checkTotals(model ? *model : root.required("stages"));
   checkDataParallelLinks();
   readMemory();
   return std::move(p);
@@ -76,9 +77,7 @@ void ProblemReader::readDatacenters() {
     Datacenter dc;
     dc.loc = entry.loc();
     Node name = entry.required("name");
-    dc.name = name.string();
-    if (dc.name.empty())
-      name.fail("expected a non-empty datacenter name");
+    dc.name = name.name("datacenter name");
     auto [it, inserted] = dcIndex.emplace(dc.name, int(i));
     if (!inserted)
       name.fail("datacenter " + quote(dc.name) +
@@ -102,8 +101,11 @@ LinkCost ProblemReader::readLinkCost(const Node &node) {
   LinkCost cost;
   cost.latencyMs =
       node.required("latency_ms").number(/*positive=*/false, kMaxLatencyMs);
-  cost.bandwidthGbps =
-      node.required("bandwidth_gbps").number(/*positive=*/true, kMaxGbps);
+  Node bandwidth = node.required("bandwidth_gbps");
+  cost.bandwidthGbps = bandwidth.number(/*positive=*/true, kMaxGbps);
+  if (cost.bandwidthGbps < kMinGbps)
+    bandwidth.fail("must be at least " + formatNumber(kMinGbps) +
+                   " (1 kbit/s), got " + describe(bandwidth.raw()));
   return cost;
 }
 

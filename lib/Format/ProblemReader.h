@@ -33,6 +33,17 @@ inline constexpr int64_t kMaxDevices = 16384;
 inline constexpr int64_t kMaxDpDegree = 1000000;
 inline constexpr double kMaxMs = 1e9;
 inline constexpr double kMaxGbps = 1e9;
+/// 1 kbit/s: slower links would make a 1 TiB message take longer than any
+/// time the simulator can add up without losing all precision.
+inline constexpr double kMinGbps = 1e-6;
+/// Stages, and blocks of one kind (stages x microbatches): bounds on the
+/// work and memory of the schedulers, far beyond any real pipeline.
+inline constexpr int64_t kMaxStages = 1000000;
+inline constexpr int64_t kMaxBlocksPerKind = 100000000;
+/// Bytes of all stages together (each kind summed over stages, activations
+/// also over microbatches): 2^62 keeps every per-device sum of them exact in
+/// uint64.
+inline constexpr double kMaxTotalBytes = 4611686018427387904.0;
 inline constexpr double kMaxLatencyMs = 1e9;
 /// 1 TiB per chunk and microbatch: with kMaxDevices and kMaxRelative the
 /// relative-to-1F1B product stays below 2^63.
@@ -70,6 +81,8 @@ private:
   void placeStages(const Node &stages);
   void checkPipelineLinks();
   void checkDataParallelLinks();
+  /// Checks stages x microbatches and the byte sums against the limits.
+  void checkTotals(const Node &stagesOrModel);
   void readMemory();
 
   const Node &root;

@@ -10,6 +10,9 @@
 
 #include "ProblemReader.h"
 
+#include <algorithm>
+#include <cmath>
+
 using namespace crosspipe;
 using namespace crosspipe::json_detail;
 using namespace crosspipe::sched;
@@ -33,6 +36,48 @@ std::string stageList(const std::vector<int> &stages) {
   return out;
 }
 
+/// A block time in ms.
+double blockMs(const Node &node) {
+  return node.number(/*positive=*/true, kMaxMs);
+}
+
+/// backward_ms, dgrad_ms and wgrad_ms given together must agree; a relative
+/// difference this small is rounding in the file's decimal digits.
+constexpr double kBackwardTolerance = 1e-6;
+
+/// The backward times: B, or D and W (B = D + W), per split_backward.
+void readBackward(const Node &stage, bool split, Chunk &c) {
+  std::optional<Node> dgrad = stage.get("dgrad_ms"),
+                      wgrad = stage.get("wgrad_ms");
+  std::optional<Node> backward = stage.get("backward_ms");
+  if (split) {
+    c.dgradMs = blockMs(stage.required("dgrad_ms", "split_backward is true"));
+    c.wgradMs = blockMs(stage.required("wgrad_ms", "split_backward is true"));
+    // Kept consistent so that unsplit baselines can run on split problems.
+    c.backwardMs = backward ? blockMs(*backward) : c.dgradMs + c.wgradMs;
+  } else if (dgrad && wgrad && !backward) {
+    // A file written for split backward stays usable with the flag off.
+    c.dgradMs = blockMs(*dgrad);
+    c.wgradMs = blockMs(*wgrad);
+    c.backwardMs = c.dgradMs + c.wgradMs;
+  } else {
+    c.backwardMs = blockMs(stage.required(
+        "backward_ms",
+        "split_backward is false; or give dgrad_ms and wgrad_ms"));
+    if (dgrad)
+      c.dgradMs = blockMs(*dgrad);
+    if (wgrad)
+      c.wgradMs = blockMs(*wgrad);
+  }
+  if (!backward || !dgrad || !wgrad)
+    return;
+  double sum = c.dgradMs + c.wgradMs;
+  if (std::abs(c.backwardMs - sum) > kBackwardTolerance * sum)
+    backward->fail("backward_ms " + formatNumber(c.backwardMs) +
+                   " contradicts dgrad_ms + wgrad_ms = " + formatNumber(sum) +
+                   "; give their sum, or omit backward_ms");
+}
+
 } // namespace
 
 Chunk ProblemReader::readStage(const Node &stage, int index, int numStages) {
@@ -41,32 +86,8 @@ Chunk ProblemReader::readStage(const Node &stage, int index, int numStages) {
                       "device"});
   Chunk c;
   c.loc = stage.loc();
-  auto time = [](const Node &node) { return node.number(true, kMaxMs); };
-  c.forwardMs = time(stage.required("forward_ms"));
-  std::optional<Node> dgrad = stage.get("dgrad_ms"),
-                      wgrad = stage.get("wgrad_ms");
-  std::optional<Node> backward = stage.get("backward_ms");
-  if (p.splitBackward) {
-    c.dgradMs = time(stage.required("dgrad_ms", "split_backward is true"));
-    c.wgradMs = time(stage.required("wgrad_ms", "split_backward is true"));
-    // Kept consistent so that unsplit baselines can run on split problems.
-    c.backwardMs = backward ? time(*backward) : c.dgradMs + c.wgradMs;
-  } else {
-    // A file written for split backward stays usable with the flag off.
-    if (dgrad && wgrad && !backward) {
-      c.dgradMs = time(*dgrad);
-      c.wgradMs = time(*wgrad);
-      c.backwardMs = c.dgradMs + c.wgradMs;
-    } else {
-      c.backwardMs = time(stage.required(
-          "backward_ms",
-          "split_backward is false; or give dgrad_ms and wgrad_ms"));
-      if (dgrad)
-        c.dgradMs = time(*dgrad);
-      if (wgrad)
-        c.wgradMs = time(*wgrad);
-    }
-  }
+  c.forwardMs = blockMs(stage.required("forward_ms"));
+  readBackward(stage, p.splitBackward, c);
   c.activationBytes = stage.required("activation_mib").mebibytes(kMaxChunkMiB);
   bool last = index + 1 == numStages;
   if (!last) {
@@ -105,7 +126,11 @@ Chunk ProblemReader::readStage(const Node &stage, int index, int numStages) {
 
 void ProblemReader::readStages() {
   Node stages = root.required("stages", "or give 'model' and 'hardware'");
-  int n = int(stages.expectArray(1));
+  std::size_t size = stages.expectArray(1);
+  if (size > std::size_t(kMaxStages))
+    stages.fail("more than " + std::to_string(kMaxStages) +
+                " stages are not supported, got " + std::to_string(size));
+  int n = int(size);
   deviceOverride.assign(n, std::nullopt);
   for (int i = 0; i < n; ++i)
     p.chunks.push_back(readStage(stages.at(i), i, n));
@@ -225,6 +250,49 @@ void ProblemReader::checkDataParallelLinks() {
       return;
   where.fail("cross_dc all-reduces over links between datacenters, but "
              "network.links declares none");
+}
+
+void ProblemReader::checkTotals(const Node &where) {
+  int64_t microbatches = p.numMicrobatches, stages = p.numChunks();
+  if (microbatches * stages > kMaxBlocksPerKind)
+    root.required("microbatches")
+        .fail(std::to_string(microbatches) + " microbatches of " +
+              std::to_string(stages) + " stages make " +
+              std::to_string(microbatches * stages) +
+              " blocks of each kind, above the limit of " +
+              std::to_string(kMaxBlocksPerKind));
+  // Summed in double, which cannot overflow here, against a limit that
+  // uint64 holds with room to spare.
+  struct Sum {
+    const char *field;
+    const char *what;
+    uint64_t Chunk::*bytes;
+    bool perMicrobatch;
+    double total = 0;
+  } sums[] = {{"activation_mib", "activations", &Chunk::activationBytes, true},
+              {"message_mib", "messages", &Chunk::messageBytes, true},
+              {"gradient_mib", "gradients", &Chunk::gradientBytes, false}};
+  bool explicitStages = where.raw().is_array();
+  for (int i = 0; i < stages; ++i) {
+    for (Sum &sum : sums) {
+      sum.total += double(p.chunks[i].*sum.bytes) *
+                   (sum.perMicrobatch ? double(microbatches) : 1.0);
+      if (sum.total <= kMaxTotalBytes)
+        continue;
+      std::string what =
+          "the " + std::string(sum.what) + " of " +
+          (explicitStages ? "stages" : "chunks") + " 0 to " +
+          std::to_string(i) +
+          (sum.perMicrobatch
+               ? " over " + std::to_string(microbatches) + " microbatches"
+               : "") +
+          " add up to " + formatNumber(sum.total / double(kMiB)) +
+          " MiB, above the limit of 2^62 bytes (4 EiB)";
+      if (explicitStages)
+        where.at(i).required(sum.field).fail(what);
+      where.fail(what);
+    }
+  }
 }
 
 void ProblemReader::readMemory() {

@@ -4,7 +4,10 @@
 // It keys on each event's "args" (op, device, chunk, mb, link), the part of
 // the trace contract that a measured trace shares with a simulated one, and
 // never on process or thread ids, which a runtime is free to number its own
-// way. The drawing half is SvgTimelineRender.cpp.
+// way. Traces come from outside, so every event is checked (types, times,
+// device indices, the number of rows) before any is read, and a malformed
+// one is an error naming it rather than an exception or a huge picture. The
+// drawing half is SvgTimelineRender.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <climits>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <map>
@@ -27,6 +32,122 @@ std::string formatMs(double ms) {
   char buffer[32];
   std::snprintf(buffer, sizeof(buffer), "%.2f", ms);
   return buffer;
+}
+
+/// A malformed trace: unwinds from the check that found it to
+/// parseChromeTraceTimeline, which returns it as the error.
+struct TraceError {
+  std::string message;
+};
+
+[[noreturn]] void reject(const std::string &where, const std::string &what) {
+  throw TraceError{where + ": " + what};
+}
+
+/// A short rendering of a value for messages; never throws on bad UTF-8.
+std::string shown(const json &value) {
+  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+  return text.size() <= 40 ? text : text.substr(0, 40) + "...";
+}
+
+/// `key` of `object`, when present, must be a string.
+void checkString(const json &object, const char *key, const std::string &where,
+                 const std::string &field) {
+  auto it = object.find(key);
+  if (it != object.end() && !it->is_string())
+    reject(where, "'" + field + "' must be a string, got " + shown(*it));
+}
+
+/// `key` of `object`, when present, must be an integer that fits an int.
+void checkInt(const json &object, const char *key, const std::string &where,
+              const std::string &field) {
+  auto it = object.find(key);
+  if (it == object.end())
+    return;
+  bool fits = it->is_number_unsigned()
+                  ? it->get<uint64_t>() <= uint64_t(INT_MAX)
+                  : it->is_number_integer() && it->get<int64_t>() >= INT_MIN &&
+                        it->get<int64_t>() <= INT_MAX;
+  if (!fits)
+    reject(where, "'" + field + "' must be an integer from " +
+                      std::to_string(INT_MIN) + " to " +
+                      std::to_string(INT_MAX) + ", got " + shown(*it));
+}
+
+/// `key` of a complete event (microseconds): a number of magnitude at most
+/// kMaxTraceTimeUs, so that times and the picture's extent stay finite.
+void checkTime(const json &event, const char *key, bool required,
+               const std::string &where) {
+  auto it = event.find(key);
+  if (it == event.end()) {
+    if (required)
+      reject(where, std::string("missing '") + key + "' (the start time)");
+    return;
+  }
+  if (!it->is_number())
+    reject(where,
+           std::string("'") + key + "' must be a number, got " + shown(*it));
+  double v = it->get<double>();
+  if (!(std::fabs(v) <= kMaxTraceTimeUs))
+    reject(where, std::string("'") + key + "' " + shown(*it) +
+                      " is out of range (at most 1e17 microseconds)");
+}
+
+bool isComputeOp(const std::string &op) {
+  return op == "F" || op == "B" || op == "D" || op == "W";
+}
+bool isCollectiveOp(const std::string &op) {
+  return op == "allreduce" || op == "reducescatter" || op == "allgather";
+}
+
+/// The contract fields of a complete event's args: their types, and a
+/// device index within kMaxTimelineDevices (a row is drawn for every device
+/// up to the highest).
+void checkCompleteEvent(const json &e, const json &args,
+                        const std::string &where) {
+  checkTime(e, "ts", /*required=*/true, where);
+  checkTime(e, "dur", /*required=*/false, where);
+  for (const char *key : {"op", "kind", "link"})
+    checkString(args, key, where, std::string("args.") + key);
+  for (const char *key : {"device", "chunk", "mb"})
+    checkInt(args, key, where, std::string("args.") + key);
+  std::string op = args.value("op", "");
+  if (!isComputeOp(op) && !isCollectiveOp(op))
+    return;
+  auto device = args.find("device");
+  const json *index = device != args.end() ? &*device : nullptr;
+  if (!index && e.contains("tid"))
+    index = &e["tid"];
+  if (index && !(index->get<int64_t>() >= 0 &&
+                 index->get<int64_t>() < kMaxTimelineDevices))
+    reject(where, std::string(device != args.end() ? "args.device" : "tid") +
+                      " " + shown(*index) +
+                      " is not a device index from 0 to " +
+                      std::to_string(kMaxTimelineDevices - 1));
+}
+
+/// Checks the types the reader relies on, so that reading cannot fail
+/// halfway: every event is an object with a string "ph", a string "name"
+/// and integer ids if given, and an object "args" if given.
+void checkEvent(const json &e, const std::string &where) {
+  if (!e.is_object())
+    reject(where, "expected an event object, got " + shown(e));
+  auto ph = e.find("ph");
+  if (ph == e.end())
+    reject(where, "missing 'ph' (the event type)");
+  checkString(e, "ph", where, "ph");
+  checkString(e, "name", where, "name");
+  checkInt(e, "pid", where, "pid");
+  checkInt(e, "tid", where, "tid");
+  static const json kNoArgs = json::object();
+  auto args = e.find("args");
+  if (args != e.end() && !args->is_object())
+    reject(where, "'args' must be an object, got " + shown(*args));
+  const json &argsObject = args != e.end() ? *args : kNoArgs;
+  if (*ph == "X")
+    checkCompleteEvent(e, argsObject, where);
+  else if (*ph == "M")
+    checkString(argsObject, "name", where, "args.name");
 }
 
 /// An integer argument, or `fallback` when absent or not an integer.
@@ -60,6 +181,17 @@ struct Collected {
   std::map<std::pair<int, int>, TimelineRow> others;
   /// Chunks seen per device, for shades.
   std::map<int, std::set<int>> chunksOn;
+
+  /// The rows appendRows() will make: every device up to the highest seen.
+  std::size_t rowCount() const {
+    int maxDevice = -1;
+    if (!devices.empty())
+      maxDevice = devices.rbegin()->first;
+    if (!collectives.empty())
+      maxDevice = std::max(maxDevice, collectives.rbegin()->first);
+    return std::size_t(maxDevice + 1) + links.size() + collectives.size() +
+           others.size();
+  }
 };
 
 /// (pid, tid) to the name the trace's metadata gives the thread.
@@ -231,11 +363,19 @@ void addOther(const Event &event, const ThreadNames &threadNames,
   row.blocks.push_back(block);
 }
 
+/// "traceEvents[3]" (or "events[3]" in a bare array), for messages.
+std::string eventName(bool bare, std::size_t index) {
+  return std::string(bare ? "events[" : "traceEvents[") +
+         std::to_string(index) + "]";
+}
+
 /// Sorts every complete event into a row.
-void collectEvents(const json &events, Timeline &timeline, Collected &rows) {
+void collectEvents(const json &events, bool bare, Timeline &timeline,
+                   Collected &rows) {
   ThreadNames threadNames = readThreadNames(events);
   double origin = earliestStart(events);
-  for (const json &e : events) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const json &e = events[i];
     if (!isComplete(e))
       continue;
     Event event = readEvent(e, origin);
@@ -252,6 +392,10 @@ void collectEvents(const json &events, Timeline &timeline, Collected &rows) {
       addOther(event, threadNames, rows);
       ++timeline.ignoredEvents;
     }
+    if (rows.rowCount() > std::size_t(kMaxTimelineRows))
+      reject(eventName(bare, i), "the timeline would have more than " +
+                                     std::to_string(kMaxTimelineRows) +
+                                     " rows");
   }
 }
 
@@ -294,25 +438,60 @@ void appendRows(Collected &rows, Timeline &timeline) {
                      });
 }
 
+/// "line 3, column 7" of a byte offset.
+std::string lineAndColumn(std::string_view text, std::size_t offset) {
+  std::size_t lineStart = text.rfind('\n', offset ? offset - 1 : 0);
+  lineStart =
+      lineStart == std::string_view::npos || offset == 0 ? 0 : lineStart + 1;
+  std::size_t line =
+      1 + std::size_t(std::count(text.begin(), text.begin() + offset, '\n'));
+  return "line " + std::to_string(line) + ", column " +
+         std::to_string(offset - lineStart + 1);
+}
+
+/// Parses, checks and reads the trace; throws TraceError when malformed.
+void readTrace(std::string_view text, ParsedTimeline &parsed) {
+  // nlohmann's lexer takes a NUL byte for the end of the input and would
+  // accept whatever follows; JSON text never contains one.
+  std::size_t nul = text.find('\0');
+  if (nul != std::string_view::npos)
+    throw TraceError{"not valid JSON: a NUL byte at " +
+                     lineAndColumn(text, nul)};
+  json document = json::parse(text.begin(), text.end(), nullptr,
+                              /*allow_exceptions=*/false);
+  if (document.is_discarded())
+    throw TraceError{"not valid JSON"};
+  const json *events = findEvents(document, parsed);
+  if (!events)
+    return;
+  bool bare = document.is_array();
+  for (std::size_t i = 0; i < events->size(); ++i)
+    checkEvent((*events)[i], eventName(bare, i));
+  readSummary(document, parsed.timeline);
+  Collected rows;
+  collectEvents(*events, bare, parsed.timeline, rows);
+  appendRows(rows, parsed.timeline);
+  parsed.ok = true;
+}
+
 } // namespace
 
 ParsedTimeline
 crosspipe::sched::parseChromeTraceTimeline(std::string_view text) {
   ParsedTimeline parsed;
-  json document = json::parse(text.begin(), text.end(), nullptr,
-                              /*allow_exceptions=*/false);
-  if (document.is_discarded()) {
-    parsed.error = "not valid JSON";
-    return parsed;
+  // Nothing may escape: the checks above should leave nlohmann nothing to
+  // throw, but a type error missed there or exhausted memory is reported.
+  try {
+    readTrace(text, parsed);
+  } catch (const TraceError &error) {
+    parsed.error = error.message;
+  } catch (const std::exception &e) {
+    parsed.error = std::string("cannot read the trace: ") + e.what();
+  } catch (...) {
+    parsed.error = "cannot read the trace";
   }
-  const json *events = findEvents(document, parsed);
-  if (!events)
-    return parsed;
-  readSummary(document, parsed.timeline);
-  Collected rows;
-  collectEvents(*events, parsed.timeline, rows);
-  appendRows(rows, parsed.timeline);
-  parsed.ok = true;
+  if (!parsed.ok)
+    parsed.timeline = Timeline();
   return parsed;
 }
 

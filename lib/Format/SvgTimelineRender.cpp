@@ -5,7 +5,9 @@
 // schedules) line up. The scale is chosen from the shortest compute block so
 // that microbatch numbers fit inside blocks at 8 devices x 32 microbatches;
 // rows have a grey background, so idle time shows as grey gaps. Only the
-// kinds that occur are listed in the legend.
+// kinds that occur are listed in the legend. The picture stays within the
+// bounds of SvgTimeline.h whatever the timelines hold, and every string from
+// a trace is escaped, since traces come from outside.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +26,7 @@ constexpr double kLabelWidth = 112; // Row names.
 constexpr double kRightWidth = 76;  // Idle shares.
 constexpr double kDeviceRow = 20, kOtherRow = 13, kRowGap = 2;
 constexpr double kGroupGap = 8, kHeading = 40, kAxis = 18;
+constexpr int kMaxTicks = 2000;
 
 struct Style {
   const char *name;
@@ -69,9 +72,45 @@ std::string shaded(const char *hex, int shade) {
   return out;
 }
 
+/// Length of the valid UTF-8 sequence at `text[i]` that XML 1.0 may hold,
+/// or 0 (a stray byte, an overlong form, a surrogate, U+FFFE or U+FFFF).
+std::size_t xmlCharLength(const std::string &text, std::size_t i) {
+  auto at = [&](std::size_t k) {
+    return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u;
+  };
+  unsigned c = at(i);
+  std::size_t length = c >= 0xC2 && c <= 0xDF   ? 2
+                       : c >= 0xE0 && c <= 0xEF ? 3
+                       : c >= 0xF0 && c <= 0xF4 ? 4
+                                                : 0;
+  for (std::size_t k = 1; k < length; ++k)
+    if ((at(i + k) & 0xC0) != 0x80)
+      return 0;
+  unsigned second = at(i + 1);
+  if ((c == 0xE0 && second < 0xA0) || (c == 0xED && second > 0x9F) ||
+      (c == 0xF0 && second < 0x90) || (c == 0xF4 && second > 0x8F))
+    return 0;
+  if (c == 0xEF && second == 0xBF && at(i + 2) >= 0xBE)
+    return 0;
+  return length;
+}
+
+/// Text for XML content and attribute values: the five special characters
+/// as entities, and what XML 1.0 cannot hold (control characters other than
+/// tab and line breaks, bytes that are not UTF-8) as U+FFFD, so that names
+/// from a trace can never break the picture.
 std::string escape(const std::string &text) {
+  static const char kReplacement[] = "\xEF\xBF\xBD";
   std::string out;
-  for (char c : text) {
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      std::size_t length = xmlCharLength(text, i);
+      out += length ? text.substr(i, length) : kReplacement;
+      i += length ? length : 1;
+      continue;
+    }
     switch (c) {
     case '&':
       out += "&amp;";
@@ -85,9 +124,16 @@ std::string escape(const std::string &text) {
     case '"':
       out += "&quot;";
       break;
+    case '\'':
+      out += "&#39;";
+      break;
     default:
-      out += c;
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+        out += kReplacement;
+      else
+        out += char(c);
     }
+    ++i;
   }
   return out;
 }
@@ -152,8 +198,16 @@ struct Scale {
   double step = 0; ///< Between time axis ticks.
 };
 
+/// A number in the short form of messages: 1e+09, 4800, 0.25.
+std::string shortNum(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%g", v);
+  return buffer;
+}
+
+/// The scale, with a note in `notes` when the asked one had to be reduced.
 Scale chooseScale(const std::vector<Timeline> &timelines,
-                  const SvgOptions &options) {
+                  const SvgOptions &options, std::vector<std::string> &notes) {
   Scale s;
   double shortest = 0;
   for (const Timeline &t : timelines) {
@@ -168,10 +222,27 @@ Scale chooseScale(const std::vector<Timeline> &timelines,
   }
   if (s.endMs <= 0)
     s.endMs = 1;
-  s.px = options.pxPerMs;
-  if (s.px <= 0) {
+  // Timelines read from traces are bounded; ones built by hand may not be,
+  // and a scale computed from an infinite or subnormal end would be too.
+  s.endMs = std::clamp(s.endMs, 1e-9, 1e300);
+  double hi = options.maxWidthPx > 0 && options.maxWidthPx < kMaxSvgAxisWidthPx
+                  ? options.maxWidthPx
+                  : kMaxSvgAxisWidthPx;
+  double lo = std::min(options.minWidthPx > 0 ? options.minWidthPx : 1.0, hi);
+  if (options.pxPerMs > 0) {
+    s.px = options.pxPerMs;
+    if (!(s.endMs * s.px <= kMaxSvgAxisWidthPx)) {
+      s.px = kMaxSvgAxisWidthPx / s.endMs;
+      notes.push_back("a scale of " + shortNum(options.pxPerMs) +
+                      " px per ms would make the time axis " +
+                      shortNum(s.endMs * options.pxPerMs) +
+                      " px wide; reduced to " + shortNum(s.px) +
+                      " px per ms (the axis is at most " +
+                      shortNum(kMaxSvgAxisWidthPx) + " px wide)");
+    }
+  } else {
     double wanted = shortest > 0 ? 16.0 / shortest * s.endMs : 0;
-    s.px = std::clamp(wanted, options.minWidthPx, options.maxWidthPx) / s.endMs;
+    s.px = std::clamp(wanted, lo, hi) / s.endMs;
   }
   s.axisWidth = s.endMs * s.px;
   s.step = niceStep(100 / s.px);
@@ -230,8 +301,9 @@ void drawRow(std::string &svg, const TimelineRow &row, const Timeline &t,
          num(rowY + h / 2 + 4) + "\" font-size=\"" + (device ? "11" : "9") +
          "\" text-anchor=\"end\">" + escape(row.name) + "</text>\n";
   svg += "<rect x=\"" + num(kLabelWidth) + "\" y=\"" + num(rowY) +
-         "\" width=\"" + num(t.endMs * s.px) + "\" height=\"" + num(h) +
-         "\" fill=\"" + (device ? "#e6e6e6" : "#f4f4f4") + "\"/>\n";
+         "\" width=\"" + num(std::min(t.endMs, s.endMs) * s.px) +
+         "\" height=\"" + num(h) + "\" fill=\"" +
+         (device ? "#e6e6e6" : "#f4f4f4") + "\"/>\n";
   double busy = 0;
   for (const TimelineBlock &b : row.blocks) {
     busy += b.endMs - b.startMs;
@@ -250,7 +322,11 @@ void drawRow(std::string &svg, const TimelineRow &row, const Timeline &t,
 /// The time axis under the rows (from `top` to `bottom`), with grid lines
 /// through them.
 void drawAxis(std::string &svg, double top, double bottom, const Scale &s) {
-  for (double tick = 0; tick <= s.endMs + 1e-9; tick += s.step) {
+  // At most axisWidth / 100 + 1 ticks; the count also stops a loop that
+  // rounding would keep from reaching the end.
+  int ticks = 0;
+  for (double tick = 0; tick <= s.endMs + 1e-9 && ticks <= kMaxTicks;
+       tick += s.step, ++ticks) {
     double x = kLabelWidth + tick * s.px;
     svg += "<line x1=\"" + num(x) + "\" y1=\"" + num(top) + "\" x2=\"" +
            num(x) + "\" y2=\"" + num(bottom + 3) +
@@ -286,12 +362,13 @@ void drawPanel(std::string &svg, const Timeline &t, double y, const Scale &s) {
   }
 }
 
-/// The kinds that occur, each with its colour, and how to read the picture.
+/// The kinds that occur in the first `drawn` timelines, each with its
+/// colour, and how to read the picture.
 void drawLegend(std::string &svg, const std::vector<Timeline> &timelines,
-                double y) {
+                std::size_t drawn, double y) {
   std::set<TimelineKind> kinds;
-  for (const Timeline &t : timelines)
-    for (const TimelineRow &row : t.rows)
+  for (std::size_t i = 0; i < drawn; ++i)
+    for (const TimelineRow &row : timelines[i].rows)
       for (const TimelineBlock &b : row.blocks)
         kinds.insert(b.kind);
   double x = 8;
@@ -310,19 +387,36 @@ void drawLegend(std::string &svg, const std::vector<Timeline> &timelines,
 
 } // namespace
 
-std::string
-crosspipe::sched::renderSvgTimeline(const std::vector<Timeline> &timelines,
-                                    const SvgOptions &options) {
-  Scale scale = chooseScale(timelines, options);
+SvgPicture
+crosspipe::sched::drawSvgTimeline(const std::vector<Timeline> &timelines,
+                                  const SvgOptions &options) {
+  SvgPicture picture;
+  Scale scale = chooseScale(timelines, options, picture.notes);
   double width = kLabelWidth + scale.axisWidth + kRightWidth;
   double legendHeight = 28;
   double height = 8 + legendHeight;
-  for (const Timeline &t : timelines)
-    height += panelHeight(t);
-  if (timelines.empty())
+  // The timelines that fit in kMaxSvgHeightPx, in order, with room for a
+  // line saying what was left out.
+  std::size_t drawn = 0;
+  for (; drawn < timelines.size(); ++drawn) {
+    double panel = panelHeight(timelines[drawn]);
+    if (height + panel + 30 > kMaxSvgHeightPx)
+      break;
+    height += panel;
+  }
+  picture.omittedTimelines = int(timelines.size() - drawn);
+  std::string omitted;
+  if (picture.omittedTimelines > 0) {
+    omitted = std::to_string(picture.omittedTimelines) + " of " +
+              std::to_string(timelines.size()) +
+              " timelines not drawn: the picture would be taller than " +
+              shortNum(kMaxSvgHeightPx) + " px";
+    picture.notes.push_back(omitted);
+  }
+  if (timelines.empty() || !omitted.empty())
     height += 30;
 
-  std::string svg;
+  std::string &svg = picture.svg;
   svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(width) +
          "\" height=\"" + num(height) + "\" viewBox=\"0 0 " + num(width) + " " +
          num(height) +
@@ -333,11 +427,21 @@ crosspipe::sched::renderSvgTimeline(const std::vector<Timeline> &timelines,
            "draw</text>\n";
 
   double y = 4;
-  for (const Timeline &t : timelines) {
-    drawPanel(svg, t, y, scale);
-    y += panelHeight(t);
+  for (std::size_t i = 0; i < drawn; ++i) {
+    drawPanel(svg, timelines[i], y, scale);
+    y += panelHeight(timelines[i]);
   }
-  drawLegend(svg, timelines, y);
+  drawLegend(svg, timelines, drawn, y);
+  if (!omitted.empty())
+    svg += "<text x=\"8\" y=\"" + num(y + legendHeight + 20) +
+           "\" font-size=\"13\" fill=\"#d62728\">" + escape(omitted) +
+           "</text>\n";
   svg += "</svg>\n";
-  return svg;
+  return picture;
+}
+
+std::string
+crosspipe::sched::renderSvgTimeline(const std::vector<Timeline> &timelines,
+                                    const SvgOptions &options) {
+  return drawSvgTimeline(timelines, options).svg;
 }

@@ -129,8 +129,7 @@ FailureOr<sched::Problem> crosspipe::buildProblem(PipelineOp pipeline) {
   return problem;
 }
 
-void crosspipe::applyDpCollectives(ScheduleOp op,
-                                   sched::Problem &problem) {
+void crosspipe::applyDpCollectives(ScheduleOp op, sched::Problem &problem) {
   for (ProgramOp program : op.getPrograms())
     for (CollectiveOp ar : program.getBody().getOps<CollectiveOp>()) {
       if (ar.getKindOrDefault() != CollectiveKind::all_reduce)
@@ -153,8 +152,8 @@ static sched::CollectiveKind toSched(CollectiveKind k) {
 }
 
 PipelineOp crosspipe::getSchedulePipeline(ScheduleOp op) {
-  return SymbolTable::lookupNearestSymbolFrom<PipelineOp>(
-      op, op.getPipelineAttr());
+  return SymbolTable::lookupNearestSymbolFrom<PipelineOp>(op,
+                                                          op.getPipelineAttr());
 }
 
 FailureOr<ScheduleFromIR>
@@ -194,8 +193,9 @@ PipelineOp crosspipe::emitProblem(ModuleOp module,
                                   StringRef file) {
   MLIRContext *ctx = module.getContext();
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  Location fileLoc = file.empty() ? UnknownLoc::get(ctx)
-                                  : Location(FileLineColLoc::get(ctx, file, 1, 1));
+  Location fileLoc = file.empty()
+                         ? UnknownLoc::get(ctx)
+                         : Location(FileLineColLoc::get(ctx, file, 1, 1));
   // Symbols stay bare identifiers (@m70_2dc, not @"m70-2dc") so schedule
   // names derived from them read well.
   std::string name = problem.name.empty() ? "pipeline" : problem.name;
@@ -249,15 +249,14 @@ PipelineOp crosspipe::emitProblem(ModuleOp module,
     auto time = [&](double ms, bool present) {
       return present ? TimeAttr::get(ctx, ms) : TimeAttr();
     };
-    pb.create<StageOp>(
-        locFor(ctx, file, c.loc), int64_t(c.device),
-        TimeAttr::get(ctx, c.forwardMs),
-        time(c.backwardMs, !problem.splitBackward),
-        time(c.dgradMs, problem.splitBackward),
-        time(c.wgradMs, problem.splitBackward),
-        BytesAttr::get(ctx, c.activationBytes),
-        BytesAttr::get(ctx, c.messageBytes),
-        BytesAttr::get(ctx, c.gradientBytes));
+    pb.create<StageOp>(locFor(ctx, file, c.loc), int64_t(c.device),
+                       TimeAttr::get(ctx, c.forwardMs),
+                       time(c.backwardMs, !problem.splitBackward),
+                       time(c.dgradMs, problem.splitBackward),
+                       time(c.wgradMs, problem.splitBackward),
+                       BytesAttr::get(ctx, c.activationBytes),
+                       BytesAttr::get(ctx, c.messageBytes),
+                       BytesAttr::get(ctx, c.gradientBytes));
   }
   return pipeline;
 }
@@ -268,11 +267,11 @@ ScheduleOp crosspipe::emitSchedule(PipelineOp pipeline,
   MLIRContext *ctx = pipeline.getContext();
   OpBuilder b(ctx);
   b.setInsertionPointAfter(pipeline);
-  auto op = b.create<ScheduleOp>(
-      pipeline.getLoc(), b.getStringAttr(name),
-      FlatSymbolRefAttr::get(ctx, pipeline.getSymName()),
-      b.getStringAttr(schedule.algorithm),
-      TimeAttr(), TimeAttr(), BoolAttr(), FloatAttr());
+  auto op =
+      b.create<ScheduleOp>(pipeline.getLoc(), b.getStringAttr(name),
+                           FlatSymbolRefAttr::get(ctx, pipeline.getSymName()),
+                           b.getStringAttr(schedule.algorithm), TimeAttr(),
+                           TimeAttr(), BoolAttr(), FloatAttr());
   op.getBody().emplaceBlock();
   OpBuilder sb = OpBuilder::atBlockEnd(&op.getBody().front());
   for (size_t d = 0; d < schedule.order.size(); ++d) {
@@ -287,8 +286,8 @@ ScheduleOp crosspipe::emitSchedule(PipelineOp pipeline,
         parts = kb.getI64IntegerAttr(block.parts);
       }
       kb.create<ComputeOp>(pipeline.getLoc(), fromSched(block.kind),
-                           int64_t(block.chunk), int64_t(block.mb), part,
-                           parts, TimeAttr(), TimeAttr());
+                           int64_t(block.chunk), int64_t(block.mb), part, parts,
+                           TimeAttr(), TimeAttr());
     }
   }
   return op;
@@ -340,31 +339,48 @@ void crosspipe::annotateSchedule(ScheduleOp op, const ScheduleFromIR &read,
     if (!existing) {
       b.setInsertionPointToEnd(&program.getBody().front());
       existing = b.create<CollectiveOp>(op.getLoc(), int64_t(event.chunk),
-                                       TimeAttr(), TimeAttr());
+                                        TimeAttr(), TimeAttr());
     }
     existing.setStartAttr(TimeAttr::get(ctx, event.time.startMs));
     existing.setEndAttr(TimeAttr::get(ctx, event.time.endMs));
   }
 
   // Transfers: replaced wholesale, in link-occupancy order.
-  for (TransferOp t : llvm::make_early_inc_range(op.getBody().getOps<TransferOp>()))
+  for (TransferOp t :
+       llvm::make_early_inc_range(op.getBody().getOps<TransferOp>()))
     t.erase();
   std::vector<const sched::TransferEvent *> transfers;
   for (const sched::TransferEvent &t : result.transfers)
     transfers.push_back(&t);
-  std::stable_sort(transfers.begin(), transfers.end(),
-                   [](const sched::TransferEvent *a,
-                      const sched::TransferEvent *b) {
-                     return a->occupancy.startMs < b->occupancy.startMs;
-                   });
+  std::stable_sort(
+      transfers.begin(), transfers.end(),
+      [](const sched::TransferEvent *a, const sched::TransferEvent *b) {
+        return a->occupancy.startMs < b->occupancy.startMs;
+      });
   b.setInsertionPointToEnd(&op.getBody().front());
   for (const sched::TransferEvent *t : transfers)
-    b.create<TransferOp>(op.getLoc(),
-                         t->gradient ? TransferKind::grad : TransferKind::act,
-                         int64_t(t->boundary()),
-                         int64_t(t->mb),
-                         int64_t(t->srcDevice), int64_t(t->dstDevice),
-                         TimeAttr::get(ctx, t->occupancy.startMs),
-                         TimeAttr::get(ctx, t->occupancy.endMs),
-                         TimeAttr::get(ctx, t->arrivalMs));
+    b.create<TransferOp>(
+        op.getLoc(), t->gradient ? TransferKind::grad : TransferKind::act,
+        int64_t(t->boundary()), int64_t(t->mb), int64_t(t->srcDevice),
+        int64_t(t->dstDevice), TimeAttr::get(ctx, t->occupancy.startMs),
+        TimeAttr::get(ctx, t->occupancy.endMs),
+        TimeAttr::get(ctx, t->arrivalMs));
+}
+
+void crosspipe::writeMemoryBudget(PipelineOp pipeline,
+                                  const sched::Problem &problem) {
+  MLIRContext *ctx = pipeline.getContext();
+  if (problem.memoryLimitBytes.empty()) {
+    pipeline.removeMemoryLimitsAttr();
+  } else {
+    SmallVector<Attribute> limits;
+    for (uint64_t limit : problem.memoryLimitBytes)
+      limits.push_back(BytesAttr::get(ctx, limit));
+    pipeline.setMemoryLimitsAttr(ArrayAttr::get(ctx, limits));
+  }
+  if (problem.memoryRelativeTo1F1B)
+    pipeline.setMemoryRelativeAttr(
+        FloatAttr::get(Float64Type::get(ctx), *problem.memoryRelativeTo1F1B));
+  else
+    pipeline.removeMemoryRelativeAttr();
 }

@@ -38,39 +38,6 @@ static std::string bytesText(uint64_t bytes) {
   return text;
 }
 
-StringRef crosspipe::stringifyScheduleAlgorithm(ScheduleAlgorithm a) {
-  switch (a) {
-  case ScheduleAlgorithm::GPipe:
-    return "gpipe";
-  case ScheduleAlgorithm::OneFOneB:
-    return "1f1b";
-  case ScheduleAlgorithm::Interleaved:
-    return "interleaved";
-  case ScheduleAlgorithm::ZbH1:
-    return "zb-h1";
-  case ScheduleAlgorithm::ZbV:
-    return "zb-v";
-  case ScheduleAlgorithm::Greedy:
-    return "greedy";
-  case ScheduleAlgorithm::Optimal:
-    return "optimal";
-  }
-  return "";
-}
-
-llvm::cl::ValuesClass crosspipe::scheduleAlgorithmValues() {
-  using A = ScheduleAlgorithm;
-  return llvm::cl::values(
-      clEnumValN(A::GPipe, "gpipe", "all forwards, then all backwards"),
-      clEnumValN(A::OneFOneB, "1f1b", "one-forward-one-backward"),
-      clEnumValN(A::Interleaved, "interleaved", "Megatron's interleaved 1F1B"),
-      clEnumValN(A::ZbH1, "zb-h1", "zero-bubble H1 (split backward)"),
-      clEnumValN(A::ZbV, "zb-v", "zero-bubble V (split backward, wave)"),
-      clEnumValN(A::Greedy, "greedy", "the delay- and memory-aware greedy"),
-      clEnumValN(A::Optimal, "optimal",
-                 "the constraint-programming solver, seeded by the greedy"));
-}
-
 namespace {
 /// A schedule, and what the optimal solver proved about it.
 struct Scheduled {
@@ -203,7 +170,6 @@ LogicalResult SchedulePass::overrideMemory(PipelineOp pipeline,
                                            sched::Problem &problem) {
   if (memoryRelative == 0 && memoryLimitMiB == 0 && !memoryUnlimited)
     return success();
-  MLIRContext *ctx = pipeline.getContext();
   problem.memoryRelativeTo1F1B.reset();
   problem.memoryLimitBytes.clear();
   if (memoryRelative > 0) {
@@ -222,19 +188,7 @@ LogicalResult SchedulePass::overrideMemory(PipelineOp pipeline,
              << " one microbatch needs";
   }
   // Write the budget back so later passes check against the same one.
-  if (problem.memoryLimitBytes.empty()) {
-    pipeline.removeMemoryLimitsAttr();
-  } else {
-    SmallVector<Attribute> limits;
-    for (uint64_t limit : problem.memoryLimitBytes)
-      limits.push_back(BytesAttr::get(ctx, limit));
-    pipeline.setMemoryLimitsAttr(ArrayAttr::get(ctx, limits));
-  }
-  if (problem.memoryRelativeTo1F1B)
-    pipeline.setMemoryRelativeAttr(
-        FloatAttr::get(Float64Type::get(ctx), *problem.memoryRelativeTo1F1B));
-  else
-    pipeline.removeMemoryRelativeAttr();
+  writeMemoryBudget(pipeline, problem);
   return success();
 }
 

@@ -5,12 +5,16 @@
 // (--export-chrome-trace) or measured by the runtime, as one SVG picture:
 // several traces stack on one time scale, so a prediction and a measurement
 // of the same schedule can be compared by eye. A panel is titled by the
-// trace's otherData, else by its file name. Plain C++, no MLIR.
+// trace's otherData, else by its file name. A malformed trace is an error
+// naming the event, with exit status 1; a scale that would make the picture
+// wider than SvgTimeline.h allows is reduced with a warning, and traces that
+// would make it taller are refused. Plain C++, no MLIR.
 //
 //===----------------------------------------------------------------------===//
 
 #include "crosspipe/Format/SvgTimeline.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -45,8 +49,12 @@ int main(int argc, char **argv) {
       }
       char *end = nullptr;
       options.pxPerMs = std::strtod(value.c_str(), &end);
-      if (*end || !(options.pxPerMs > 0))
-        return usage("--px-per-ms expects a positive number");
+      // strtod takes "inf" and "nan"; neither is a scale.
+      if (value.empty() || *end || !(options.pxPerMs > 0) ||
+          !std::isfinite(options.pxPerMs))
+        return usage(
+            ("--px-per-ms expects a positive number, got '" + value + "'")
+                .c_str());
       continue;
     }
     if (arg.size() > 1 && arg[0] == '-')
@@ -77,7 +85,15 @@ int main(int argc, char **argv) {
                                 : parsed.timeline.title + " (" + name + ")";
     timelines.push_back(std::move(parsed.timeline));
   }
-  std::string svg = renderSvgTimeline(timelines, options);
+  SvgPicture picture = drawSvgTimeline(timelines, options);
+  if (picture.omittedTimelines > 0) {
+    std::cerr << "crosspipe-trace-svg: error: " << picture.notes.back()
+              << "; draw fewer traces at once\n";
+    return 1;
+  }
+  for (const std::string &note : picture.notes)
+    std::cerr << "crosspipe-trace-svg: warning: " << note << "\n";
+  const std::string &svg = picture.svg;
   if (output == "-") {
     std::cout << svg;
     return std::cout.good() ? 0 : 1;

@@ -55,7 +55,13 @@ struct ParsedProblem {
 ///    the rule's changes nothing); every device must hold a stage;
 ///  - split_backward false with dgrad_ms and wgrad_ms but no backward_ms:
 ///    backward = dgrad + wgrad (one file serves both modes); split true keeps
-///    backwardMs = dgrad + wgrad unless backward_ms is given;
+///    backwardMs = dgrad + wgrad unless backward_ms is given; all three
+///    given must agree (backward = dgrad + wgrad within a relative 1e-6);
+///  - names (the problem's, datacenters') from [A-Za-z0-9_.-], starting with
+///    a letter or '_', at most 128 bytes, so that no output needs to escape
+///    them; counts, sizes, rates and their sums within the limits of the
+///    README (ProblemReader.h), so that nothing derived overflows;
+///  - nothing but whitespace after the document (a NUL byte included);
 ///  - "message_mib" of the last stage is accepted and stored as 0;
 ///    "gradient_mib" may be omitted (0) while the DP degree is 1.
 /// Columns count bytes, starting at 1.

@@ -24,6 +24,24 @@
 namespace crosspipe {
 namespace sched {
 
+/// Bounds on what a trace may make the picture hold (README, "Input
+/// format"), so that a malformed or hostile trace gets an error or a
+/// smaller picture rather than exhausting memory.
+/// Device indices (args.device, else the thread id of a compute or
+/// collective event) run from 0 to kMaxTimelineDevices - 1.
+inline constexpr int kMaxTimelineDevices = 16384;
+/// Rows of one timeline: every device up to the highest, links, collectives
+/// and other threads.
+inline constexpr int kMaxTimelineRows = 20000;
+/// Magnitude of a complete event's "ts" and "dur", in microseconds (about
+/// 3000 years).
+inline constexpr double kMaxTraceTimeUs = 1e17;
+/// Width of the time axis in pixels: a larger scale is reduced to fit.
+inline constexpr double kMaxSvgAxisWidthPx = 100000;
+/// Height of the picture in pixels (about 45000 device rows): timelines that
+/// would make it taller are left out.
+inline constexpr double kMaxSvgHeightPx = 1000000;
+
 enum class TimelineKind {
   F,
   B,
@@ -89,6 +107,12 @@ struct ParsedTimeline {
 /// args.device; other complete events go to a row per thread, named by the
 /// trace's thread_name metadata. Times are shifted so that the earliest
 /// event starts at 0, which aligns a measured trace with a simulated one.
+/// A malformed trace is an error naming the event ("traceEvents[3]: 'ph'
+/// must be a string, got 5"): every event must be an object with a string
+/// "ph", a string "name", integer "pid"/"tid" and an object "args" where
+/// given; complete events need a numeric "ts", and args' op/kind/link must
+/// be strings and device/chunk/mb integers; the bounds above apply. Never
+/// throws.
 ParsedTimeline parseChromeTraceTimeline(std::string_view json);
 
 /// The timeline of a simulated schedule, through writeChromeTrace() so that
@@ -101,14 +125,30 @@ Timeline timelineFromSimulation(const Problem &problem,
 struct SvgOptions {
   /// Horizontal scale in pixels per millisecond; 0 picks one so that the
   /// shortest compute block is about 16 px wide (labels fit), within
-  /// [minWidthPx, maxWidthPx] for the time axis.
+  /// [minWidthPx, maxWidthPx] for the time axis. Either way the axis is at
+  /// most kMaxSvgAxisWidthPx wide.
   double pxPerMs = 0;
   double minWidthPx = 900;
   double maxWidthPx = 4800;
 };
 
+struct SvgPicture {
+  std::string svg;
+  /// What was reduced or left out to keep the picture within
+  /// kMaxSvgAxisWidthPx and kMaxSvgHeightPx, one sentence each.
+  std::vector<std::string> notes;
+  /// Timelines not drawn because the picture would be too tall (the last
+  /// ones; the picture says so).
+  int omittedTimelines = 0;
+};
+
 /// Draws the timelines stacked, one panel each, on one time scale. An empty
-/// list draws an empty picture with a note.
+/// list draws an empty picture with a note. Every string drawn is escaped
+/// for XML (& < > " ', control characters and invalid UTF-8 replaced).
+SvgPicture drawSvgTimeline(const std::vector<Timeline> &timelines,
+                           const SvgOptions &options = SvgOptions());
+
+/// drawSvgTimeline()'s picture alone.
 std::string renderSvgTimeline(const std::vector<Timeline> &timelines,
                               const SvgOptions &options = SvgOptions());
 

@@ -1,4 +1,5 @@
-//===- ScheduleInterop.h - Between the dialect and the scheduler -*- C++ -*-===//
+//===- ScheduleInterop.h - Between the dialect and the scheduler -*- C++
+//-*-===//
 //
 // Passes and translations are thin adapters: they read a pipeline and its
 // schedules from IR into the MLIR-free problem model, run the algorithms of
@@ -22,6 +23,11 @@ namespace crosspipe {
 
 /// The problem a verified pipeline describes.
 mlir::FailureOr<sched::Problem> buildProblem(PipelineOp pipeline);
+
+/// Writes a problem's memory budget (per-device limits, and the factor when
+/// it was given relative to 1F1B) into its pipeline op, so that later passes
+/// check against the budget a pass chose.
+void writeMemoryBudget(PipelineOp pipeline, const sched::Problem &problem);
 
 /// A schedule read from IR, with the op of every block (parallel to
 /// `schedule.order`) so diagnostics can point at it.
