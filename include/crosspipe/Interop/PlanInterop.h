@@ -2,8 +2,8 @@
 //
 // Reads a crosspipe.plan into the MLIR-free plan model (crosspipe/Plan),
 // keeping the op of every action and buffer so that what the model's checks
-// find can be reported at the ops. The other direction, plan data to ops, is
-// the --crosspipe-execution-plan pass.
+// find can be reported at the ops, and writes plan data as a crosspipe.plan
+// (what --crosspipe-execution-plan produces).
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +11,7 @@
 #define CROSSPIPE_INTEROP_PLANINTEROP_H
 
 #include "crosspipe/Dialect/CrossPipeDialect.h"
+#include "crosspipe/Interop/ScheduleInterop.h"
 #include "crosspipe/Plan/ExecutionPlan.h"
 
 #include <vector>
@@ -26,6 +27,11 @@ struct PlanFromIR {
   std::vector<mlir::Operation *> actionOps;
   std::vector<BufferOp> bufferOps;
 };
+
+/// Writes a plan as a crosspipe.plan named `name` right after its schedule
+/// op; `read` gives the op of every block (the locations of the plan's ops).
+PlanOp writePlan(ScheduleOp schedule, const ScheduleFromIR &read,
+                 const plan::Plan &plan, llvm::StringRef name);
 
 /// Reads a plan op. The op verifiers guarantee what the model needs; the
 /// read fails (with an error at the op) only where the IR is not verified:
