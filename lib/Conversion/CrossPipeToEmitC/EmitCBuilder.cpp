@@ -11,6 +11,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <charconv>
+#include <cstdio>
 
 using namespace mlir;
 using namespace crosspipe;
@@ -27,15 +28,30 @@ Attribute EmitCBuilder::lit(StringRef text) {
   return emitc::OpaqueAttr::get(b.getContext(), text);
 }
 
-Attribute EmitCBuilder::str(StringRef text) {
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\')
-      quoted += '\\';
-    quoted += c;
+/// The body of a C++ string literal spelling `text` exactly: quotes and
+/// backslashes escaped, every byte outside printable ASCII as a three-digit
+/// octal escape (an octal escape never swallows the characters after it, a
+/// hex escape would). Names come from the user's input, so nothing in them
+/// may end the literal or the line.
+static std::string escapeForCpp(StringRef text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += char(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      char buf[5];
+      std::snprintf(buf, sizeof(buf), "\\%03o", c);
+      out += buf;
+    } else {
+      out += char(c);
+    }
   }
-  quoted += '"';
-  return lit(quoted);
+  return out;
+}
+
+Attribute EmitCBuilder::str(StringRef text) {
+  return lit("\"" + escapeForCpp(text) + "\"");
 }
 
 Attribute EmitCBuilder::i32(int64_t value) {
@@ -85,10 +101,8 @@ Value EmitCBuilder::call(StringRef callee, Type result,
     operands.push_back(
         b.create<emitc::LiteralOp>(loc, type("int"), text).getResult());
   }
-  bool needArgs =
-      literalsAsArgs && llvm::any_of(args, [](const CallArg &a) {
-        return !a.value;
-      });
+  bool needArgs = literalsAsArgs &&
+                  llvm::any_of(args, [](const CallArg &a) { return !a.value; });
   ArrayAttr argsAttr = needArgs ? b.getArrayAttr(argAttrs) : ArrayAttr();
   TypeRange results = result ? TypeRange(result) : TypeRange();
   auto op = b.create<emitc::CallOpaqueOp>(loc, results, callee, operands,
@@ -112,5 +126,8 @@ Value EmitCBuilder::nested(Type result,
 }
 
 void EmitCBuilder::comment(const Twine &text) {
-  b.create<emitc::VerbatimOp>(loc, b.getStringAttr("// " + text.str()));
+  // Escaped like a literal: a newline would end the comment and a trailing
+  // backslash would splice the next line of code into it.
+  b.create<emitc::VerbatimOp>(
+      loc, b.getStringAttr("// " + escapeForCpp(text.str())));
 }
