@@ -15,8 +15,9 @@ include "mlir/IR/EnumAttr.td"
 def CrossPipe_TimeAttr : CrossPipe_Attr<"Time", "time"> {
   let summary = "A duration, stored in milliseconds";
   let description = [{
-    A duration. Parsed from a number and one of the units `s`, `ms`, `us`,
-    `ns`; stored and printed in milliseconds.
+    A finite duration. Parsed from a number and one of the units `s`, `ms`,
+    `us`, `ns`; stored and printed in milliseconds (`100000 ms`,
+    `1.0e-9 ms`).
 
     ```mlir
     #crosspipe.time<38 ms>
@@ -39,8 +40,10 @@ def CrossPipe_TimeAttr : CrossPipe_Attr<"Time", "time"> {
 def CrossPipe_BytesAttr : CrossPipe_Attr<"Bytes", "bytes"> {
   let summary = "A size in bytes";
   let description = [{
-    A byte count. Parsed from a number and one of `B`, `KiB`, `MiB`, `GiB`,
-    `TiB` (binary prefixes); printed with the largest prefix that divides it.
+    A byte count from 0 to 2^63 - 1. Parsed from a number and one of `B`,
+    `KiB`, `MiB`, `GiB`, `TiB` (binary prefixes; `1.5 GiB` must come to a
+    whole number of bytes); printed with the largest prefix that divides
+    it.
 
     ```mlir
     #crosspipe.bytes<64 MiB>
@@ -53,8 +56,8 @@ def CrossPipe_BytesAttr : CrossPipe_Attr<"Bytes", "bytes"> {
 def CrossPipe_BandwidthAttr : CrossPipe_Attr<"Bandwidth", "bandwidth"> {
   let summary = "A link bandwidth in Gbit/s";
   let description = [{
-    A bandwidth, in units of 1e9 bit/s. Parsed from a number and one of
-    `Mbps`, `Gbps`, `Tbps`; printed in `Gbps`.
+    A finite bandwidth, in units of 1e9 bit/s. Parsed from a number and one
+    of `Mbps`, `Gbps`, `Tbps`; printed in `Gbps`.
 
     ```mlir
     #crosspipe.bandwidth<100 Gbps>
@@ -74,7 +77,9 @@ def CrossPipe_BandwidthAttr : CrossPipe_Attr<"Bandwidth", "bandwidth"> {
 }
 
 // Counts and indices: signless i64 read as signed, so verifiers can reject
-// negative values instead of seeing huge unsigned ones.
+// negative values instead of seeing huge unsigned ones. The RangeChecked
+// trait of every op bounds them by crosspipe::kMaxCount (2^31 - 1) before
+// the op's verifier runs; the verifier checks the lower bound.
 def CrossPipe_IntAttr : TypedSignlessIntegerAttrBase<
     I64, "int64_t", "64-bit integer attribute"> {
   let convertFromStorage = "$_self.getValue().getSExtValue()";

@@ -57,8 +57,9 @@ def CrossPipe_DatacenterOp : CrossPipe_Op<"datacenter", [
     Symbol, HasParent<"ClusterOp">]> {
   let summary = "A datacenter and its devices";
   let description = [{
-    A datacenter with `devices` accelerators and, optionally, the memory of
-    each device.
+    A datacenter with `devices` accelerators (1 to 2^31 - 1, and at most
+    2^31 - 1 over the whole cluster) and, optionally, the memory of each
+    device.
 
     ```mlir
     crosspipe.datacenter @west devices 4 memory 96 GiB
@@ -114,6 +115,7 @@ def CrossPipe_PipelineOp : CrossPipe_Op<"pipeline", [
     The optional `memory` clause bounds the activation memory of each device
     (one limit per device); `relative_to_1f1b` records that the limits were
     derived as f * (P - d) times the device's largest stage activation.
+    `microbatches` and the data-parallel degree `N` are from 1 to 2^31 - 1.
     `data_parallel N span` replicates the pipeline N times; each stage's
     gradient is all-reduced once per step across the replicas, inside a
     datacenter (`intra_dc`) or over the slowest cross-datacenter link
@@ -263,9 +265,10 @@ def CrossPipe_ComputeOp : CrossPipe_Op<"compute", [HasParent<"ProgramOp">]> {
   let description = [{
     A forward (F), backward (B), input-gradient (D) or weight-gradient (W)
     block of stage `chunk` for microbatch `mb`. A block may be cut into
-    `parts` equal sub-blocks (`part 0 of 2`); its inputs attach to the first
-    part and its outputs leave from the last. Simulated start and end times
-    are optional.
+    `parts` equal sub-blocks (`part 0 of 2`, with 0 <= part < parts); its
+    inputs attach to the first part and its outputs leave from the last.
+    Simulated start and end times are optional. Chunks, microbatches and
+    parts are at most 2^31 - 1.
 
     ```mlir
     crosspipe.compute D chunk 3 mb 7 part 1 of 2 [1.5 ms, 2.5 ms]
@@ -295,7 +298,8 @@ def CrossPipe_CollectiveOp : CrossPipe_Op<"collective", [
     `--crosspipe-dp-overlap` may split a chunk's gradient into buckets
     (`bucket i of n`; bucket 0 holds the chunk's last layers, which the
     backward pass reaches first): bucket i may start once every
-    microbatch's W (or B) has done (i + 1) / n of its work. Under ZeRO-1 the
+    microbatch's W (or B) has done (i + 1) / n of its work (0 <= i < n <=
+    2^31 - 1). Under ZeRO-1 the
     gradient is reduce-scattered (`reduce_scatter`) and the parameters are
     all-gathered (`all_gather`, never bucketed) before the chunk's first F.
     Without a kind the collective is an all-reduce.

@@ -29,8 +29,9 @@ def CrossPipe_PlanOp : CrossPipe_Op<"plan", [
     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "An execution plan of a schedule: streams, events, buffers";
   let description = [{
-    How schedule `schedule` runs on `devices` devices: its buffers, then
-    every stream operation (`crosspipe.exec`, `crosspipe.send`,
+    How schedule `schedule` runs on `devices` devices (1 to 2^31 - 1; every
+    device an op names is below it): its buffers, then every stream
+    operation (`crosspipe.exec`, `crosspipe.send`,
     `crosspipe.recv`, `crosspipe.dp_allreduce`) of every device, in one
     global issue order. Restricted to one device the order is the order in
     which that device's host thread enqueues its work, and restricted to
@@ -85,8 +86,9 @@ def CrossPipe_BufferOp : CrossPipe_PlanOp<"buffer", [Symbol]> {
   let summary = "A buffer of a device, planned at compile time in slots";
   let description = [{
     Memory of one device, allocated once before the first step and cut into
-    `slots` equal slots of `size` bytes; each microbatch in flight occupies
-    one slot, so a step never allocates. `role` says what a slot holds:
+    `slots` equal slots (1 to 2^31 - 1) of `size` bytes; each microbatch in
+    flight occupies one slot, so a step never allocates. `role` says what a
+    slot holds:
 
     - `stash`: the activations chunk `chunk` keeps from F until its W (or B);
     - `act`: the activation chunk `chunk` sends to chunk `chunk + 1` (on the

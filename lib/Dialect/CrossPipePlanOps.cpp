@@ -158,8 +158,8 @@ static LogicalResult checkBufferUse(PlanOp plan, const BufferUse &use) {
   int64_t device = PlanOp::getOpDevice(use.op);
   auto mismatch = [&](const Twine &why) {
     InFlightDiagnostic diag = use.op->emitOpError("'")
-                              << use.what << "' buffer @"
-                              << use.ref.getValue() << " " << why;
+                              << use.what << "' buffer @" << use.ref.getValue()
+                              << " " << why;
     diag.attachNote(buffer.getLoc()) << "buffer declared here";
     return diag;
   };
@@ -209,8 +209,8 @@ static SmallVector<BufferUse, 4> bufferUsesOf(Operation *op) {
                                                         : BufferRole::grad,
                     recv.getChunk()});
   } else if (auto ar = dyn_cast<DpAllReduceOp>(op)) {
-    uses.push_back({op, "buffer", ar.getBufferAttr(), 0,
-                    BufferRole::param_grad, ar.getChunk()});
+    uses.push_back({op, "buffer", ar.getBufferAttr(), 0, BufferRole::param_grad,
+                    ar.getChunk()});
   }
   return uses;
 }
@@ -238,8 +238,8 @@ LogicalResult PlanOp::verifyRegions() {
       peer = recv.getSrc();
     if (device >= getDevices() || peer >= getDevices())
       return op.emitOpError("names device ")
-             << std::max(device, peer) << " but the plan has "
-             << getDevices() << " devices";
+             << std::max(device, peer) << " but the plan has " << getDevices()
+             << " devices";
     for (const BufferUse &use : bufferUsesOf(&op))
       if (failed(checkBufferUse(*this, use)))
         return failure();
@@ -269,6 +269,21 @@ LogicalResult PlanOp::verifySymbolUses(SymbolTableCollection &symbols) {
   if (!schedule)
     return emitOpError("'@")
            << getSchedule() << "' does not reference a crosspipe.schedule";
+  // The plan runs on (part of) the schedule's cluster: more devices would
+  // only make the whole-plan proof allocate for devices that do not exist.
+  auto pipeline = symbols.lookupNearestSymbolFrom<PipelineOp>(
+      schedule, schedule.getPipelineAttr());
+  auto cluster = pipeline ? symbols.lookupNearestSymbolFrom<ClusterOp>(
+                                pipeline, pipeline.getClusterAttr())
+                          : ClusterOp();
+  if (cluster && getDevices() > cluster.getNumDevices()) {
+    InFlightDiagnostic diag = emitOpError("runs on ")
+                              << getDevices() << " devices, but cluster @"
+                              << cluster.getSymName() << " has only "
+                              << cluster.getNumDevices();
+    diag.attachNote(cluster.getLoc()) << "cluster defined here";
+    return diag;
+  }
   return success();
 }
 

@@ -14,6 +14,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 #include <map>
@@ -26,6 +27,62 @@ static std::string bytesText(uint64_t bytes) {
   llvm::raw_string_ostream os(text);
   printByteSize(os, bytes);
   return text;
+}
+
+//===----------------------------------------------------------------------===//
+// Ranges of attribute values
+//===----------------------------------------------------------------------===//
+
+/// Checks one attribute value (recursing into arrays); `name` names it.
+static LogicalResult checkValueRange(Operation *op, StringRef name,
+                                     Attribute value) {
+  auto finite = [&](double x, StringRef unit) -> LogicalResult {
+    if (std::isfinite(x))
+      return success();
+    return op->emitOpError("expects a finite '")
+           << name << "', got " << formatNumber(x) << unit;
+  };
+  if (auto array = llvm::dyn_cast<ArrayAttr>(value)) {
+    for (Attribute element : array)
+      if (failed(checkValueRange(op, name, element)))
+        return failure();
+    return success();
+  }
+  // CrossPipe_IntAttr is i64; enums are i32 and booleans i1.
+  if (auto integer = llvm::dyn_cast<IntegerAttr>(value)) {
+    if (!integer.getType().isSignlessInteger(64) ||
+        integer.getInt() <= kMaxCount)
+      return success();
+    return op->emitOpError("expects '")
+           << name << "' to be at most " << kMaxCount << ", got "
+           << integer.getInt();
+  }
+  if (auto bytes = llvm::dyn_cast<BytesAttr>(value)) {
+    if (bytes.getBytes() <= kMaxBytes)
+      return success();
+    return op->emitOpError("expects '")
+           << name << "' to be at most " << kMaxBytes << " B, got "
+           << bytes.getBytes() << " B";
+  }
+  if (auto time = llvm::dyn_cast<TimeAttr>(value))
+    return finite(time.getMs(), " ms");
+  if (auto bandwidth = llvm::dyn_cast<BandwidthAttr>(value))
+    return finite(bandwidth.getGbps(), " Gbps");
+  if (auto real = llvm::dyn_cast<FloatAttr>(value))
+    return finite(real.getValueAsDouble(), "");
+  return success();
+}
+
+LogicalResult crosspipe::verifyAttributeRanges(Operation *op) {
+  // Inherent attributes only: a user's discardable attribute is not ours.
+  std::optional<RegisteredOperationName> info = op->getRegisteredInfo();
+  if (!info)
+    return success();
+  for (StringAttr name : info->getAttributeNames())
+    if (std::optional<Attribute> value = op->getInherentAttr(name))
+      if (*value && failed(checkValueRange(op, name.getValue(), *value)))
+        return failure();
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -83,6 +140,11 @@ LogicalResult ClusterOp::verifyRegions() {
   }
   if (!hasDatacenter)
     return emitOpError("expects at least one crosspipe.datacenter");
+  // Each datacenter holds at most kMaxCount devices, so the sum cannot
+  // overflow; global device indices must still fit an `int`.
+  if (int64_t total = getNumDevices(); total > kMaxCount)
+    return emitOpError("has ") << total << " devices in all; at most "
+                               << kMaxCount << " are supported";
   return success();
 }
 
@@ -183,11 +245,10 @@ LogicalResult StageOp::verify() {
 /// itself lives with the problem model (Placement.h) so import and
 /// verification agree.
 static int64_t placedDevice(Placement placement, int64_t c, int64_t p) {
-  sched::Placement rule = placement == Placement::interleaved
-                              ? sched::Placement::Interleaved
-                          : placement == Placement::wave
-                              ? sched::Placement::Wave
-                              : sched::Placement::Unidirectional;
+  sched::Placement rule =
+      placement == Placement::interleaved ? sched::Placement::Interleaved
+      : placement == Placement::wave      ? sched::Placement::Wave
+                                          : sched::Placement::Unidirectional;
   return sched::placeChunk(rule, int(c), int(p));
 }
 
@@ -223,7 +284,8 @@ static LogicalResult verifyPlacement(PipelineOp pipeline, ClusterOp cluster,
   return success();
 }
 
-static LogicalResult verifyLinks(ClusterOp cluster, MutableArrayRef<StageOp> stages) {
+static LogicalResult verifyLinks(ClusterOp cluster,
+                                 MutableArrayRef<StageOp> stages) {
   for (size_t i = 1; i < stages.size(); ++i) {
     int64_t src = stages[i - 1].getDevice(), dst = stages[i].getDevice();
     if (src == dst)
@@ -267,7 +329,9 @@ static LogicalResult verifyMemory(PipelineOp pipeline, ClusterOp cluster,
     for (StageOp stage : stages) {
       if (stage.getDevice() != d)
         continue;
-      need += stage.getActivation().getBytes();
+      // Saturating: sizes reach 2^63 - 1, and the sum must not wrap below
+      // the limit.
+      need = llvm::SaturatingAdd(need, stage.getActivation().getBytes());
       if (!first)
         first = stage;
     }
@@ -285,8 +349,7 @@ static LogicalResult verifyMemory(PipelineOp pipeline, ClusterOp cluster,
   return success();
 }
 
-LogicalResult
-PipelineOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+LogicalResult PipelineOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   auto cluster =
       symbolTable.lookupNearestSymbolFrom<ClusterOp>(*this, getClusterAttr());
   if (!cluster)
@@ -309,8 +372,9 @@ PipelineOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
       failed(verifyMemory(*this, cluster, stages)))
     return failure();
   if (getDpDegree() > 1 && getDpSpan() == DpSpan::cross_dc) {
-    bool crossLink = llvm::any_of(cluster.getBody().getOps<LinkOp>(),
-                                  [](LinkOp l) { return l.getFrom() != l.getTo(); });
+    bool crossLink =
+        llvm::any_of(cluster.getBody().getOps<LinkOp>(),
+                     [](LinkOp l) { return l.getFrom() != l.getTo(); });
     if (!crossLink) {
       InFlightDiagnostic diag =
           emitOpError("data parallelism spans datacenters, but cluster @")
@@ -409,6 +473,9 @@ LogicalResult CollectiveOp::verify() {
 LogicalResult TransferOp::verify() {
   if (getChunk() < 0 || getMb() < 0)
     return emitOpError("expects a non-negative chunk and microbatch");
+  if (getSrc() < 0 || getDst() < 0)
+    return emitOpError("expects non-negative devices, got ")
+           << getSrc() << " and " << getDst();
   if (getSrc() == getDst())
     return emitOpError("sends from device ")
            << getSrc() << " to itself; same-device dependencies need no "
@@ -423,8 +490,8 @@ LogicalResult TransferOp::verify() {
 
 /// Checks that a block of `chunk` belongs in the program of `device`.
 static LogicalResult verifyChunkRef(Operation *op, PipelineOp pipeline,
-                                    MutableArrayRef<StageOp> stages, int64_t chunk,
-                                    int64_t device) {
+                                    MutableArrayRef<StageOp> stages,
+                                    int64_t chunk, int64_t device) {
   if (chunk >= int64_t(stages.size())) {
     InFlightDiagnostic diag = op->emitOpError("refers to chunk ")
                               << chunk << ", but pipeline @"
@@ -444,8 +511,7 @@ static LogicalResult verifyChunkRef(Operation *op, PipelineOp pipeline,
   return success();
 }
 
-LogicalResult
-ScheduleOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+LogicalResult ScheduleOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   auto pipeline =
       symbolTable.lookupNearestSymbolFrom<PipelineOp>(*this, getPipelineAttr());
   if (!pipeline)
@@ -461,15 +527,15 @@ ScheduleOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
     if (device >= numDevices) {
       InFlightDiagnostic diag = program.emitOpError("is for device ")
                                 << device << ", but cluster @"
-                                << cluster.getSymName() << " has "
-                                << numDevices << " devices";
+                                << cluster.getSymName() << " has " << numDevices
+                                << " devices";
       diag.attachNote(cluster.getLoc()) << "cluster defined here";
       return diag;
     }
     for (Operation &op : program.getBody().front()) {
       if (auto compute = dyn_cast<ComputeOp>(op)) {
-        if (failed(verifyChunkRef(compute, pipeline, stages,
-                                  compute.getChunk(), device)))
+        if (failed(verifyChunkRef(compute, pipeline, stages, compute.getChunk(),
+                                  device)))
           return failure();
         if (compute.getMb() >= pipeline.getMicrobatches())
           return compute.emitOpError("refers to microbatch ")
@@ -506,10 +572,9 @@ ScheduleOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
     int64_t src = act ? a : b, dst = act ? b : a;
     if (transfer.getSrc() != src || transfer.getDst() != dst)
       return transfer.emitOpError("goes from device ")
-             << transfer.getSrc() << " to " << transfer.getDst()
-             << ", but the " << stringifyTransferKind(transfer.getKind())
-             << " of chunk " << chunk << " goes from device " << src
-             << " to " << dst;
+             << transfer.getSrc() << " to " << transfer.getDst() << ", but the "
+             << stringifyTransferKind(transfer.getKind()) << " of chunk "
+             << chunk << " goes from device " << src << " to " << dst;
   }
   return success();
 }

@@ -6,8 +6,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "crosspipe/Interop/SimulatedSchedule.h"
-#include "crosspipe/Schedule/LowerBound.h"
 #include "crosspipe/Interop/ScheduleDiagnostics.h"
+#include "crosspipe/Schedule/LowerBound.h"
 
 #include <algorithm>
 
@@ -63,9 +63,10 @@ crosspipe::simulateSchedules(Operation *root, StringRef only, StringRef what) {
     return failure();
   if (all.empty()) {
     if (only.empty())
-      return root->emitError("no crosspipe.schedule to ")
+      return emitError(root->getLoc(), "no crosspipe.schedule to ")
              << what << "; run --crosspipe-schedule first";
-    return root->emitError("no crosspipe.schedule named '") << only << "'";
+    return emitError(root->getLoc(), "no crosspipe.schedule named '")
+           << only << "'";
   }
   return all;
 }

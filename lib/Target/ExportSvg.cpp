@@ -10,8 +10,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "crosspipe/Format/SvgTimeline.h"
-#include "crosspipe/Target/Translations.h"
 #include "crosspipe/Interop/SimulatedSchedule.h"
+#include "crosspipe/Target/Translations.h"
 
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/CommandLine.h"
@@ -40,7 +40,8 @@ struct Drawn {
 
 static LogicalResult exportSvg(Operation *root, raw_ostream &os) {
   if (svgAll && !svgSchedule.empty())
-    return root->emitError("give either --svg-schedule or --svg-all, not both");
+    return emitError(root->getLoc(),
+                     "give either --svg-schedule or --svg-all, not both");
   FailureOr<std::vector<SimulatedSchedule>> all =
       simulateSchedules(root, svgSchedule, "draw");
   if (failed(all))
@@ -71,7 +72,6 @@ static LogicalResult exportSvg(Operation *root, raw_ostream &os) {
 
 void crosspipe::registerExportSvgTranslation() {
   TranslateFromMLIRRegistration registration(
-      "export-svg", "draw the simulated schedule as an SVG timeline",
-      exportSvg,
+      "export-svg", "draw the simulated schedule as an SVG timeline", exportSvg,
       [](DialectRegistry &registry) { registry.insert<CrossPipeDialect>(); });
 }

@@ -459,3 +459,239 @@ crosspipe.cluster @net {
   // expected-error @+1 {{is not allowed in a crosspipe.cluster, which holds only crosspipe.datacenter and crosspipe.link ops}}
   builtin.module {}
 }
+
+// -----
+
+// Numbers: `1e5` lexes as the integer 1 and the identifier `e5`.
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  // expected-error @+1 {{an exponent needs a decimal point before it, as in 1.0e5}}
+  crosspipe.link @east -> @east latency 1e5 ms bandwidth 1 Gbps
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  // expected-error @+1 {{an exponent needs a decimal point before it, as in 1.0e5}}
+  crosspipe.link @east -> @east latency 1 ms bandwidth 1e+06 Gbps
+}
+
+// -----
+
+// Non-finite values are refused at the number: an overflowing literal...
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  // expected-error @+1 {{expected a finite number}}
+  crosspipe.link @east -> @east latency 1.0e999 ms bandwidth 1 Gbps
+}
+
+// -----
+
+// ...a hexadecimal NaN or infinity...
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  // expected-error @+1 {{expected a finite number}}
+  crosspipe.link @east -> @east latency 1 ms bandwidth 0x7FF8000000000000 : f64 Gbps
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+}
+// expected-error @+1 {{expected a finite number}}
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional memory [1 GiB] relative_to_1f1b 0x7FF0000000000000 : f64 {
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 1 B message 0 B gradient 0 B
+}
+
+// -----
+
+// ...and a finite number that overflows once scaled to the base unit.
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  // expected-error @+1 {{time out of range}}
+  crosspipe.link @east -> @east latency 1.0e308 s bandwidth 1 Gbps
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  // expected-error @+1 {{bandwidth out of range}}
+  crosspipe.link @east -> @east latency 1 ms bandwidth 1.0e308 Tbps
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  // expected-error @+1 {{expected a number}}
+  crosspipe.link @east -> @east latency true ms bandwidth 1 Gbps
+}
+
+// -----
+
+crosspipe.schedule @s for @p algorithm "manual" attributes {makespan = #crosspipe.time<-1.0e999 ms>} {
+// expected-error @-1 {{expected a finite number}}
+}
+
+// -----
+
+// Byte sizes reach 2^63 - 1 (8388608 TiB is 2^63).
+crosspipe.cluster @net {
+  // expected-error @+1 {{byte size out of range (0 to 9223372036854775807 B)}}
+  crosspipe.datacenter @east devices 1 memory 8388608 TiB
+}
+
+// -----
+
+crosspipe.cluster @net {
+  // expected-error @+1 {{byte size out of range (0 to 9223372036854775807 B)}}
+  crosspipe.datacenter @east devices 1 memory 1.0e19 B
+}
+
+// -----
+
+crosspipe.cluster @net {
+  // expected-error @+1 {{byte size out of range (0 to 9223372036854775807 B)}}
+  crosspipe.datacenter @east devices 1 memory -1 KiB
+}
+
+// -----
+
+// A gap of infinity is a float the verifier refuses.
+// expected-error @+1 {{expects a finite 'gap', got inf}}
+crosspipe.schedule @s for @p algorithm "manual" attributes {gap = 0x7FF0000000000000 : f64} {
+}
+
+// -----
+
+// Counts and indices are at most 2^31 - 1: the model holds them in `int`.
+crosspipe.schedule @s for @p algorithm "manual" {
+  crosspipe.program device 0 {
+    // expected-error @+1 {{expects 'parts' to be at most 2147483647, got 2147483648}}
+    crosspipe.compute F chunk 0 mb 0 part 0 of 2147483648
+  }
+}
+
+// -----
+
+crosspipe.schedule @s for @p algorithm "manual" {
+  crosspipe.program device 0 {
+    // expected-error @+1 {{expects 'parts' to be at most 2147483647, got 4294967296}}
+    crosspipe.compute F chunk 0 mb 0 part 0 of 4294967296
+  }
+}
+
+// -----
+
+crosspipe.schedule @s for @p algorithm "manual" {
+  crosspipe.program device 0 {
+    // expected-error @+1 {{expects 'mb' to be at most 2147483647, got 9223372036854775807}}
+    crosspipe.compute F chunk 0 mb 9223372036854775807
+  }
+}
+
+// -----
+
+crosspipe.schedule @s for @p algorithm "manual" {
+  crosspipe.program device 0 {
+    // expected-error @+1 {{expects 'buckets' to be at most 2147483647, got 4294967296}}
+    crosspipe.collective chunk 0 bucket 0 of 4294967296
+  }
+}
+
+// -----
+
+crosspipe.schedule @s for @p algorithm "manual" {
+  crosspipe.program device 0 {
+    // expected-error @+1 {{expects 0 <= bucket < buckets, got bucket 0 of 0}}
+    crosspipe.collective chunk 0 bucket 0 of 0
+  }
+}
+
+// -----
+
+crosspipe.schedule @s for @p algorithm "manual" {
+  crosspipe.program device 0 {
+    // expected-error @+1 {{expects 'chunk' to be at most 2147483647, got 2147483648}}
+    crosspipe.collective chunk 2147483648
+  }
+}
+
+// -----
+
+// A device of INT64_MAX is the empty key of the verifier's DenseMap.
+crosspipe.schedule @s for @p algorithm "manual" {
+  // expected-error @+1 {{expects 'device' to be at most 2147483647, got 9223372036854775807}}
+  crosspipe.program device 9223372036854775807 {
+  }
+}
+
+// -----
+
+crosspipe.schedule @s for @p algorithm "manual" {
+  // expected-error @+1 {{expects a non-negative device, got -9223372036854775808}}
+  crosspipe.program device -9223372036854775808 {
+  }
+}
+
+// -----
+
+crosspipe.schedule @s for @p algorithm "manual" {
+  // expected-error @+1 {{expects 'dst' to be at most 2147483647, got 4294967296}}
+  crosspipe.transfer act chunk 0 mb 0 from 0 to 4294967296
+}
+
+// -----
+
+crosspipe.schedule @s for @p algorithm "manual" {
+  // expected-error @+1 {{expects non-negative devices, got -1 and 1}}
+  crosspipe.transfer act chunk 0 mb 0 from -1 to 1
+}
+
+// -----
+
+crosspipe.cluster @net {
+  // expected-error @+1 {{expects 'devices' to be at most 2147483647, got 9223372036854775807}}
+  crosspipe.datacenter @east devices 9223372036854775807
+}
+
+// -----
+
+// expected-error @+1 {{has 2147483648 devices in all; at most 2147483647 are supported}}
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2147483647
+  crosspipe.datacenter @west devices 1
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+}
+// expected-error @+1 {{expects 'microbatches' to be at most 2147483647, got 4294967304}}
+crosspipe.pipeline @p on @net microbatches 4294967304 placement unidirectional {
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 1 B message 0 B gradient 0 B
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+}
+// expected-error @+1 {{expects 'dp_degree' to be at most 2147483647, got 4294967296}}
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional data_parallel 4294967296 intra_dc {
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 1 B message 0 B gradient 0 B
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+}
+crosspipe.pipeline @p on @net microbatches 1 placement custom {
+  // expected-error @+1 {{expects 'device' to be at most 2147483647, got 2147483648}}
+  crosspipe.stage device 2147483648 forward 1 ms backward 1 ms activation 1 B message 0 B gradient 0 B
+}

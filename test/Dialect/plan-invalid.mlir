@@ -145,3 +145,69 @@ crosspipe.pipeline @pipe on @net microbatches 1 placement unidirectional {
 // expected-error @+1 {{'@nope' does not reference a crosspipe.schedule}}
 crosspipe.plan @p for @nope devices 1 {
 }
+
+// -----
+
+// Counts and indices are at most 2^31 - 1: the model holds them in `int`.
+// expected-error @+1 {{expects 'devices' to be at most 2147483647, got 4294967296}}
+crosspipe.plan @p for @s devices 4294967296 {
+}
+
+// -----
+
+crosspipe.plan @p for @s devices 1 {
+  // expected-error @+1 {{expects 'slots' to be at most 2147483647, got 2147483648}}
+  crosspipe.buffer @b device 0 act chunk 0 slots 2147483648 size 1 MiB
+}
+
+// -----
+
+crosspipe.plan @p for @s devices 1 {
+  // expected-error @+1 {{byte size out of range (0 to 9223372036854775807 B)}}
+  crosspipe.buffer @b device 0 act chunk 0 slots 1 size 9223372036854775808 B
+}
+
+// -----
+
+crosspipe.plan @p for @s devices 1 {
+  // expected-error @+1 {{expects 'parts' to be at most 2147483647, got 2147483648}}
+  %0 = crosspipe.exec F chunk 0 mb 0 part 0 of 2147483648 device 0
+}
+
+// -----
+
+crosspipe.plan @p for @s devices 1 {
+  crosspipe.buffer @b device 0 stash chunk 0 slots 1 size 1 MiB
+  // expected-error @+1 {{expects 'stash_slot' to be at most 2147483647, got 4294967296}}
+  %0 = crosspipe.exec F chunk 0 mb 0 device 0 stash @b[4294967296]
+}
+
+// -----
+
+crosspipe.plan @p for @s devices 2 {
+  // expected-error @+1 {{expects 'dst' to be at most 2147483647, got 9223372036854775807}}
+  %0 = crosspipe.send act chunk 0 mb 0 from 0 to 9223372036854775807 on send_next buffer @b[0]
+}
+
+// -----
+
+crosspipe.plan @p for @s devices 1 {
+  // expected-error @+1 {{expects 'device' to be at most 2147483647, got 2147483648}}
+  %0 = crosspipe.dp_allreduce chunk 0 device 2147483648 buffer @g
+}
+
+// -----
+
+// A plan runs on (part of) its schedule's cluster.
+// expected-note @+1 {{cluster defined here}}
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+}
+crosspipe.pipeline @pipe on @net microbatches 1 placement unidirectional {
+  crosspipe.stage device 0 forward 1 ms backward 2 ms activation 1 MiB message 0 B gradient 0 B
+}
+crosspipe.schedule @s for @pipe algorithm "manual" {
+}
+// expected-error @+1 {{runs on 2147483647 devices, but cluster @net has only 1}}
+crosspipe.plan @p for @s devices 2147483647 {
+}

@@ -23,6 +23,28 @@
 #include "crosspipe/Dialect/CrossPipeAttrs.h.inc"
 
 namespace crosspipe {
+/// The largest count or index (device, chunk, microbatch, part, slot...) an
+/// op may carry: the scheduling model holds them in `int`.
+inline constexpr int64_t kMaxCount = INT32_MAX;
+
+/// Checks the values of an op's inherent attributes against what the tools
+/// can hold and print back: integers at most kMaxCount, byte sizes at most
+/// kMaxBytes, times, bandwidths and floats finite. Each op's own verifier
+/// checks the lower bounds and relations (part < parts, ...) with messages
+/// that name them.
+mlir::LogicalResult verifyAttributeRanges(mlir::Operation *op);
+
+/// Runs verifyAttributeRanges before an op's own verifier, so no verifier
+/// sees a count it cannot hold (a DenseMap key, an `int`).
+template <typename ConcreteType>
+class RangeChecked
+    : public mlir::OpTrait::TraitBase<ConcreteType, RangeChecked> {
+public:
+  static mlir::LogicalResult verifyTrait(mlir::Operation *op) {
+    return verifyAttributeRanges(op);
+  }
+};
+
 class ClusterOp;
 class DatacenterOp;
 class LinkOp;
