@@ -67,8 +67,13 @@ std::string crosspipe::sched::validate(const Problem &p) {
     return "the problem has no chunks";
   if (m <= 0)
     return "the problem has " + std::to_string(m) + " microbatches";
-  if (int64_t(chunks) * m * BlockGraph(p).kindsPerChunk() > INT32_MAX / 2)
-    return "problem too large to simulate";
+  int kinds = BlockGraph(p).kindsPerChunk();
+  int64_t blocks = int64_t(chunks) * m * kinds;
+  if (blocks > kMaxBlocks)
+    return "problem too large to simulate: " + std::to_string(chunks) +
+           " chunks x " + std::to_string(m) + " microbatches x " +
+           std::to_string(kinds) + " block kinds = " + std::to_string(blocks) +
+           " blocks, above the limit of " + std::to_string(kMaxBlocks);
   if (p.dpDegree < 1)
     return "dp degree " + std::to_string(p.dpDegree) + " < 1";
   if (p.dpBuckets < 1)

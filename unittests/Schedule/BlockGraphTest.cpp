@@ -172,3 +172,16 @@ TEST(BlockGraphTest, ValidateAndBudget) {
             "microbatch, whose activations on it need 2097152 bytes");
 }
 } // namespace
+
+namespace {
+// A problem beyond what the tools index is refused up front, naming the
+// limit (2 chunks x 2^30 microbatches x 2 kinds = 2^32 blocks).
+TEST(BlockGraphTest, TooLargeNamesTheLimit) {
+  Problem p = makeUniform(2, 1, 1, false, 1, 1, 0, 0, 0);
+  p.numMicrobatches = 1 << 30;
+  EXPECT_EQ(validate(p),
+            "problem too large to simulate: 2 chunks x 1073741824 "
+            "microbatches x 2 block kinds = 4294967296 blocks, above the "
+            "limit of 1073741823");
+}
+} // namespace

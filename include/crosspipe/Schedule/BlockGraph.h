@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 namespace crosspipe {
@@ -155,6 +156,10 @@ MemoryEffect memoryEffect(const Problem &problem, const Block &block);
 /// The activations one microbatch keeps on a device at once in the worst
 /// case: every chunk of the device holds its activation.
 uint64_t oneMicrobatchBytes(const Problem &problem, int device);
+
+/// The most whole blocks (chunks x microbatches x kinds) a problem may have:
+/// the simulator and schedulers index blocks and their parts with `int`.
+constexpr int64_t kMaxBlocks = std::numeric_limits<int32_t>::max() / 2;
 
 /// Checks that a problem can be scheduled and timed at all: devices, chunks
 /// and microbatches exist, counts are in range, every chunk sits on a device
