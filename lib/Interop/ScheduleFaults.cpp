@@ -2,7 +2,8 @@
 //
 // The schedule checks of the MLIR-free library (ScheduleCheck.h) report
 // faults by position; this file reads what they need from a schedule op
-// (the times its blocks carry, its collectives) and words each fault as one
+// (the times its blocks carry, its collectives, what it and its programs
+// claim about the run) and words each fault as one
 // error at the offending op with a note at the related one.
 //
 //===----------------------------------------------------------------------===//
@@ -70,6 +71,46 @@ crosspipe::readCollectives(ScheduleOp op, SmallVectorImpl<CollectiveOp> &ops) {
   return notes;
 }
 
+sched::ScheduleClaims crosspipe::readClaims(ScheduleOp op) {
+  sched::ScheduleClaims claims;
+  if (TimeAttr makespan = op.getMakespanAttr())
+    claims.makespanMs = makespan.getMs();
+  if (TimeAttr bound = op.getLowerBoundAttr())
+    claims.lowerBoundMs = bound.getMs();
+  if (FloatAttr gap = op.getGapAttr())
+    claims.gap = gap.getValueAsDouble();
+  if (BoolAttr optimal = op.getOptimalAttr())
+    claims.optimal = optimal.getValue();
+  for (ProgramOp prog : op.getPrograms()) {
+    sched::ScheduleClaims::Program &p = claims.programs.emplace_back();
+    p.device = int(prog.getDevice());
+    if (FloatAttr bubble = prog.getBubbleAttr())
+      p.bubble = bubble.getValueAsDouble();
+    if (BytesAttr peak = prog.getPeakMemoryAttr())
+      p.peakMemoryBytes = peak.getBytes();
+  }
+  return claims;
+}
+
+static const char *collectiveName(sched::CollectiveKind kind) {
+  switch (kind) {
+  case sched::CollectiveKind::AllGather:
+    return "all_gather";
+  case sched::CollectiveKind::ReduceScatter:
+    return "reduce_scatter";
+  case sched::CollectiveKind::AllReduce:
+    break;
+  }
+  return "all_reduce";
+}
+
+static std::string bytesText(uint64_t bytes) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  printByteSize(os, bytes);
+  return text;
+}
+
 namespace {
 /// Words one fault; `op` is the schedule, `collectives` the ops of the
 /// notes the fault's collective indices refer to.
@@ -89,6 +130,9 @@ private:
   LogicalResult blockFault(const F &f);
   LogicalResult collectiveFault(const F &f);
   LogicalResult dependencyFault(const F &f);
+  LogicalResult spanFault(const F &f);
+  LogicalResult claimFault(const F &f);
+  LogicalResult programClaimFault(const F &f);
 
   ScheduleOp op;
   const ScheduleFromIR &read;
@@ -111,15 +155,25 @@ LogicalResult FaultReporter::report(const F &f) {
     return op.emitOpError("misses ")
            << describeBlock(f.block) << " in the program of device "
            << f.device;
-  case F::OverBudget: {
-    std::string needText, limitText;
-    llvm::raw_string_ostream needOs(needText), limitOs(limitText);
-    printByteSize(needOs, f.bytes);
-    printByteSize(limitOs, f.limit);
+  case F::OverBudget:
     return opAt(f.at).emitOpError("raises the activation memory of device ")
-           << f.device << " to " << needText << ", above its budget of "
-           << limitText;
+           << f.device << " to " << bytesText(f.bytes)
+           << ", above its budget of " << bytesText(f.limit);
+  case F::MissingCollective: {
+    InFlightDiagnostic diag = op.emitOpError("misses the ")
+                              << collectiveName(f.collectiveKind)
+                              << " of chunk " << f.block.chunk;
+    if (f.buckets > 1)
+      diag << " bucket " << f.bucket << " of " << f.buckets;
+    return diag << " in the program of device " << f.device;
   }
+  case F::NegativeSpan:
+  case F::SpanTooShort:
+    return spanFault(f);
+  case F::ClaimMismatch:
+    return claimFault(f);
+  case F::ProgramClaimMismatch:
+    return programClaimFault(f);
   case F::PartCount:
   case F::Duplicate:
   case F::RunsBefore:
@@ -165,6 +219,59 @@ LogicalResult FaultReporter::blockFault(const F &f) {
   }
   diag.attachNote(locAt(f.other)) << note;
   return diag;
+}
+
+LogicalResult FaultReporter::spanFault(const F &f) {
+  InFlightDiagnostic diag = opAt(f.at).emitOpError();
+  if (f.kind == F::SpanTooShort)
+    return diag << "runs for " << formatNumber(f.endMs - f.startMs)
+                << " ms, shorter than the " << formatNumber(f.readyMs)
+                << " ms the model gives " << describeBlock(f.block);
+  if (!(f.startMs >= 0))
+    return diag << "starts at " << formatNumber(f.startMs)
+                << " ms, before the step begins (0 ms)";
+  return diag << "ends at " << formatNumber(f.endMs)
+              << " ms, before it starts (" << formatNumber(f.startMs) << " ms)";
+}
+
+/// A claim of the schedule op; `startMs` holds the claimed value and
+/// `readyMs` the simulated (or implied) one.
+LogicalResult FaultReporter::claimFault(const F &f) {
+  InFlightDiagnostic diag = op.emitOpError("claims ");
+  std::string have = formatNumber(f.startMs), want = formatNumber(f.readyMs);
+  switch (f.claim) {
+  case F::Makespan:
+    return diag << "a makespan of " << have << " ms, but the simulation gives "
+                << want << " ms";
+  case F::LowerBound:
+    if (!(f.startMs >= 0))
+      return diag << "a negative lower bound (" << have << " ms)";
+    return diag << "a lower bound of " << have
+                << " ms, above its simulated makespan of " << want << " ms";
+  case F::Gap:
+    if (!(f.startMs >= 0 && f.startMs <= 1))
+      return diag << "a gap of " << have << ", outside [0, 1]";
+    return diag << "a gap of " << have
+                << ", but its makespan and lower bound give " << want;
+  default:
+    if (f.readyMs == 0)
+      return diag << "to be optimal, but its gap is " << have;
+    return diag << "to be optimal, but its lower bound (" << have
+                << " ms) is below its makespan (" << want << " ms)";
+  }
+}
+
+LogicalResult FaultReporter::programClaimFault(const F &f) {
+  ProgramOp at;
+  for (ProgramOp prog : op.getPrograms())
+    if (!at && prog.getDevice() == f.device)
+      at = prog;
+  InFlightDiagnostic diag = at.emitOpError("claims ");
+  if (f.claim == F::Bubble)
+    return diag << "a bubble of " << formatNumber(f.startMs)
+                << ", but the simulation gives " << formatNumber(f.readyMs);
+  return diag << "a peak memory of " << bytesText(f.bytes)
+              << ", but the simulation gives " << bytesText(f.limit);
 }
 
 LogicalResult FaultReporter::collectiveFault(const F &f) {

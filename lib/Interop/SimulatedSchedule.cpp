@@ -32,6 +32,14 @@ FailureOr<SimulatedSchedule> crosspipe::simulateScheduleOp(ScheduleOp op) {
   FailureOr<LoadedSchedule> loaded = loadScheduleOp(op);
   if (failed(loaded))
     return failure();
+  // A partial layout of collectives would be simulated (and annotated) as
+  // the whole one, so it is refused rather than completed.
+  SmallVector<CollectiveOp> collectiveOps;
+  std::vector<sched::CollectiveNote> notes = readCollectives(op, collectiveOps);
+  if (failed(reportScheduleFault(
+          op, loaded->read, loaded->problem,
+          sched::checkCollectiveSet(loaded->problem, notes), collectiveOps)))
+    return failure();
   SimulatedSchedule simulated;
   simulated.op = op;
   simulated.result = sched::simulate(loaded->problem, loaded->read.schedule);

@@ -127,6 +127,7 @@ private:
   bool collect();
   bool recordTransfer(int i);
   bool checkPrograms();
+  bool checkProgramsPresent(const std::vector<int> &devices);
   bool checkProgram(int device);
   bool checkTransfers();
   bool checkTransfer(const TransferKey &key, const Halves &t,
@@ -270,6 +271,8 @@ bool Checker::checkPrograms() {
   if (devices.empty())
     for (size_t d = 0; d < schedule.order.size(); ++d)
       devices.push_back(int(d));
+  if (!checkProgramsPresent(devices))
+    return false;
   for (int d : devices)
     if (!checkProgram(d))
       return false;
@@ -280,6 +283,29 @@ bool Checker::checkPrograms() {
                   "runs on device " + num(at(i).device) + " but chunk " +
                       num(at(i).block.chunk) + " is placed on device " +
                       num(home));
+  }
+  return true;
+}
+
+/// Every device that holds a chunk or runs an action has a program: a
+/// schedule that leaves one out leaves that device's blocks unchecked.
+bool Checker::checkProgramsPresent(const std::vector<int> &devices) {
+  std::vector<bool> has(plan.numDevices, false);
+  for (int d : devices)
+    if (d >= 0 && d < plan.numDevices)
+      has[d] = true;
+  for (int d = 0; d < plan.numDevices; ++d) {
+    if (has[d])
+      continue;
+    std::vector<int> chunks = problem.chunksOnDevice(d);
+    if (chunks.empty() && deviceOps[d].empty())
+      continue;
+    std::string why = chunks.empty()
+                          ? "runs actions on it"
+                          : "chunk " + num(chunks.front()) + " is placed on it";
+    return fail(FaultKind::MissingProgram, -1,
+                "has no program of device " + num(d) +
+                    " in its schedule, but " + why);
   }
   return true;
 }

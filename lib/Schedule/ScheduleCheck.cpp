@@ -9,6 +9,7 @@
 #include "crosspipe/Schedule/BlockGraph.h"
 
 #include <algorithm>
+#include <cmath>
 
 using namespace crosspipe::sched;
 
@@ -152,6 +153,28 @@ ScheduleFault crosspipe::sched::checkMemory(const Problem &problem,
   return {};
 }
 
+namespace {
+/// Slack for comparing times that went through arithmetic (and text).
+double slack(double ms) { return 1e-6 * std::max(1.0, std::fabs(ms)); }
+
+/// A span starts at 0 or later and lasts at least the modelled duration
+/// of its block (a block never runs faster than the model).
+ScheduleFault checkSpan(const Problem &problem, const Block &block,
+                        const Annotated &t, BlockAt here) {
+  double duration = blockDurationMs(problem, block);
+  ScheduleFault f = fault(ScheduleFault::NegativeSpan, here, {}, block);
+  f.startMs = t.startMs;
+  f.endMs = t.endMs;
+  f.readyMs = duration;
+  if (!(t.startMs >= 0) || !(t.endMs >= t.startMs))
+    return f;
+  if (t.endMs - t.startMs + slack(t.endMs) >= duration)
+    return {};
+  f.kind = ScheduleFault::SpanTooShort;
+  return f;
+}
+} // namespace
+
 ScheduleFault crosspipe::sched::checkAnnotatedTimes(
     const Problem &problem, const Schedule &schedule, const BlockIndex &index,
     const std::vector<std::vector<Annotated>> &annotated) {
@@ -166,6 +189,8 @@ ScheduleFault crosspipe::sched::checkAnnotatedTimes(
         continue;
       }
       BlockAt here{int(d), int(i)};
+      if (ScheduleFault f = checkSpan(problem, schedule.order[d][i], t, here))
+        return f;
       if (previous >= 0 && t.startMs + eps < annotated[d][previous].endMs) {
         ScheduleFault f = fault(ScheduleFault::StartsBeforePrevious, here,
                                 {int(d), previous}, schedule.order[d][i]);
@@ -342,5 +367,126 @@ ScheduleFault crosspipe::sched::checkCollectives(
       timed.clear();
     }
   }
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// The collective layout and the claims of the schedule
+//===----------------------------------------------------------------------===//
+
+ScheduleFault
+crosspipe::sched::checkCollectiveSet(const Problem &problem,
+                                     const std::vector<CollectiveNote> &notes) {
+  if (notes.empty())
+    return {}; // The simulator lays them out itself.
+  CollectiveKind reduce = CollectiveKind::AllReduce;
+  int buckets = 0;
+  bool zero1 = false;
+  std::map<std::tuple<int, int, int>, bool> seen;
+  for (const CollectiveNote &n : notes) {
+    seen[{n.chunk, int(n.kind), n.bucket}] = true;
+    if (n.kind != CollectiveKind::AllReduce)
+      zero1 = true;
+    if (n.kind != CollectiveKind::AllGather && !buckets)
+      buckets = n.buckets;
+  }
+  if (zero1)
+    reduce = CollectiveKind::ReduceScatter;
+  ScheduleFault f;
+  f.kind = ScheduleFault::MissingCollective;
+  for (int c = 0; c < problem.numChunks(); ++c) {
+    f.block.chunk = c;
+    f.device = problem.chunks[c].device;
+    f.buckets = std::max(buckets, 1);
+    for (f.bucket = 0; f.bucket < f.buckets; ++f.bucket) {
+      f.collectiveKind = reduce;
+      if (!seen.count({c, int(reduce), f.bucket}))
+        return f;
+    }
+    f.bucket = 0;
+    f.buckets = 1;
+    f.collectiveKind = CollectiveKind::AllGather;
+    if (zero1 && !seen.count({c, int(CollectiveKind::AllGather), 0}))
+      return f;
+  }
+  return {};
+}
+
+namespace {
+/// A claim that differs from what it should be; `want` is the simulated
+/// (or implied) value.
+ScheduleFault claimFault(ScheduleFault::Claim claim, double have, double want) {
+  ScheduleFault f;
+  f.kind = ScheduleFault::ClaimMismatch;
+  f.claim = claim;
+  f.startMs = have;
+  f.readyMs = want;
+  return f;
+}
+
+bool near(double a, double b) { return std::fabs(a - b) <= slack(b); }
+
+/// The bound, gap and optimality claims against the simulated makespan.
+ScheduleFault checkBoundClaims(const ScheduleClaims &claims, double makespan) {
+  using F = ScheduleFault;
+  std::optional<double> bound = claims.lowerBoundMs;
+  if (bound && !(*bound >= 0))
+    return claimFault(F::LowerBound, *bound, 0);
+  if (bound && !(*bound <= makespan + slack(makespan)))
+    return claimFault(F::LowerBound, *bound, makespan);
+  if (claims.gap) {
+    double gap = *claims.gap;
+    if (!(gap >= 0 && gap <= 1))
+      return claimFault(F::Gap, gap, gap < 0 ? 0 : 1);
+    if (bound && makespan > 0) {
+      double implied = std::max(0.0, (makespan - *bound) / makespan);
+      if (!(std::fabs(gap - implied) <= 1e-6))
+        return claimFault(F::Gap, gap, implied);
+    }
+  }
+  if (claims.optimal.value_or(false)) {
+    if (bound && !near(*bound, makespan))
+      return claimFault(F::Optimal, *bound, makespan);
+    if (claims.gap && !(*claims.gap <= 1e-6))
+      return claimFault(F::Optimal, *claims.gap, 0);
+  }
+  return {};
+}
+
+/// One program's bubble and peak memory against the simulated ones.
+ScheduleFault checkProgramClaims(const ScheduleClaims::Program &program,
+                                 const SimResult &sim) {
+  int d = program.device;
+  ScheduleFault f;
+  f.kind = ScheduleFault::ProgramClaimMismatch;
+  f.device = d;
+  if (program.bubble && d < int(sim.bubbleRatio.size()) &&
+      !(std::fabs(*program.bubble - sim.bubbleRatio[d]) <= 1e-6)) {
+    f.claim = ScheduleFault::Bubble;
+    f.startMs = *program.bubble;
+    f.readyMs = sim.bubbleRatio[d];
+    return f;
+  }
+  if (program.peakMemoryBytes && d < int(sim.peakMemoryBytes.size()) &&
+      *program.peakMemoryBytes != sim.peakMemoryBytes[d]) {
+    f.claim = ScheduleFault::PeakMemory;
+    f.bytes = *program.peakMemoryBytes;
+    f.limit = sim.peakMemoryBytes[d];
+    return f;
+  }
+  return {};
+}
+} // namespace
+
+ScheduleFault crosspipe::sched::checkClaims(const ScheduleClaims &claims,
+                                            const SimResult &sim) {
+  double makespan = sim.makespanMs;
+  if (claims.makespanMs && !near(*claims.makespanMs, makespan))
+    return claimFault(ScheduleFault::Makespan, *claims.makespanMs, makespan);
+  if (ScheduleFault f = checkBoundClaims(claims, makespan))
+    return f;
+  for (const ScheduleClaims::Program &program : claims.programs)
+    if (ScheduleFault f = checkProgramClaims(program, sim))
+      return f;
   return {};
 }

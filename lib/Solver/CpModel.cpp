@@ -5,7 +5,8 @@
 // starts), so a decision immediately moves time bounds and a tightened time
 // bound immediately decides orders. The unary and cumulative global
 // constraints add edge-finding on top, which is what makes the makespan
-// bound bite early in the search.
+// bound bite early in the search. Posting checks the deadline, since a
+// model of millions of clauses takes seconds to post.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,8 +30,8 @@ void Phases::adopt(const Instance &inst, const std::vector<int> &starts) {
 }
 
 CpSpace::CpSpace(const Instance &inst, std::shared_ptr<Phases> phases,
-                 int maxMakespan)
-    : inst(inst), phases(std::move(phases)),
+                 int maxMakespan, const SearchClock *deadline)
+    : inst(inst), deadline(deadline), phases(std::move(phases)),
       start(*this, int(inst.tasks.size()), 0, inst.horizon),
       order(*this, int(inst.pairs.size()), 0, 1),
       fifo(*this, int(inst.fifo.size()), 0, 1),
@@ -43,7 +44,15 @@ CpSpace::CpSpace(const Instance &inst, std::shared_ptr<Phases> phases,
   postPrecedences();
   postResources();
   postOrders();
-  postBranching();
+  if (!stoppedPosting)
+    postBranching();
+}
+
+bool CpSpace::outOfTime(size_t posted) {
+  if (!stoppedPosting && deadline && posted % 4096 == 4095 &&
+      deadline->expired())
+    stoppedPosting = true;
+  return stoppedPosting;
 }
 
 CpSpace::CpSpace(CpSpace &other)
@@ -124,6 +133,8 @@ void CpSpace::postResources() {
 
 void CpSpace::postOrders() {
   for (size_t i = 0; i < inst.pairs.size(); ++i) {
+    if (outOfTime(i))
+      return;
     const OrderPair &pr = inst.pairs[i];
     IntVar a = start[pr.a], b = start[pr.b];
     int da = inst.tasks[pr.a].duration, db = inst.tasks[pr.b].duration;
@@ -134,7 +145,10 @@ void CpSpace::postOrders() {
     linear(*this, IntArgs({1, -1}), IntVarArgs({a, b}), IRT_LQ, db - 1,
            Reify(order[int(i)], RM_PMI));
   }
-  for (const std::vector<Literal> &clauseLits : inst.clauses) {
+  for (size_t i = 0; i < inst.clauses.size(); ++i) {
+    if (outOfTime(i))
+      return;
+    const std::vector<Literal> &clauseLits = inst.clauses[i];
     BoolVarArgs pos, neg;
     for (const Literal &l : clauseLits)
       (l.value ? pos : neg) << order[l.pair];

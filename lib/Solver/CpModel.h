@@ -47,9 +47,11 @@ private:
 
 class CpSpace : public Gecode::IntMinimizeSpace {
 public:
-  /// Posts the model with makespan <= maxMakespan.
-  CpSpace(const Instance &inst, std::shared_ptr<Phases> phases,
-          int maxMakespan);
+  /// Posts the model with makespan <= maxMakespan. Posting a large model
+  /// takes seconds, so it stops when `deadline` (if any) passes; the space
+  /// is then interrupted() and unusable.
+  CpSpace(const Instance &inst, std::shared_ptr<Phases> phases, int maxMakespan,
+          const SearchClock *deadline = nullptr);
   CpSpace(CpSpace &other);
   Gecode::Space *copy() override;
   Gecode::IntVar cost() const override { return makespan; }
@@ -60,6 +62,7 @@ public:
   /// [from, to) in `starts` to the order `starts` gives them (a large
   /// neighbourhood around a time window of a known schedule).
   void keepOrdersOutside(const std::vector<int> &starts, int from, int to);
+  bool interrupted() const { return stoppedPosting; }
   int makespanMin() const { return makespan.min(); }
   int makespanValue() const { return makespan.val(); }
   /// Start times of all tasks, once assigned.
@@ -71,8 +74,12 @@ private:
   void postOrders();
   void postMemoryChecks();
   void postBranching();
+  /// Checked every few thousand constraints while posting.
+  bool outOfTime(size_t posted);
 
   const Instance &inst;
+  const SearchClock *deadline = nullptr;
+  bool stoppedPosting = false;
   std::shared_ptr<Phases> phases;
   Gecode::IntVarArray start;
   Gecode::BoolVarArray order;

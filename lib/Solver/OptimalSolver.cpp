@@ -20,6 +20,9 @@
 //      (raising the bound), finds a schedule (lowering the incumbent) or
 //      runs out of its slice.
 // Every schedule is timed by simulate(): that, not the model, is the claim.
+// The time limit covers set-up: building the model and posting it check
+// the deadline, and when it passes (or the model would exceed the memory
+// cap) the seed is returned with its analytic bound and a note saying why.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,6 +35,7 @@
 #include "crosspipe/Schedule/Simulator.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 using namespace crosspipe::sched;
@@ -50,12 +54,52 @@ bool originShifted(const Problem &problem) {
   return !problem.chunksOnDevice(0).empty();
 }
 
+/// Why `options` cannot be used, or "".
+std::string checkOptions(const SolverOptions &options) {
+  if (options.threads < 1 || options.threads > kMaxSolverThreads)
+    return "threads must be between 1 and " +
+           std::to_string(kMaxSolverThreads) + ", got " +
+           std::to_string(options.threads);
+  if (std::isnan(options.timeLimitSeconds))
+    return "the time limit is not a number";
+  return "";
+}
+
+/// Builds the instance within the time limit and the memory cap; on
+/// failure the seed stands and `result.note` says why.
+bool buildWithinLimits(const Problem &problem, const Schedule &seed,
+                       const SolverOptions &options, const SearchClock &clock,
+                       SolverResult &result, Instance &inst) {
+  if (clock.expired()) {
+    result.note = "the time limit ran out before the model was built";
+    return false;
+  }
+  BuildLimits limits;
+  limits.clock = &clock;
+  // Saturates instead of overflowing for absurd caps.
+  limits.maxBytes = options.memoryLimitMiB >= (uint64_t(1) << 43)
+                        ? UINT64_MAX
+                        : options.memoryLimitMiB << 20;
+  std::string err =
+      buildInstance(problem, seed, result.makespanMs, inst, limits);
+  if (err.empty())
+    return true;
+  // The seed stands; only its analytic bound is known.
+  result.unitsPerMs = 0;
+  result.note = "no search: " + err;
+  return false;
+}
+
 } // namespace
 
 SolverResult crosspipe::sched::solveOptimal(const Problem &problem,
                                             const SolverOptions &options) {
   SolverResult result;
   SearchClock clock(options.timeLimitSeconds);
+  if (std::string err = checkOptions(options); !err.empty()) {
+    result.error = err;
+    return result;
+  }
 
   // The seed: the caller's, or the greedy's.
   Schedule seed = options.seed;
@@ -87,10 +131,7 @@ SolverResult crosspipe::sched::solveOptimal(const Problem &problem,
       std::min(result.analyticLowerBoundMs, result.makespanMs);
 
   Instance inst;
-  std::string err = buildInstance(problem, seed, seedSim.makespanMs, inst);
-  if (!err.empty()) {
-    // The seed stands; only its analytic bound is known.
-    result.unitsPerMs = 0;
+  if (!buildWithinLimits(problem, seed, options, clock, result, inst)) {
     finishResult(result, clock);
     return result;
   }

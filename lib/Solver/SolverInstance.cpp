@@ -70,7 +70,8 @@ std::pair<double, bool> chooseScale(const std::vector<double> &values,
 
 class Builder {
 public:
-  Builder(const Problem &p, Instance &inst) : p(p), inst(inst), graph(p) {}
+  Builder(const Problem &p, Instance &inst, const BuildLimits &limits)
+      : p(p), inst(inst), limits(limits), graph(p) {}
   std::string build(const Schedule &seed, double upperBoundMs);
 
 private:
@@ -108,6 +109,7 @@ private:
 
   const Problem &p;
   Instance &inst;
+  const BuildLimits &limits;
   BlockGraph graph;
   std::vector<int> durations; ///< [chunk * slots + slot]
   std::vector<int> gatherEnd;
@@ -411,13 +413,17 @@ std::string Builder::build(const Schedule &seed, double upperBoundMs) {
   addGatherEnds();
   addComputeTasks();
   addMessages();
+  if (limits.expired())
+    return kOutOfTime;
   addQueues();
   if (std::string err = validateMemoryBudget(p); !err.empty())
     return err;
   addMemory();
   addDevicesAndSinks();
   addCollectives();
-  return deriveOrderPairs(seed, inst);
+  if (limits.expired())
+    return kOutOfTime;
+  return deriveOrderPairs(seed, inst, limits);
 }
 
 } // namespace
@@ -434,6 +440,7 @@ int Instance::toUnits(double ms) const {
 std::string crosspipe::sched::solver::buildInstance(const Problem &problem,
                                                     const Schedule &seed,
                                                     double upperBoundMs,
-                                                    Instance &out) {
-  return Builder(problem, out).build(seed, upperBoundMs);
+                                                    Instance &out,
+                                                    const BuildLimits &limits) {
+  return Builder(problem, out, limits).build(seed, upperBoundMs);
 }

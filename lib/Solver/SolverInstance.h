@@ -16,7 +16,9 @@
 #include "crosspipe/Schedule/Problem.h"
 #include "crosspipe/Schedule/Schedule.h"
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,6 +26,38 @@
 namespace crosspipe {
 namespace sched {
 namespace solver {
+
+/// The wall clock of one solver call and its deadline, checked by every
+/// phase (building the instance, the bounds, the search) so that the time
+/// limit holds including set-up.
+class SearchClock {
+public:
+  using Clock = std::chrono::steady_clock;
+  explicit SearchClock(double limitSeconds)
+      : begin(Clock::now()), limitSeconds(std::max(0.0, limitSeconds)) {}
+  double elapsed() const {
+    return std::chrono::duration<double>(Clock::now() - begin).count();
+  }
+  double limit() const { return limitSeconds; }
+  double remaining() const { return std::max(0.0, limitSeconds - elapsed()); }
+  bool expired() const { return elapsed() >= limitSeconds; }
+
+private:
+  Clock::time_point begin;
+  double limitSeconds;
+};
+
+/// What building an instance may spend: a deadline (none when null) and a
+/// cap on the estimated memory of the model and its search (0 = none).
+struct BuildLimits {
+  const SearchClock *clock = nullptr;
+  uint64_t maxBytes = 0;
+  bool expired() const { return clock && clock->expired(); }
+};
+
+/// The message of a build that ran out of time.
+inline const char *kOutOfTime = "the time limit ran out while building the "
+                                "model";
 
 enum class TaskKind : uint8_t { Compute, Message, Collective };
 
@@ -145,25 +179,36 @@ struct Instance {
 
 /// Derives the open order pairs of every device (with the seed's orders as
 /// their preferred values), the transitivity clauses and the memory checks
-/// of shared budgets from the arcs. Returns why it cannot, or "".
-std::string deriveOrderPairs(const Schedule &seed, Instance &inst);
+/// of shared budgets from the arcs. Returns why it cannot, or "" (also
+/// kOutOfTime, or the memory cap's message when the model's estimated
+/// memory exceeds `limits.maxBytes`).
+std::string deriveOrderPairs(const Schedule &seed, Instance &inst,
+                             const BuildLimits &limits = BuildLimits());
+
+/// Estimated bytes of the model of `inst` with `clauses` transitivity
+/// clauses, its Gecode space and the copies a search keeps.
+uint64_t estimateModelBytes(const Instance &inst, size_t clauses);
 
 /// The relaxation of `full` to a few devices: their compute tasks with
 /// everything else folded into heads (earliest starts), tails (least work
 /// after their end) and lags (longest paths between them through other
 /// devices), resources elsewhere ignored. Its optimum is a lower bound on
 /// the full optimum, and with few devices' orders it proves far more
-/// quickly. `seed` gives the preferred orders.
-void buildDeviceRelaxation(const Instance &full,
+/// quickly. `seed` gives the preferred orders. Returns false when `limits`
+/// stopped it (then `out` is unusable).
+bool buildDeviceRelaxation(const Instance &full,
                            const std::vector<int> &devices,
-                           const Schedule &seed, Instance &out);
+                           const Schedule &seed, Instance &out,
+                           const BuildLimits &limits = BuildLimits());
 
 /// Builds the task graph of `problem`. `seed` (a schedule of whole or cut
 /// blocks; only its per-device order is used) gives each order pair its
 /// preferred value, `upperBoundMs` the horizon. Returns an empty string on
-/// success, else why the problem cannot be modelled.
+/// success, else why the problem cannot be modelled or `limits` stopped
+/// the build.
 std::string buildInstance(const Problem &problem, const Schedule &seed,
-                          double upperBoundMs, Instance &out);
+                          double upperBoundMs, Instance &out,
+                          const BuildLimits &limits = BuildLimits());
 
 } // namespace solver
 } // namespace sched

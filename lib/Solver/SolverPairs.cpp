@@ -9,7 +9,10 @@
 // the clauses let one decision propagate to the blocks around it instead of
 // waiting for the time bounds to catch up. A budget shared by several chunks
 // is restated in the same terms (which activations are held when an F
-// starts), so that it prunes orders as they are decided.
+// starts), so that it prunes orders as they are decided. The closure and
+// the clauses grow with the square and the cube of a device's blocks, so
+// both check the deadline as they go, and the model's memory is estimated
+// device by device against the cap.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,10 +37,31 @@ constexpr size_t kMaxClosureTasks = 22000;
 /// unary resources and the time bounds.
 constexpr size_t kMaxTernaryClauses = 400000;
 
+/// Estimated bytes per item of the model: its stored form plus what Gecode
+/// posts for it, times the copies a search keeps alive (its root, the
+/// clones on the search path, the probes'). Calibrated on the peak RSS of
+/// pipelines of 16 x 64 and 32 x 128 (clauses dominate there).
+constexpr uint64_t kSpaceCopies = 3;
+constexpr uint64_t kBytesPerClause = 80 + kSpaceCopies * 130;
+constexpr uint64_t kBytesPerPair = 12 + kSpaceCopies * 150;
+constexpr uint64_t kBytesPerArc = 12 + kSpaceCopies * 60;
+constexpr uint64_t kBytesPerTask = 60 + kSpaceCopies * 50;
+constexpr uint64_t kBytesPerMemoryTerm = 24 + kSpaceCopies * 40;
+/// Devices' rows of the closure are checked against the deadline this often.
+constexpr size_t kRowsPerCheck = 256;
+
+std::string memoryCapMessage(uint64_t estimate, uint64_t cap) {
+  return "the model would need about " + std::to_string(estimate >> 20) +
+         " MiB, more than the memory limit of " + std::to_string(cap >> 20) +
+         " MiB (SolverOptions::memoryLimitMiB); the search was skipped";
+}
+
 class Closure {
 public:
-  /// Reachability over the tasks [0, n) that are not collectives.
-  bool compute(const Instance &inst, size_t n);
+  /// Reachability over the tasks [0, n) that are not collectives; why it
+  /// cannot be computed, or "".
+  std::string compute(const Instance &inst, size_t n,
+                      const BuildLimits &limits);
   bool reaches(int from, int to) const {
     return bits[size_t(from) * words + (to >> 6)] >> (to & 63) & 1;
   }
@@ -47,8 +71,11 @@ private:
   std::vector<uint64_t> bits;
 };
 
-bool Closure::compute(const Instance &inst, size_t n) {
+std::string Closure::compute(const Instance &inst, size_t n,
+                             const BuildLimits &limits) {
   words = (n + 63) / 64;
+  if (limits.maxBytes && n * words * 8 > limits.maxBytes)
+    return memoryCapMessage(n * words * 8, limits.maxBytes);
   bits.assign(n * words, 0);
   std::vector<std::vector<int>> succ(n);
   std::vector<int> indegree(n, 0);
@@ -67,8 +94,11 @@ bool Closure::compute(const Instance &inst, size_t n) {
       if (--indegree[s] == 0)
         topo.push_back(s);
   if (topo.size() != n)
-    return false; // A cycle: the precedences contradict each other.
+    return "the precedences of the problem form a cycle";
+  size_t rows = 0;
   for (auto it = topo.rbegin(); it != topo.rend(); ++it) {
+    if (++rows % kRowsPerCheck == 0 && limits.expired())
+      return kOutOfTime;
     uint64_t *row = &bits[size_t(*it) * words];
     for (int s : succ[*it]) {
       row[s >> 6] |= uint64_t(1) << (s & 63);
@@ -77,7 +107,7 @@ bool Closure::compute(const Instance &inst, size_t n) {
         row[w] |= srow[w];
     }
   }
-  return true;
+  return "";
 }
 
 /// The order of x and y on their device: fixed by the closure, or pair p.
@@ -106,10 +136,20 @@ Term before(const Relation &r) {
   return t;
 }
 
+/// The transitivity clauses found so far. Ternary ones are only stored up
+/// to the limit past which all of them are dropped anyway, but counted.
+struct Clauses {
+  std::vector<std::vector<Literal>> binary, ternary;
+  size_t ternaryCount = 0;
+  bool keepTernary() const { return ternaryCount <= kMaxTernaryClauses; }
+  size_t kept() const {
+    return binary.size() + (keepTernary() ? ternaryCount : 0);
+  }
+};
+
 /// Clause forbidding the cycle "x<y, y<z, z<x": one of them is false.
 void forbidCycle(const Term &a, const Term &b, const Term &c,
-                 std::vector<std::vector<Literal>> &binary,
-                 std::vector<std::vector<Literal>> &ternary) {
+                 Clauses &clauses) {
   std::vector<Literal> clause;
   for (const Term *t : {&a, &b, &c}) {
     if (t->fixedFalse)
@@ -118,10 +158,14 @@ void forbidCycle(const Term &a, const Term &b, const Term &c,
       clause.push_back(Literal{t->lit.pair, !t->lit.value});
   }
   // Closure is transitive, so at least two links of a cycle stay open.
-  if (clause.size() == 2)
-    binary.push_back(std::move(clause));
-  else if (clause.size() == 3)
-    ternary.push_back(std::move(clause));
+  if (clause.size() == 2) {
+    clauses.binary.push_back(std::move(clause));
+  } else if (clause.size() == 3) {
+    if (++clauses.ternaryCount <= kMaxTernaryClauses)
+      clauses.ternary.push_back(std::move(clause));
+    else
+      clauses.ternary = {}; // All dropped at the end: free them now.
+  }
 }
 
 /// At the start of F(x) the activations held are those whose F ran first
@@ -223,12 +267,14 @@ DeviceRelations::DeviceRelations(const std::vector<int> &tasks,
 }
 
 /// Forbids both 3-cycles of every triple of the device with at least two
-/// open relations (with fewer, the closure already orders it).
-void addTransitivity(const DeviceRelations &rel,
-                     std::vector<std::vector<Literal>> &binary,
-                     std::vector<std::vector<Literal>> &ternary) {
+/// open relations (with fewer, the closure already orders it). False when
+/// the deadline passed.
+bool addTransitivity(const DeviceRelations &rel, Clauses &clauses,
+                     const BuildLimits &limits) {
   int k = rel.size();
-  for (int i = 0; i < k; ++i)
+  for (int i = 0; i < k; ++i) {
+    if (limits.expired())
+      return false;
     for (int j = i + 1; j < k; ++j) {
       const Relation &ij = rel.at(i, j);
       for (int l = j + 1; l < k; ++l) {
@@ -238,12 +284,13 @@ void addTransitivity(const DeviceRelations &rel,
                    (il.kind == Relation::Open);
         if (open < 2)
           continue;
-        forbidCycle(before(ij), before(jl), before(rel.at(l, i)), binary,
-                    ternary);
+        forbidCycle(before(ij), before(jl), before(rel.at(l, i)), clauses);
         forbidCycle(before(il), before(rel.at(l, j)), before(rel.at(j, i)),
-                    binary, ternary);
+                    clauses);
       }
     }
+  }
+  return true;
 }
 
 /// One sender's messages go in the order their producers end, which is the
@@ -267,8 +314,61 @@ void orderSameSenderMessages(int device, DeviceRelations &rel, Instance &inst) {
 
 } // namespace
 
-std::string crosspipe::sched::solver::deriveOrderPairs(const Schedule &seed,
-                                                       Instance &inst) {
+uint64_t crosspipe::sched::solver::estimateModelBytes(const Instance &inst,
+                                                      size_t clauses) {
+  uint64_t terms = 0;
+  for (const MemoryCheck &check : inst.memoryChecks)
+    terms += check.terms.size();
+  return clauses * kBytesPerClause +
+         (inst.pairs.size() + inst.fifo.size()) * kBytesPerPair +
+         inst.arcs.size() * kBytesPerArc + inst.tasks.size() * kBytesPerTask +
+         terms * kBytesPerMemoryTerm;
+}
+
+namespace {
+/// The model's estimated memory once `done` of `total` devices are
+/// derived: the build stops as soon as it exceeds the cap, so what it
+/// stores stays below the cap and the search never starts. (Devices differ
+/// too much, the first ones holding more activations, to project.)
+std::string checkMemory(const Instance &inst, const Clauses &clauses,
+                        size_t done, size_t total, const BuildLimits &limits) {
+  if (!limits.maxBytes)
+    return "";
+  uint64_t sofar = estimateModelBytes(inst, clauses.kept());
+  if (sofar <= limits.maxBytes)
+    return "";
+  return memoryCapMessage(sofar, limits.maxBytes) + " (after " +
+         std::to_string(done) + " of " + std::to_string(total) + " devices)";
+}
+
+/// Every device's open pairs, clauses, memory checks and message orders.
+std::string deriveDevices(const Closure &closure, const Schedule &seed,
+                          Instance &inst, Clauses &clauses,
+                          const BuildLimits &limits) {
+  SeedOrder seedOrder(seed);
+  size_t numDevices = inst.devices.size();
+  for (size_t d = 0; d < numDevices; ++d) {
+    if (limits.expired())
+      return kOutOfTime;
+    DeviceRelations rel(inst.devices[d], closure, seedOrder, inst);
+    if (!addTransitivity(rel, clauses, limits))
+      return kOutOfTime;
+    auto beforeOnDevice = [&](int x, int y) { return rel.beforeTask(x, y); };
+    for (const MemoryGroup &g : inst.memory)
+      if (g.device == int(d))
+        addMemoryChecks(g, beforeOnDevice, inst);
+    orderSameSenderMessages(int(d), rel, inst);
+    if (std::string err = checkMemory(inst, clauses, d + 1, numDevices, limits);
+        !err.empty())
+      return err;
+  }
+  return "";
+}
+} // namespace
+
+std::string
+crosspipe::sched::solver::deriveOrderPairs(const Schedule &seed, Instance &inst,
+                                           const BuildLimits &limits) {
   size_t n = 0;
   for (const Task &t : inst.tasks)
     if (t.kind != TaskKind::Collective)
@@ -278,28 +378,22 @@ std::string crosspipe::sched::solver::deriveOrderPairs(const Schedule &seed,
     return "the problem has " + std::to_string(n) +
            " blocks and messages, more than the solver's limit of " +
            std::to_string(kMaxClosureTasks);
-  Closure closure;
-  if (!closure.compute(inst, n))
-    return "the precedences of the problem form a cycle";
-
-  SeedOrder seedOrder(seed);
-  std::vector<std::vector<Literal>> binary, ternary;
-  for (size_t d = 0; d < inst.devices.size(); ++d) {
-    DeviceRelations rel(inst.devices[d], closure, seedOrder, inst);
-    addTransitivity(rel, binary, ternary);
-    auto beforeOnDevice = [&](int x, int y) { return rel.beforeTask(x, y); };
-    for (const MemoryGroup &g : inst.memory)
-      if (g.device == int(d))
-        addMemoryChecks(g, beforeOnDevice, inst);
-    orderSameSenderMessages(int(d), rel, inst);
+  Clauses clauses;
+  {
+    Closure closure;
+    if (std::string err = closure.compute(inst, n, limits); !err.empty())
+      return err;
+    if (std::string err = deriveDevices(closure, seed, inst, clauses, limits);
+        !err.empty())
+      return err;
   }
   inst.fifo.erase(std::remove_if(inst.fifo.begin(), inst.fifo.end(),
                                  [](const FifoPair &f) { return f.a < 0; }),
                   inst.fifo.end());
-  inst.clauses = std::move(binary);
-  if (ternary.size() <= kMaxTernaryClauses)
+  inst.clauses = std::move(clauses.binary);
+  if (clauses.keepTernary())
     inst.clauses.insert(inst.clauses.end(),
-                        std::make_move_iterator(ternary.begin()),
-                        std::make_move_iterator(ternary.end()));
+                        std::make_move_iterator(clauses.ternary.begin()),
+                        std::make_move_iterator(clauses.ternary.end()));
   return "";
 }

@@ -74,15 +74,19 @@ HeadsAndTails headsAndTails(const Instance &full, const Graph &g) {
 
 /// Longest paths between the kept tasks whose interior lies outside
 /// them: paths through kept tasks follow from these by chaining, so the
-/// arcs stay sparse and propagate to the same bounds.
-void addLongestPathArcs(const Graph &g, const std::vector<int> &tasks,
-                        const std::map<int, int> &local, Instance &out) {
+/// arcs stay sparse and propagate to the same bounds. False when the
+/// deadline passed (each task's pass is linear in the whole graph).
+bool addLongestPathArcs(const Graph &g, const std::vector<int> &tasks,
+                        const std::map<int, int> &local, Instance &out,
+                        const BuildLimits &limits) {
   size_t n = g.succ.size();
   std::vector<int> dist(n);
   std::vector<int> order(n);
   for (size_t i = 0; i < n; ++i)
     order[g.topo[i]] = int(i);
   for (int u : tasks) {
+    if (limits.expired())
+      return false;
     std::fill(dist.begin(), dist.end(), kUnreached);
     dist[u] = 0;
     for (size_t i = size_t(order[u]); i < n; ++i) {
@@ -96,6 +100,7 @@ void addLongestPathArcs(const Graph &g, const std::vector<int> &tasks,
       if (v != u && dist[v] != kUnreached)
         out.arcs.push_back({local.at(u), local.at(v), dist[v]});
   }
+  return true;
 }
 
 /// The kept devices' shared budgets, renumbered.
@@ -117,9 +122,9 @@ void copyMemoryGroups(const Instance &full,
 
 } // namespace
 
-void crosspipe::sched::solver::buildDeviceRelaxation(
+bool crosspipe::sched::solver::buildDeviceRelaxation(
     const Instance &full, const std::vector<int> &devices, const Schedule &seed,
-    Instance &out) {
+    Instance &out, const BuildLimits &limits) {
   Graph g = graphOf(full);
   HeadsAndTails ht = headsAndTails(full, g);
   std::vector<int> tasks;
@@ -147,8 +152,12 @@ void crosspipe::sched::solver::buildDeviceRelaxation(
     out.sinks.push_back(int(out.tasks.size()));
     out.tasks.push_back(copy);
   }
-  addLongestPathArcs(g, tasks, local, out);
+  if (!addLongestPathArcs(g, tasks, local, out, limits))
+    return false;
   copyMemoryGroups(full, deviceIndex, local, out);
-  // Cannot fail: the full instance already passed every check.
-  (void)deriveOrderPairs(seed, out);
+  // Fails only by the deadline: the full instance passed every check, and
+  // a relaxation is smaller than it.
+  BuildLimits timeOnly;
+  timeOnly.clock = limits.clock;
+  return deriveOrderPairs(seed, out, timeOnly).empty();
 }

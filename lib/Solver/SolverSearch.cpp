@@ -38,6 +38,12 @@ constexpr double kImproveShare = 0.3;
 constexpr double kLnsShare = 0.5;
 /// Failures one neighbourhood may spend.
 constexpr uint64_t kLnsFailures = 400;
+/// Models with more order Booleans and clauses than this read the clock
+/// at every search node.
+constexpr size_t kSlowNodeItems = 20000;
+/// The root's first propagation takes a few times as long as posting it:
+/// it is skipped unless this many posting times are left.
+constexpr double kPropagationPerPosting = 4;
 } // namespace
 
 SearchState::SearchState(const Problem &problem, const Instance &inst,
@@ -149,7 +155,11 @@ RunStats branchAndBound(const CpSpace &root, int limit, Budget &stop,
 /// the root does not refute (refutation is monotone in L), by bisection.
 int propagationThreshold(const CpSpace &root, int lo, int hi,
                          const SearchClock &clock) {
-  while (lo <= hi && clock.remaining() > 0) {
+  // A probe of a large model takes long; none starts that would end past
+  // the limit if it took as long as the last one.
+  double lastProbe = 0;
+  while (lo <= hi && clock.remaining() > lastProbe) {
+    double begin = clock.elapsed();
     int mid = lo + (hi - lo) / 2;
     std::unique_ptr<CpSpace> probe(static_cast<CpSpace *>(root.clone()));
     probe->boundMakespan(mid);
@@ -157,6 +167,7 @@ int propagationThreshold(const CpSpace &root, int lo, int hi,
       lo = mid + 1;
     else
       hi = mid - 1;
+    lastProbe = clock.elapsed() - begin;
   }
   return lo;
 }
@@ -174,7 +185,7 @@ SearchOutcome SearchState::search(int limit, double untilSeconds,
   limit = std::min(limit, incumbentUnits - 1);
   if (limit < bound.units)
     return outcome;
-  Budget stop(clock, untilSeconds, failures);
+  Budget stop(clock, untilSeconds, failures, slowNodes());
   RunStats run = branchAndBound(*root, limit, stop, options.threads,
                                 [&](const CpSpace &s) { adopt(s); });
   account(run.stats);
@@ -220,8 +231,14 @@ struct SearchState::Relaxed {
 
 bool SearchState::startRelaxation(const std::vector<int> &window, Relaxed &r) {
   r.inst = std::make_unique<Instance>();
-  buildDeviceRelaxation(inst, window, result.schedule, *r.inst);
-  CpSpace root(*r.inst, std::make_shared<Phases>(*r.inst), incumbentUnits - 1);
+  BuildLimits limits;
+  limits.clock = &clock;
+  if (!buildDeviceRelaxation(inst, window, result.schedule, *r.inst, limits))
+    return false;
+  CpSpace root(*r.inst, std::make_shared<Phases>(*r.inst), incumbentUnits - 1,
+               &clock);
+  if (root.interrupted())
+    return false;
   if (root.status() == SS_FAILED) {
     // Even these devices alone cannot beat the incumbent.
     raiseBound(incumbentUnits);
@@ -334,7 +351,7 @@ void SearchState::largeNeighbourhoodSearch(double untilSeconds,
       continue;
     }
     int before = incumbentUnits;
-    Budget stop(clock, untilSeconds, kLnsFailures);
+    Budget stop(clock, untilSeconds, kLnsFailures, slowNodes());
     RunStats run =
         branchAndBound(*space, incumbentUnits - 1, stop, options.threads,
                        [&](const CpSpace &s) { adopt(s); });
@@ -378,16 +395,40 @@ void SearchState::probeBounds() {
   }
 }
 
+bool SearchState::slowNodes() const {
+  return inst.pairs.size() + inst.clauses.size() > kSlowNodeItems;
+}
+
+bool SearchState::startRoot() {
+  double begin = clock.elapsed();
+  root = std::make_unique<CpSpace>(inst, phases, incumbentUnits - 1, &clock);
+  double posting = clock.elapsed() - begin;
+  if (root->interrupted()) {
+    result.note = "the time limit ran out while posting the model";
+    return false;
+  }
+  // Gecode's propagation cannot be interrupted: it does not start when it
+  // would likely run past the limit. Small models post in milliseconds.
+  if (clock.remaining() < kPropagationPerPosting * posting) {
+    result.note = "the time left after posting the model (" +
+                  std::to_string(clock.remaining()) +
+                  " s) is too short to propagate it";
+    return false;
+  }
+  if (root->status() == SS_FAILED) {
+    // Nothing beats the seed in the model.
+    raiseBound(incumbentUnits);
+    return false;
+  }
+  return true;
+}
+
 void SearchState::run() {
   record();
   if (closed())
     return;
-  root = std::make_unique<CpSpace>(inst, phases, incumbentUnits - 1);
-  if (root->status() == SS_FAILED) {
-    // Nothing beats the seed in the model.
-    raiseBound(incumbentUnits);
+  if (!startRoot())
     return;
-  }
   propagationBounds();
   if (closed())
     return;

@@ -13,34 +13,21 @@
 #include "CpModel.h"
 #include "crosspipe/Solver/OptimalSolver.h"
 
-#include <chrono>
 #include <memory>
 
 namespace crosspipe {
 namespace sched {
 namespace solver {
 
-class SearchClock {
-public:
-  using Clock = std::chrono::steady_clock;
-  explicit SearchClock(double limitSeconds)
-      : begin(Clock::now()), limitSeconds(std::max(0.0, limitSeconds)) {}
-  double elapsed() const {
-    return std::chrono::duration<double>(Clock::now() - begin).count();
-  }
-  double limit() const { return limitSeconds; }
-  double remaining() const { return std::max(0.0, limitSeconds - elapsed()); }
-
-private:
-  Clock::time_point begin;
-  double limitSeconds;
-};
-
 /// Stops a Gecode search at a point in time or after a number of failures.
 class Budget : public Gecode::Search::Stop {
 public:
-  Budget(const SearchClock &clock, double untilSeconds, uint64_t failures)
-      : clock(clock), untilSeconds(untilSeconds), failures(failures) {}
+  /// `everyNode` reads the clock at every node, for models whose nodes are
+  /// slow enough that 64 of them would overrun the limit.
+  Budget(const SearchClock &clock, double untilSeconds, uint64_t failures,
+         bool everyNode = false)
+      : clock(clock), untilSeconds(untilSeconds), failures(failures),
+        stride(everyNode ? 1 : 64) {}
   /// A new limit for an engine that resumes (failures count from the
   /// engine's start).
   void reset(double until, uint64_t failureLimit) {
@@ -52,8 +39,8 @@ public:
             const Gecode::Search::Options &) override {
     if (failures != 0 && s.fail >= failures)
       return true;
-    // Reading the clock on every node costs more than the nodes do.
-    if (++calls % 64 != 0)
+    // Reading the clock on every node costs more than small models' nodes.
+    if (++calls % stride != 0)
       return false;
     return clock.elapsed() >= untilSeconds;
   }
@@ -62,6 +49,7 @@ private:
   const SearchClock &clock;
   double untilSeconds;
   uint64_t failures;
+  unsigned stride;
   unsigned calls = 0;
 };
 
@@ -115,6 +103,11 @@ private:
   void adopt(const CpSpace &solution);
   void raiseBound(int units);
   void record();
+  /// Posts the root model and propagates it, unless the time left is too
+  /// short for that; false (with a note) when the search cannot go on.
+  bool startRoot();
+  /// Whether the clock is read at every search node (large models).
+  bool slowNodes() const;
   /// Failures still allowed by SolverOptions::failLimit (0 = unlimited).
   uint64_t failuresLeft() const;
   bool closed() const { return bound.units >= incumbentUnits; }

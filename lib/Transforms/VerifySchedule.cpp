@@ -3,11 +3,12 @@
 // Proves a schedule (written by hand or by a pass) runnable: complete, in
 // dependency order on each device, deadlock-free across devices, within the
 // memory budget, and, where it carries times, consistent with them; its
-// data-parallel collectives follow the gradients (or, for all-gathers,
-// precede the forwards) they depend on. The checks are the MLIR-free ones of
-// crosspipe/Schedule/ScheduleCheck.h; this pass reads the schedule op and
-// reports the first fault at the offending op with a note at the related
-// one (lib/Interop/ScheduleFaults.cpp words them).
+// data-parallel collectives are a whole layout and follow the gradients
+// (or, for all-gathers, precede the forwards) they depend on; its makespan,
+// bound and per-program bubble and peak memory are what the model gives. The
+// checks are the MLIR-free ones of crosspipe/Schedule/ScheduleCheck.h; this
+// pass reads the schedule op and reports the first fault at the offending op
+// with a note at the related one (lib/Interop/ScheduleFaults.cpp words them).
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,8 +37,9 @@ struct VerifySchedulePass
   }
 
   /// The checks in order: structure first (complete, device order,
-  /// collectives), then what needs the simulated timeline (deadlock
-  /// freedom, memory), then the annotated times.
+  /// collectives and their layout), then what needs the simulated timeline
+  /// (deadlock freedom, memory), then the annotated times and what the
+  /// schedule claims about its run (makespan, bound, bubbles, peaks).
   LogicalResult verifyOne(ScheduleOp op) {
     FailureOr<LoadedSchedule> loaded = loadScheduleOp(op);
     if (failed(loaded))
@@ -58,15 +60,18 @@ struct VerifySchedulePass
     if (failed(report(sched::checkComplete(problem, schedule, index))) ||
         failed(report(sched::checkDeviceOrder(problem, schedule, index))) ||
         failed(report(sched::checkCollectives(problem, schedule, index,
-                                              annotated, collectives))))
+                                              annotated, collectives))) ||
+        failed(report(sched::checkCollectiveSet(problem, collectives))))
       return failure();
     sched::SimResult result = sched::simulate(problem, schedule);
     if (!result.ok)
       return reportSimulationFailure(op, read, result);
     if (failed(report(sched::checkMemory(problem, schedule, result))))
       return failure();
-    return report(
-        sched::checkAnnotatedTimes(problem, schedule, index, annotated));
+    if (failed(report(
+            sched::checkAnnotatedTimes(problem, schedule, index, annotated))))
+      return failure();
+    return report(sched::checkClaims(readClaims(op), result));
   }
 };
 } // namespace

@@ -304,4 +304,16 @@ TEST(PlanCheckTest, DuplicatedExecAndMalformedWait) {
   p.plan.actions[f0].waits.push_back(int(p.plan.actions.size()) - 1);
   EXPECT_EQ(p.check().kind, FaultKind::Malformed);
 }
+
+TEST(PlanCheckTest, ScheduleWithoutADevicesProgram) {
+  // The schedule lists only device 0's program; device 1 holds chunk 1 and
+  // runs actions, which nothing would check against a program.
+  Planned p = twoStages(1, BaselineKind::OneFOneB);
+  plan::Fault f = plan::checkPlan(p.plan, {p.problem, p.schedule, {0}});
+  EXPECT_EQ(f.kind, FaultKind::MissingProgram);
+  EXPECT_EQ(f.action, -1);
+  EXPECT_EQ(f.message, "has no program of device 1 in its schedule, but "
+                       "chunk 1 is placed on it");
+  EXPECT_FALSE(plan::checkPlan(p.plan, {p.problem, p.schedule, {1, 0}}));
+}
 } // namespace

@@ -206,4 +206,104 @@ TEST(ScheduleCheckTest, Collectives) {
   EXPECT_EQ(f.buckets, 3);
   EXPECT_EQ(f.otherParts, 2);
 }
+
+// A span before 0, ending before it starts, or shorter than the block.
+TEST(ScheduleCheckTest, AnnotatedSpans) {
+  TwoStages t;
+  BlockIndex index;
+  ASSERT_FALSE(checkComplete(t.p, t.s, index));
+  SimResult sim = simulate(t.p, t.s);
+  ASSERT_TRUE(sim.ok);
+  std::vector<std::vector<Annotated>> times = annotate(sim);
+  times[0][0] = {true, -1, 0};
+  ScheduleFault f = checkAnnotatedTimes(t.p, t.s, index, times);
+  ASSERT_EQ(f.kind, ScheduleFault::NegativeSpan);
+  EXPECT_EQ(f.at.index, 0);
+  times[0][0] = {true, 1, 0.5};
+  EXPECT_EQ(checkAnnotatedTimes(t.p, t.s, index, times).kind,
+            ScheduleFault::NegativeSpan);
+  times = annotate(sim);
+  times[0][2].endMs = times[0][2].startMs + 1; // B takes 2 ms
+  f = checkAnnotatedTimes(t.p, t.s, index, times);
+  ASSERT_EQ(f.kind, ScheduleFault::SpanTooShort);
+  EXPECT_EQ(f.at.index, 2);
+  EXPECT_EQ(f.readyMs, 2.0);
+}
+
+// Every chunk needs every bucket of one reduce kind, and under ZeRO-1 an
+// all-gather.
+TEST(ScheduleCheckTest, CollectiveSet) {
+  TwoStages t;
+  EXPECT_FALSE(checkCollectiveSet(t.p, {}));
+  std::vector<CollectiveNote> notes;
+  for (int c = 0; c < 2; ++c)
+    for (int b = 0; b < 2; ++b) {
+      CollectiveNote n;
+      n.chunk = c;
+      n.device = c;
+      n.bucket = b;
+      n.buckets = 2;
+      n.kind = CollectiveKind::ReduceScatter;
+      notes.push_back(n);
+    }
+  ScheduleFault f = checkCollectiveSet(t.p, notes);
+  ASSERT_EQ(f.kind, ScheduleFault::MissingCollective);
+  EXPECT_EQ(f.collectiveKind, CollectiveKind::AllGather);
+  EXPECT_EQ(f.block.chunk, 0);
+  for (int c = 0; c < 2; ++c) {
+    CollectiveNote g;
+    g.chunk = g.device = c;
+    g.kind = CollectiveKind::AllGather;
+    notes.push_back(g);
+  }
+  EXPECT_FALSE(checkCollectiveSet(t.p, notes));
+  notes.erase(notes.begin() + 3); // bucket 1 of chunk 1
+  f = checkCollectiveSet(t.p, notes);
+  ASSERT_EQ(f.kind, ScheduleFault::MissingCollective);
+  EXPECT_EQ(f.collectiveKind, CollectiveKind::ReduceScatter);
+  EXPECT_EQ(f.block.chunk, 1);
+  EXPECT_EQ(f.bucket, 1);
+  EXPECT_EQ(f.buckets, 2);
+  EXPECT_EQ(f.device, 1);
+}
+
+// The claims a simulation writes pass; each bent one is found.
+TEST(ScheduleCheckTest, Claims) {
+  TwoStages t;
+  SimResult sim = simulate(t.p, t.s);
+  ASSERT_TRUE(sim.ok);
+  double m = sim.makespanMs;
+  ScheduleClaims claims;
+  claims.makespanMs = m;
+  claims.lowerBoundMs = m / 2;
+  claims.gap = 0.5;
+  claims.optimal = false;
+  for (int d = 0; d < 2; ++d)
+    claims.programs.push_back({d, sim.bubbleRatio[d], sim.peakMemoryBytes[d]});
+  EXPECT_FALSE(checkClaims(claims, sim));
+
+  auto kindOf = [&](auto bend) {
+    ScheduleClaims bent = claims;
+    bend(bent);
+    ScheduleFault f = checkClaims(bent, sim);
+    return std::make_pair(f.kind, f.claim);
+  };
+  using F = ScheduleFault;
+  EXPECT_EQ(kindOf([](ScheduleClaims &c) { c.makespanMs = -5; }),
+            std::make_pair(F::ClaimMismatch, F::Makespan));
+  EXPECT_EQ(kindOf([&](ScheduleClaims &c) { c.lowerBoundMs = m * 16; }),
+            std::make_pair(F::ClaimMismatch, F::LowerBound));
+  EXPECT_EQ(kindOf([](ScheduleClaims &c) { c.lowerBoundMs = -1; }),
+            std::make_pair(F::ClaimMismatch, F::LowerBound));
+  EXPECT_EQ(kindOf([](ScheduleClaims &c) { c.gap = 0.25; }),
+            std::make_pair(F::ClaimMismatch, F::Gap));
+  EXPECT_EQ(kindOf([](ScheduleClaims &c) { c.optimal = true; }),
+            std::make_pair(F::ClaimMismatch, F::Optimal));
+  EXPECT_EQ(kindOf([](ScheduleClaims &c) { c.programs[1].bubble = 0.9; }),
+            std::make_pair(F::ProgramClaimMismatch, F::Bubble));
+  EXPECT_EQ(kindOf([](ScheduleClaims &c) {
+              c.programs[0].peakMemoryBytes.value()++;
+            }),
+            std::make_pair(F::ProgramClaimMismatch, F::PeakMemory));
+}
 } // namespace

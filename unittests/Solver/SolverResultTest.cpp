@@ -129,3 +129,90 @@ TEST(SolverResult, ReportsWhatTheGreedyCannotSchedule) {
 }
 
 } // namespace
+
+namespace {
+
+/// A pipeline the greedy does not solve optimally within its analytic
+/// bound: 8 devices over two datacenters, 32 microbatches, 1F1B memory.
+Problem twoDcPipeline(int devices, int microbatches) {
+  Problem p;
+  p.name = "limits";
+  p.numMicrobatches = microbatches;
+  p.splitBackward = true;
+  p.datacenters.resize(2);
+  p.datacenters[0].numDevices = devices / 2;
+  p.datacenters[1].numDevices = devices - devices / 2;
+  for (int a = 0; a < 2; ++a)
+    for (int b = 0; b < 2; ++b) {
+      DcLink link;
+      link.fromDc = a;
+      link.toDc = b;
+      if (a != b)
+        link.cost.latencyMs = 4;
+      p.links.push_back(link);
+    }
+  for (int c = 0; c < devices; ++c) {
+    Chunk ch;
+    ch.device = c;
+    ch.forwardMs = ch.dgradMs = ch.wgradMs = 1;
+    ch.backwardMs = 2;
+    ch.activationBytes = kMiB;
+    ch.messageBytes = 125000000;
+    p.chunks.push_back(ch);
+  }
+  p.memoryLimitBytes = p.limitsRelativeTo1F1B(1.0);
+  return p;
+}
+
+TEST(SolverLimits, RefusesAbsurdThreadCounts) {
+  Problem p = twoDcPipeline(4, 4);
+  for (int threads : {0, -3, kMaxSolverThreads + 1, 100000, 99999999}) {
+    SolverOptions o;
+    o.threads = threads;
+    SolverResult r = solveOptimal(p, o);
+    EXPECT_FALSE(r.ok) << threads;
+    EXPECT_NE(r.error.find("threads must be between 1 and 1024"),
+              std::string::npos)
+        << r.error;
+  }
+}
+
+TEST(SolverLimits, PassedDeadlineReturnsTheSeed) {
+  Problem p = twoDcPipeline(8, 32);
+  for (double limit : {0.0, 1e-9, -1.0}) {
+    SolverOptions o;
+    o.timeLimitSeconds = limit;
+    SolverResult r = solveOptimal(p, o);
+    expectSound(p, r);
+    EXPECT_FALSE(r.optimal);
+    EXPECT_GT(r.gap, 0);
+    EXPECT_EQ(r.makespanMs, r.seedMakespanMs);
+    EXPECT_EQ(r.lowerBoundMs, r.analyticLowerBoundMs);
+    EXPECT_EQ(r.nodes, 0u);
+    EXPECT_NE(r.note.find("time limit"), std::string::npos) << r.note;
+  }
+}
+
+TEST(SolverLimits, MemoryCapRefusesAHugeModel) {
+  Problem p = twoDcPipeline(8, 32);
+  SolverOptions o;
+  o.memoryLimitMiB = 1;
+  o.failLimit = 1000;
+  SolverResult r = solveOptimal(p, o);
+  expectSound(p, r);
+  EXPECT_EQ(r.makespanMs, r.seedMakespanMs);
+  EXPECT_EQ(r.nodes, 0u);
+  EXPECT_NE(r.note.find("memory limit of 1 MiB"), std::string::npos) << r.note;
+  EXPECT_NE(r.note.find("memoryLimitMiB"), std::string::npos) << r.note;
+}
+
+TEST(SolverLimits, DefaultCapLeavesSmallModelsAlone) {
+  Problem p = twoDcPipeline(4, 8);
+  SolverOptions o;
+  o.failLimit = 2000;
+  SolverResult r = solveOptimal(p, o);
+  expectSound(p, r);
+  EXPECT_EQ(r.note, "");
+}
+
+} // namespace

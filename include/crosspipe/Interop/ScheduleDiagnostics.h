@@ -36,6 +36,10 @@ readAnnotations(const ScheduleFromIR &read);
 std::vector<sched::CollectiveNote>
 readCollectives(ScheduleOp op, llvm::SmallVectorImpl<CollectiveOp> &ops);
 
+/// What the schedule op and its programs claim about the run (makespan,
+/// bound, gap, optimality, each program's bubble and peak memory).
+sched::ScheduleClaims readClaims(ScheduleOp op);
+
 /// Words a fault of the schedule checks as one error at the offending op
 /// (block, collective or the schedule) with a note at the related one;
 /// success when there is no fault. `collectives` are the ops of the notes

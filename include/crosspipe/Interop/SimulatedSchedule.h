@@ -10,8 +10,8 @@
 #ifndef CROSSPIPE_INTEROP_SIMULATEDSCHEDULE_H
 #define CROSSPIPE_INTEROP_SIMULATEDSCHEDULE_H
 
-#include "crosspipe/Interop/ScheduleInterop.h"
 #include "crosspipe/Format/ChromeTrace.h"
+#include "crosspipe/Interop/ScheduleInterop.h"
 
 #include <vector>
 
@@ -38,6 +38,8 @@ struct SimulatedSchedule {
 };
 
 /// Reads and simulates one schedule op; errors are reported at the ops.
+/// A schedule whose collectives are not a whole layout (a missing bucket
+/// or all-gather) is refused rather than simulated as the whole one.
 mlir::FailureOr<SimulatedSchedule> simulateScheduleOp(ScheduleOp op);
 
 /// Simulates the schedule ops under `root` in module order (only the one

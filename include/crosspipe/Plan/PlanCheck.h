@@ -1,10 +1,10 @@
 //===- PlanCheck.h - The proof that an execution plan runs ------*- C++ -*-===//
 //
-// The whole-plan checks of --crosspipe-verify-plan over plain data: each
-// compute stream runs exactly its device's program; every cross-device
-// dependency is one send and one receive, matched in order on its channel,
-// with the receive issued first; consumers wait for what they read and no
-// slot is overwritten before its last reader is done (happens-before over
+// The whole-plan checks of --crosspipe-verify-plan over plain data: every
+// device in use has a program and each compute stream runs exactly it; every
+// cross-device dependency is one send and one receive, matched in order on its
+// channel, with the receive issued first; consumers wait for what they read and
+// no slot is overwritten before its last reader is done (happens-before over
 // stream order and events, per device); the data-parallel reductions follow
 // the blocks that write their gradients; and an abstract run in which every
 // send blocks until its receive heads its stream finishes (no deadlock).
@@ -35,6 +35,7 @@ enum class FaultKind {
   DuplicateExec,     ///< A block runs twice.
   DuplicateTransfer, ///< A second send (or receive) of one message.
   ProgramDevice,     ///< The schedule has a program for a missing device.
+  MissingProgram,    ///< The schedule has no program for a used device.
   MissingExec,       ///< A block of a program never runs.
   WrongExec,         ///< An exec runs another block than its program.
   ExtraExec,         ///< An exec is not in its device's program.

@@ -4,8 +4,10 @@
 // the problem exactly once (every part of it, cut the same way), each
 // device's order respecting the block graph, the memory budget held at
 // every instant of the simulated timeline, annotated times that the model
-// allows, and DP collectives that follow (or, for all-gathers, precede) the
-// blocks they depend on and run one at a time per device. Each check returns
+// allows, DP collectives that form a whole layout, follow (or, for
+// all-gathers, precede) the blocks they depend on and run one at a time per
+// device, and claims (makespan, bound, gap, bubbles, peaks) that the
+// simulation confirms. Each check returns
 // the first fault with the positions it involves, so a caller can point at the
 // offending op and the related one.
 //
@@ -17,6 +19,7 @@
 #include "crosspipe/Schedule/Simulator.h"
 
 #include <map>
+#include <optional>
 #include <tuple>
 #include <vector>
 
@@ -90,7 +93,24 @@ struct ScheduleFault {
     /// Collective `collective` starts at `startMs` while `otherCollective`
     /// still runs on the communication stream of `device`.
     CollectivesOverlap,
+    /// The collectives miss the `collectiveKind` of chunk `block.chunk`
+    /// (bucket `bucket` of `buckets`), which belongs on `device`.
+    MissingCollective,
+    /// `at` carries the span [startMs, endMs], which starts before 0 or
+    /// ends before it starts.
+    NegativeSpan,
+    /// `at` carries the span [startMs, endMs], shorter than the `readyMs`
+    /// milliseconds the model gives the block.
+    SpanTooShort,
+    /// The schedule claims `claim` = `startMs` where the simulation gives
+    /// (or the other claims imply) `readyMs`.
+    ClaimMismatch,
+    /// The program of `device` claims `claim` = `startMs` (or `bytes`)
+    /// where the simulation gives `readyMs` (or `limit`).
+    ProgramClaimMismatch,
   } kind = None;
+  /// What a claim fault is about.
+  enum Claim { Makespan, LowerBound, Gap, Optimal, Bubble, PeakMemory };
   BlockAt at, other;
   Block block;
   bool missingPart = false;
@@ -98,7 +118,9 @@ struct ScheduleFault {
   int otherParts = 0;
   uint64_t bytes = 0, limit = 0;
   int collective = -1, otherCollective = -1;
-  int buckets = 0;
+  int buckets = 0, bucket = 0;
+  CollectiveKind collectiveKind = CollectiveKind::AllReduce;
+  Claim claim = Makespan;
   double startMs = 0, endMs = 0, readyMs = 0;
   explicit operator bool() const { return kind != None; }
 };
@@ -126,9 +148,10 @@ struct Annotated {
 };
 
 /// Checks annotated times (annotated[d][i] for schedule.order[d][i])
-/// against what the model allows at the least: a block starts after the
-/// previous timed block on its device ends and after each input's producer
-/// ends (plus the link latency when remote).
+/// against what the model allows at the least: a span starts at 0 or later
+/// and lasts at least the block's modelled duration; a block starts after
+/// the previous timed block on its device ends and after each input's
+/// producer ends (plus the link latency when remote).
 ScheduleFault
 checkAnnotatedTimes(const Problem &problem, const Schedule &schedule,
                     const BlockIndex &index,
@@ -161,6 +184,35 @@ checkCollectives(const Problem &problem, const Schedule &schedule,
                  const BlockIndex &index,
                  const std::vector<std::vector<Annotated>> &annotated,
                  const std::vector<CollectiveNote> &collectives);
+
+/// Checks that the collectives, when a schedule has any, are a whole
+/// layout: every chunk has every bucket 0..n-1 of the gradient collective
+/// the schedule uses (all-reduce, or reduce-scatter under ZeRO-1) and, under
+/// ZeRO-1, an all-gather. Run after checkCollectives, which ties the bucket
+/// counts and kinds together.
+ScheduleFault checkCollectiveSet(const Problem &problem,
+                                 const std::vector<CollectiveNote> &notes);
+
+/// What a schedule op and its programs claim about the whole run (each
+/// claim only where the IR carries it).
+struct ScheduleClaims {
+  std::optional<double> makespanMs, lowerBoundMs, gap;
+  std::optional<bool> optimal;
+  struct Program {
+    int device = 0;
+    std::optional<double> bubble;
+    std::optional<uint64_t> peakMemoryBytes;
+  };
+  /// In the order the schedule lists its programs.
+  std::vector<Program> programs;
+};
+
+/// Checks the claims against a successful simulation: the makespan, each
+/// program's bubble and peak memory equal the simulated ones; the lower
+/// bound lies in [0, makespan]; the gap is (makespan - bound) / makespan;
+/// an optimal schedule has a gap of 0 and a bound equal to its makespan.
+/// The bound may exceed the analytic one (a solver may prove more).
+ScheduleFault checkClaims(const ScheduleClaims &claims, const SimResult &sim);
 
 } // namespace sched
 } // namespace crosspipe

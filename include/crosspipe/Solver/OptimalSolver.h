@@ -6,7 +6,9 @@
 // Gecode, seeded with the greedy schedule so the answer is never worse than
 // it. The search stops at a proven optimum or at the time limit, and every
 // answer carries the best proven lower bound, so its distance to the optimum
-// is known: gap = (makespan - lowerBound) / makespan.
+// is known: gap = (makespan - lowerBound) / makespan. The time limit covers
+// the model's set-up too, and a memory cap keeps models that would not fit
+// from being built: either way the seed is returned with a note saying why.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,12 +25,20 @@
 namespace crosspipe {
 namespace sched {
 
+/// More search threads than this are refused: each costs a thread stack
+/// and a copy of the model.
+constexpr int kMaxSolverThreads = 1024;
+
 struct SolverOptions {
   /// Wall-clock budget of the whole call, greedy seed included.
   double timeLimitSeconds = 10;
-  /// Search threads; 1 (the default) makes results deterministic up to the
-  /// time limit.
+  /// Search threads, 1 to kMaxSolverThreads; 1 (the default) makes results
+  /// deterministic up to the time limit.
   int threads = 1;
+  /// Cap on the memory the model and its search may take, estimated from
+  /// the model's size while it is built; above it the search is skipped
+  /// (0 = no cap).
+  uint64_t memoryLimitMiB = 4096;
   /// A budget in search failures instead of time (0 = none), for tests and
   /// reproducible runs: the result then does not depend on machine speed.
   uint64_t failLimit = 0;
@@ -46,6 +56,10 @@ struct SolverProgress {
 struct SolverResult {
   bool ok = false;
   std::string error;
+  /// Why the search was cut short or skipped (the time limit ran out during
+  /// set-up, the model would exceed the memory cap or cannot be built);
+  /// empty when it ran normally.
+  std::string note;
   /// The best schedule found, "optimal" as its algorithm; whole blocks.
   Schedule schedule;
   /// simulate(problem, schedule).makespanMs.
