@@ -149,8 +149,11 @@ struct BufferUse {
 };
 } // namespace
 
-static LogicalResult checkBufferUse(PlanOp plan, const BufferUse &use) {
-  auto buffer = plan.lookupSymbol<BufferOp>(use.ref.getAttr());
+/// `buffers` is the plan's symbol table, built once: a lookup through the
+/// op itself scans the whole plan, which made verifying a plan quadratic.
+static LogicalResult checkBufferUse(SymbolTable &buffers,
+                                    const BufferUse &use) {
+  auto buffer = buffers.lookup<BufferOp>(use.ref.getAttr());
   if (!buffer)
     return use.op->emitOpError("'")
            << use.what << "' names @" << use.ref.getValue()
@@ -218,6 +221,7 @@ static SmallVector<BufferUse, 4> bufferUsesOf(Operation *op) {
 LogicalResult PlanOp::verifyRegions() {
   if (getDevices() < 1)
     return emitOpError("expects at least one device, got ") << getDevices();
+  mlir::SymbolTable buffers(getOperation());
   for (Operation &op : getBody().front()) {
     if (!isa<BufferOp, ExecOp, SendOp, RecvOp, DpAllReduceOp>(op))
       return op.emitOpError("is not allowed in a crosspipe.plan, which holds "
@@ -241,7 +245,7 @@ LogicalResult PlanOp::verifyRegions() {
              << std::max(device, peer) << " but the plan has " << getDevices()
              << " devices";
     for (const BufferUse &use : bufferUsesOf(&op))
-      if (failed(checkBufferUse(*this, use)))
+      if (failed(checkBufferUse(buffers, use)))
         return failure();
     for (Value event : op.getOperands()) {
       Operation *def = event.getDefiningOp();
