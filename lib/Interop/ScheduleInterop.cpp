@@ -13,6 +13,7 @@
 #include "llvm/ADT/StringExtras.h"
 
 #include <map>
+#include <tuple>
 
 using namespace mlir;
 using namespace crosspipe;
@@ -327,15 +328,18 @@ void crosspipe::annotateSchedule(ScheduleOp op, const ScheduleFromIR &read,
       program.setPeakMemoryAttr(BytesAttr::get(ctx, result.peakMemoryBytes[d]));
   }
 
-  // Collectives: update the ones a pass placed, append the others.
+  // Collectives: update the ones a pass placed, append the others. They are
+  // indexed once: a scan per event made this quadratic in the bucket count.
+  using CollectiveKey = std::tuple<int, int64_t, int, int64_t>;
+  std::map<CollectiveKey, CollectiveOp> placed;
+  for (auto &[device, program] : programs)
+    for (CollectiveOp ar : program.getBody().getOps<CollectiveOp>())
+      placed[{device, ar.getChunk(), int(toSched(ar.getKindOrDefault())),
+              ar.getBucket().value_or(0)}] = ar;
   for (const sched::CollectiveEvent &event : result.collectives) {
     ProgramOp program = programs[event.device];
-    CollectiveOp existing;
-    for (CollectiveOp ar : program.getBody().getOps<CollectiveOp>())
-      if (ar.getChunk() == event.chunk &&
-          toSched(ar.getKindOrDefault()) == event.kind &&
-          ar.getBucket().value_or(0) == event.bucket)
-        existing = ar;
+    CollectiveOp existing = placed[{event.device, int64_t(event.chunk),
+                                    int(event.kind), int64_t(event.bucket)}];
     if (!existing) {
       b.setInsertionPointToEnd(&program.getBody().front());
       existing = b.create<CollectiveOp>(op.getLoc(), int64_t(event.chunk),
