@@ -18,8 +18,10 @@ PACKAGES := cmake ninja-build g++ python3 llvm-19-dev llvm-19-tools \
 
 all: build
 
-deps:
-	@missing=$$(for p in $(PACKAGES); do \
+# $(call install_missing,PACKAGES): installs those not yet installed (as
+# root), else prints the apt-get line and fails.
+define install_missing
+	@missing=$$(for p in $(1); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
@@ -33,6 +35,10 @@ deps:
 	    exit 1; \
 	  fi; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(PACKAGES))
 
 $(BUILD)/build.ninja: | deps
 	cmake -G Ninja -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release \
@@ -68,3 +74,71 @@ clean:
 repro: build
 	ninja -C $(BUILD) -j $(JOBS) crosspipe-repro
 	$(BUILD)/bin/crosspipe-repro --out bench/results
+
+# Robustness checks with clang-19's sanitizers, in their own build trees so
+# that `make check` needs neither clang nor these packages (README,
+# "Fuzzing").
+#   make fuzz        - libFuzzer targets of fuzz/, each run FUZZ_SECONDS over
+#                      a copy of fuzz/corpus/ (new inputs and crash
+#                      reproducers stay in $(FUZZ_BUILD)/)
+#   make check-asan  - the unit tests built with AddressSanitizer and UBSan
+FUZZ_PACKAGES := clang-19 libclang-rt-19-dev
+FUZZ_BUILD    ?= build-fuzz
+ASAN_BUILD    ?= build-asan
+FUZZ_SECONDS  ?= 60
+# FUZZ_RUNS=N runs each target for N inputs from seed FUZZ_SEED instead of
+# for FUZZ_SECONDS: the same inputs on every machine, so CI's verdict does
+# not depend on its speed.
+FUZZ_RUNS     ?=
+FUZZ_SEED     ?= 1
+FUZZ_LIMIT     = $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS) -seed=$(FUZZ_SEED),-max_total_time=$(FUZZ_SECONDS))
+FUZZ_TARGETS  := problem-json mlir-parse chrome-trace
+CLANG_CMAKE    = -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19
+
+.PHONY: deps-fuzz fuzz check-asan
+
+deps-fuzz: deps
+	$(call install_missing,$(FUZZ_PACKAGES))
+
+$(FUZZ_BUILD)/build.ninja: | deps-fuzz
+	cmake -G Ninja -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Release \
+	  -DMLIR_DIR=$(LLVM)/lib/cmake/mlir -DLLVM_ENABLE_ASSERTIONS=OFF \
+	  $(CLANG_CMAKE) -DCROSSPIPE_ENABLE_FUZZING=ON
+
+# The inputs of fuzz/regressions/<target>/ are replayed first (read only).
+# Every target runs even when an earlier one crashed; the summary names each
+# reproducer and the exit status is non-zero if any target crashed.
+fuzz: deps-fuzz $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD) -j $(JOBS) $(FUZZ_TARGETS:%=crosspipe-fuzz-%)
+	@failed=0; for t in $(FUZZ_TARGETS); do \
+	  corpus=$(FUZZ_BUILD)/corpus/$$t; out=$(FUZZ_BUILD)/artifacts/$$t; \
+	  mkdir -p $$corpus $$out; cp -n fuzz/corpus/$$t/* $$corpus/; \
+	  log=$(FUZZ_BUILD)/fuzz-$$t.log; \
+	  if UBSAN_OPTIONS=print_stacktrace=1 \
+	      LSAN_OPTIONS=suppressions=$(CURDIR)/fuzz/lsan.supp \
+	      $(FUZZ_BUILD)/bin/crosspipe-fuzz-$$t \
+	      $(FUZZ_LIMIT) \
+	      -timeout=30 -print_final_stats=1 -artifact_prefix=$$out/ \
+	      $$corpus $$(ls -d fuzz/regressions/$$t 2>/dev/null) > $$log 2>&1; then \
+	    verdict="no crash"; \
+	  else \
+	    failed=1; verdict="CRASH: $$(grep -o "$$out/[^ ]*" $$log | tail -1)"; \
+	  fi; \
+	  runs=$$(awk '/stat::number_of_executed_units/ {print $$2}' $$log); \
+	  echo "fuzz: $$t: $${runs:-?} runs ($(FUZZ_LIMIT)), $$verdict" \
+	    "(log: $$log)"; \
+	done; exit $$failed
+
+$(ASAN_BUILD)/build.ninja: | deps-fuzz
+	cmake -G Ninja -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Release \
+	  -DMLIR_DIR=$(LLVM)/lib/cmake/mlir -DLLVM_ENABLE_ASSERTIONS=OFF \
+	  $(CLANG_CMAKE) -DCROSSPIPE_ENABLE_SANITIZERS=ON
+
+# Uninstrumented libMLIR and our instrumented code share LLVM's allocators,
+# whose ASan poisoning would then report false errors (see
+# fuzz/MlirParseFuzzer.cpp); every other check stays on.
+check-asan: deps-fuzz $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD) -j $(JOBS) CrossPipeUnitTests
+	ASAN_OPTIONS=allow_user_poisoning=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/fuzz/lsan.supp \
+	  $(LLVM)/build/utils/lit/lit.py -sv $(ASAN_BUILD)/test/Unit

@@ -298,7 +298,8 @@ bool addTransitivity(const DeviceRelations &rel, Clauses &clauses,
 /// producers' Boolean. Fixed pairs are marked (a = -1) for removal.
 void orderSameSenderMessages(int device, DeviceRelations &rel, Instance &inst) {
   for (FifoPair &f : inst.fifo) {
-    if (!f.sameSender || inst.tasks[f.a].device != device)
+    // Pairs fixed for an earlier device are already marked (a = -1).
+    if (f.a < 0 || !f.sameSender || inst.tasks[f.a].device != device)
       continue;
     Term t = rel.beforeTask(inst.tasks[f.a].producer, inst.tasks[f.b].producer);
     if (t.fixedTrue)

@@ -1,0 +1,26 @@
+crosspipe.cluster @net {
+  crosspipe.datacenter @dc devices 1
+  crosspipe.link @dc -> @dc latency 0.5 ms bandwidth 500 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional split_backward data_parallel 2 intra_dc {
+  crosspipe.stage device 0 forward 1 ms dgrad 1 ms wgrad 4 ms activation 1 MiB message 0 B gradient 1 MiB
+}
+crosspipe.schedule @s for @p algorithm "hand" {
+  crosspipe.program device 0 {
+    crosspipe.collective all_gather chunk 0 [0 ms, 1 ms]
+    crosspipe.compute F chunk 0 mb 0
+    crosspipe.compute D chunk 0 mb 0
+    crosspipe.compute W chunk 0 mb 0
+    crosspipe.collective reduce_scatter chunk 0 bucket 0 of 2
+    crosspipe.collective reduce_scatter chunk 0 bucket 1 of 2 [7 ms, 8 ms]
+  }
+}
+crosspipe.schedule @t for @p algorithm "hand" {
+  crosspipe.program device 0 {
+    crosspipe.compute F chunk 0 mb 0
+    crosspipe.compute D chunk 0 mb 0
+    crosspipe.compute W chunk 0 mb 0
+    crosspipe.collective chunk 0 [6 ms, 9 ms]
+    crosspipe.collective all_reduce chunk 0 bucket 1 of 3
+  }
+}

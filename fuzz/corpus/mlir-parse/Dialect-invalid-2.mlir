@@ -1,0 +1,2 @@
+crosspipe.cluster @net {
+}

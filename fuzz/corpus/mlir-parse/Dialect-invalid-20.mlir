@@ -1,0 +1,10 @@
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2
+  crosspipe.link @east -> @east latency 1 ms bandwidth 1 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 1 placement interleaved {
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 1 B message 1 B gradient 0 B
+  crosspipe.stage device 1 forward 1 ms backward 1 ms activation 1 B message 1 B gradient 0 B
+  crosspipe.stage device 1 forward 1 ms backward 1 ms activation 1 B message 1 B gradient 0 B
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 1 B message 1 B gradient 0 B
+}

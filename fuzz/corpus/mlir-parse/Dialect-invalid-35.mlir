@@ -1,0 +1,5 @@
+crosspipe.schedule @s for @p algorithm "manual" {
+  crosspipe.program device 0 {
+    crosspipe.compute F chunk 0 mb 0 [2 ms, 1 ms]
+  }
+}

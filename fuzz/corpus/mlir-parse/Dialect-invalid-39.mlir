@@ -1,0 +1,2 @@
+crosspipe.schedule @s for @p algorithm "manual" {
+}

@@ -1,0 +1,4 @@
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2
+  builtin.module {}
+}

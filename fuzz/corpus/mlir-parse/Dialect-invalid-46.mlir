@@ -1,0 +1,4 @@
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  crosspipe.link @east -> @east latency 1.0e308 s bandwidth 1 Gbps
+}

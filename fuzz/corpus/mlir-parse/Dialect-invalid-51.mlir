@@ -1,0 +1,3 @@
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1 memory 1.0e19 B
+}

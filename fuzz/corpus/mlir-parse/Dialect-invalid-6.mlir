@@ -1,0 +1,5 @@
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  crosspipe.link @east -> @east latency 1 ms bandwidth 1 Gbps
+  crosspipe.link @east -> @east latency 2 ms bandwidth 1 Gbps
+}

@@ -1,0 +1,4 @@
+crosspipe.schedule @s for @p algorithm "manual" {
+  crosspipe.program device -9223372036854775808 {
+  }
+}

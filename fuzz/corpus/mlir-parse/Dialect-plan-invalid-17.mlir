@@ -1,0 +1,2 @@
+crosspipe.plan @p for @s devices 4294967296 {
+}

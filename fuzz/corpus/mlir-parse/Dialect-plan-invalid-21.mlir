@@ -1,0 +1,4 @@
+crosspipe.plan @p for @s devices 1 {
+  crosspipe.buffer @b device 0 stash chunk 0 slots 1 size 1 MiB
+  %0 = crosspipe.exec F chunk 0 mb 0 device 0 stash @b[4294967296]
+}

@@ -1,0 +1,4 @@
+crosspipe.plan @p for @s devices 1 {
+  crosspipe.buffer @a device 0 act chunk 0 slots 1 size 1 MiB
+  %0 = crosspipe.exec W chunk 0 mb 0 device 0 out @a[0]
+}
