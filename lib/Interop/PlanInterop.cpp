@@ -15,20 +15,6 @@ using namespace mlir;
 using namespace crosspipe;
 
 namespace {
-sched::BlockKind kindOf(BlockKind kind) {
-  switch (kind) {
-  case BlockKind::F:
-    return sched::BlockKind::F;
-  case BlockKind::B:
-    return sched::BlockKind::B;
-  case BlockKind::D:
-    return sched::BlockKind::D;
-  case BlockKind::W:
-    return sched::BlockKind::W;
-  }
-  return sched::BlockKind::F;
-}
-
 plan::BufferRole roleOf(BufferRole role) {
   switch (role) {
   case BufferRole::stash:
@@ -97,7 +83,7 @@ LogicalResult PlanReader::slot(Operation *user, StringRef what,
 LogicalResult PlanReader::readExec(ExecOp exec, plan::Action &a) {
   a.kind = plan::ActionKind::Exec;
   a.device = int(exec.getDevice());
-  a.block = {kindOf(exec.getKind()), int(exec.getChunk()), int(exec.getMb()),
+  a.block = {toSched(exec.getKind()), int(exec.getChunk()), int(exec.getMb()),
              int(exec.getPartIndex()), int(exec.getPartCount())};
   a.time = {msOf(exec.getStartAttr()), msOf(exec.getEndAttr())};
   plan::SlotRef grads;

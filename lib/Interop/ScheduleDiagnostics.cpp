@@ -22,8 +22,8 @@ ComputeOp crosspipe::findBlockOp(const ScheduleFromIR &read, int device,
 }
 
 std::string crosspipe::describeBlock(const sched::Block &block) {
-  std::string text = std::string(sched::blockKindName(block.kind)) +
-                     " chunk " + std::to_string(block.chunk) + " mb " +
+  std::string text = std::string(sched::blockKindName(block.kind)) + " chunk " +
+                     std::to_string(block.chunk) + " mb " +
                      std::to_string(block.mb);
   if (block.parts > 1)
     text += " part " + std::to_string(block.part) + " of " +

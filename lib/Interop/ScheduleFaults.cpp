@@ -29,18 +29,6 @@ crosspipe::readAnnotations(const ScheduleFromIR &read) {
   return annotated;
 }
 
-static sched::CollectiveKind kindOf(CollectiveOp op) {
-  switch (op.getKindOrDefault()) {
-  case CollectiveKind::all_gather:
-    return sched::CollectiveKind::AllGather;
-  case CollectiveKind::reduce_scatter:
-    return sched::CollectiveKind::ReduceScatter;
-  case CollectiveKind::all_reduce:
-    break;
-  }
-  return sched::CollectiveKind::AllReduce;
-}
-
 std::vector<sched::CollectiveNote>
 crosspipe::readCollectives(ScheduleOp op, SmallVectorImpl<CollectiveOp> &ops) {
   std::vector<sched::CollectiveNote> notes;
@@ -57,7 +45,7 @@ crosspipe::readCollectives(ScheduleOp op, SmallVectorImpl<CollectiveOp> &ops) {
       n.program = program;
       n.device = int(prog.getDevice());
       n.computeBefore = computeBefore;
-      n.kind = kindOf(ar);
+      n.kind = toSched(ar.getKindOrDefault());
       n.chunk = int(ar.getChunk());
       n.bucket = int(ar.getBucket().value_or(0));
       n.buckets = int(ar.getBuckets().value_or(1));

@@ -18,7 +18,7 @@
 using namespace mlir;
 using namespace crosspipe;
 
-static sched::Placement toSched(Placement p) {
+sched::Placement crosspipe::toSched(Placement p) {
   switch (p) {
   case Placement::unidirectional:
     return sched::Placement::Unidirectional;
@@ -32,7 +32,7 @@ static sched::Placement toSched(Placement p) {
   return sched::Placement::Custom;
 }
 
-static Placement fromSched(sched::Placement p) {
+Placement crosspipe::fromSched(sched::Placement p) {
   switch (p) {
   case sched::Placement::Unidirectional:
     return Placement::unidirectional;
@@ -46,7 +46,7 @@ static Placement fromSched(sched::Placement p) {
   return Placement::custom;
 }
 
-static sched::BlockKind toSched(BlockKind k) {
+sched::BlockKind crosspipe::toSched(BlockKind k) {
   switch (k) {
   case BlockKind::F:
     return sched::BlockKind::F;
@@ -60,7 +60,7 @@ static sched::BlockKind toSched(BlockKind k) {
   return sched::BlockKind::F;
 }
 
-static BlockKind fromSched(sched::BlockKind k) {
+BlockKind crosspipe::fromSched(sched::BlockKind k) {
   switch (k) {
   case sched::BlockKind::F:
     return BlockKind::F;
@@ -140,7 +140,7 @@ void crosspipe::applyDpCollectives(ScheduleOp op, sched::Problem &problem) {
     }
 }
 
-static sched::CollectiveKind toSched(CollectiveKind k) {
+sched::CollectiveKind crosspipe::toSched(CollectiveKind k) {
   switch (k) {
   case CollectiveKind::all_reduce:
     return sched::CollectiveKind::AllReduce;
@@ -150,6 +150,18 @@ static sched::CollectiveKind toSched(CollectiveKind k) {
     return sched::CollectiveKind::AllGather;
   }
   return sched::CollectiveKind::AllReduce;
+}
+
+CollectiveKind crosspipe::fromSched(sched::CollectiveKind kind) {
+  switch (kind) {
+  case sched::CollectiveKind::AllReduce:
+    return CollectiveKind::all_reduce;
+  case sched::CollectiveKind::ReduceScatter:
+    return CollectiveKind::reduce_scatter;
+  case sched::CollectiveKind::AllGather:
+    return CollectiveKind::all_gather;
+  }
+  return CollectiveKind::all_reduce;
 }
 
 PipelineOp crosspipe::getSchedulePipeline(ScheduleOp op) {

@@ -25,18 +25,6 @@ namespace crosspipe {
 using namespace mlir;
 using namespace crosspipe;
 
-static CollectiveKind fromSched(sched::CollectiveKind kind) {
-  switch (kind) {
-  case sched::CollectiveKind::AllReduce:
-    return CollectiveKind::all_reduce;
-  case sched::CollectiveKind::ReduceScatter:
-    return CollectiveKind::reduce_scatter;
-  case sched::CollectiveKind::AllGather:
-    return CollectiveKind::all_gather;
-  }
-  return CollectiveKind::all_reduce;
-}
-
 namespace {
 struct DpOverlapPass : crosspipe::impl::DpOverlapPassBase<DpOverlapPass> {
   using Base::Base;

@@ -21,6 +21,15 @@
 
 namespace crosspipe {
 
+/// The dialect's placements, block and collective kinds and the model's,
+/// both ways.
+sched::Placement toSched(Placement placement);
+Placement fromSched(sched::Placement placement);
+sched::BlockKind toSched(BlockKind kind);
+BlockKind fromSched(sched::BlockKind kind);
+sched::CollectiveKind toSched(CollectiveKind kind);
+CollectiveKind fromSched(sched::CollectiveKind kind);
+
 /// The problem a verified pipeline describes.
 mlir::FailureOr<sched::Problem> buildProblem(PipelineOp pipeline);
 
