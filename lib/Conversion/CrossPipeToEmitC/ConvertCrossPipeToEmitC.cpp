@@ -54,6 +54,7 @@ struct ConvertCrossPipeToEmitCPass
   FailureOr<PlanOp> choosePlan();
   void buildIncludes(OpBuilder &b, Location loc);
   void buildDescribe(OpBuilder &b, Location loc, PlanOp plan);
+  void describeRecords(EmitCBuilder &e, Value desc);
   emitc::FuncOp buildFunction(OpBuilder &b, Location loc, StringRef name,
                               StringRef argType, bool isStatic);
   void hoistStreams(emitc::FuncOp func, ArrayRef<int> devices,
@@ -164,6 +165,12 @@ void ConvertCrossPipeToEmitCPass::buildDescribe(OpBuilder &b, Location loc,
   e.comment("Links of the model");
   for (auto [id, name] : llvm::enumerate(layout.linkNames))
     e.callVoid("crosspipe_desc_link", {desc, e.i32(id), e.str(name)});
+  describeRecords(e, desc);
+}
+
+/// The timed records of the plan (blocks, transfers, DP all-reduces): ids,
+/// events and simulated spans the runtime reports next to measured ones.
+void ConvertCrossPipeToEmitCPass::describeRecords(EmitCBuilder &e, Value desc) {
   e.comment("Blocks: id, device, kind, chunk, mb, part, parts, start and end "
             "events, simulated span");
   for (ExecOp block : layout.blocks) {
