@@ -1,0 +1,289 @@
+//===- PlanCheckOrder.cpp - Ordering, data, slots and deadlock of a plan --===//
+//
+// The half of the plan proof that needs happens-before: every consumer waits
+// for what it reads, every reduction for the gradients it reduces, no slot
+// is overwritten while in use, and an abstract run in which every send
+// blocks until its receive is at the head of its stream finishes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "PlanChecker.h"
+
+#include <algorithm>
+
+using namespace crosspipe;
+using namespace crosspipe::plan;
+using namespace crosspipe::plan::detail;
+
+//===----------------------------------------------------------------------===//
+// Happens-before, data and reductions
+//===----------------------------------------------------------------------===//
+
+/// Per device: an action starts after the one before it on its stream and
+/// after the events it waits on, and (transitively) after theirs.
+void Checker::buildHappensBefore() {
+  before.assign(deviceOps.size(), {});
+  for (size_t d = 0; d < deviceOps.size(); ++d) {
+    const std::vector<int> &list = deviceOps[d];
+    std::vector<Bits> &sets = before[d];
+    sets.assign(list.size(), Bits(list.size()));
+    std::map<int, int> lastOnStream;
+    for (int i = 0; i < int(list.size()); ++i) {
+      auto add = [&](int j) {
+        sets[i].set(j);
+        sets[i] |= sets[j];
+      };
+      int stream = streamOf(at(list[i]));
+      auto last = lastOnStream.find(stream);
+      if (last != lastOnStream.end())
+        add(last->second);
+      lastOnStream[stream] = i;
+      for (int w : at(list[i]).waits)
+        add(devicePos[w]);
+    }
+  }
+}
+
+bool Checker::happensBefore(int a, int b) const {
+  int d = at(b).device;
+  if (at(a).device != d)
+    return false;
+  return before[d][devicePos[b]].test(devicePos[a]);
+}
+
+bool Checker::requireBefore(int a, int b, const std::string &why) {
+  if (happensBefore(a, b))
+    return true;
+  return fail(FaultKind::NotOrdered, b,
+              "may start before " + describe(a) + " completes, but " + why,
+              {note(a, "see " + describe(a))});
+}
+
+/// The last part of a block, or -1 when the plan does not run it.
+int Checker::lastPart(SKind kind, int chunk, int mb) const {
+  auto first = execs.find({int(kind), chunk, mb, 0});
+  if (first == execs.end())
+    return -1;
+  auto last =
+      execs.find({int(kind), chunk, mb, at(first->second).block.parts - 1});
+  return last == execs.end() ? -1 : last->second;
+}
+
+/// Every block that reads a neighbouring chunk's output reads the slot it
+/// was written to (or received into) after that write (or receive).
+bool Checker::checkData() {
+  for (auto &[key, consumer] : execs) {
+    const sched::Block &block = at(consumer).block;
+    if (block.part != 0 || !graph.usesKind(block.kind))
+      continue;
+    Step to{block.kind, block.chunk};
+    for (Step from : graph.inputsOf(to))
+      if (BlockGraph::crossesStages(from, to) &&
+          !checkInput(consumer, from, to))
+        return false;
+  }
+  return checkReductions();
+}
+
+bool Checker::checkInput(int consumer, Step from, Step to) {
+  const Action &c = at(consumer);
+  int mb = c.block.mb;
+  int producer = lastPart(from.kind, from.chunk, mb);
+  if (producer < 0) // Only a plan that skips blocks; the programs say so.
+    return true;
+  if (c.input.buffer < 0)
+    return fail(FaultKind::NoInput, consumer,
+                "reads no input but depends on " + describe(producer));
+  std::string writes = "reads a different slot than " + describe(producer);
+  if (problem.chunks[from.chunk].device == problem.chunks[to.chunk].device) {
+    if (!sameSlot(at(producer).output, c.input))
+      return fail(FaultKind::WrongSlot, consumer, writes + " writes",
+                  {note(producer, "producer here")});
+    return requireBefore(producer, consumer, "it reads its output");
+  }
+  auto t = transfers.find({int(BlockGraph::isGradient(from)),
+                           BlockGraph::boundaryOf(from, to), mb});
+  if (t == transfers.end()) // checkTransfers found every needed message.
+    return true;
+  int send = t->second.send, recv = t->second.recv;
+  if (!sameSlot(at(recv).buffer, c.input))
+    return fail(FaultKind::WrongSlot, consumer,
+                "reads a different slot than " + describe(recv) + " fills",
+                {note(recv, "receive here")});
+  if (!sameSlot(at(send).buffer, at(producer).output))
+    return fail(FaultKind::WrongSlot, send, writes + " writes",
+                {note(producer, "producer here")});
+  return requireBefore(recv, consumer, "it reads what arrives") &&
+         requireBefore(producer, send, "it sends its output");
+}
+
+/// DP all-reduces: one per chunk when the pipeline is replicated, after
+/// every block that writes the chunk's parameter gradient.
+bool Checker::checkReductions() {
+  std::map<int, int> reduces;
+  for (int i = 0; i < int(plan.actions.size()); ++i) {
+    const Action &a = at(i);
+    if (a.kind != ActionKind::Reduce)
+      continue;
+    if (a.chunk < 0 || a.chunk >= numChunks ||
+        problem.chunks[a.chunk].device != a.device)
+      return fail(FaultKind::ReduceDevice, i,
+                  "is not on the device of chunk " + num(a.chunk));
+    if (!reduces.insert({a.chunk, i}).second)
+      return fail(FaultKind::DuplicateReduce, i,
+                  "reduces chunk " + num(a.chunk) + " a second time");
+  }
+  bool replicated = problem.dpDegree > 1;
+  for (int c = 0; c < numChunks; ++c) {
+    auto it = reduces.find(c);
+    if (!replicated) {
+      if (it != reduces.end())
+        return fail(FaultKind::UnexpectedReduce, it->second,
+                    "reduces across data parallelism, but the pipeline has "
+                    "one replica");
+      continue;
+    }
+    if (it == reduces.end())
+      return fail(FaultKind::MissingReduce, -1,
+                  "never all-reduces the gradient of chunk " + num(c));
+    for (int mb = 0; mb < numMb; ++mb) {
+      int writer = lastPart(graph.releaseKind(), c, mb);
+      if (writer >= 0 && !requireBefore(writer, it->second,
+                                        "it reduces the gradient it writes"))
+        return false;
+    }
+  }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Slots and deadlock
+//===----------------------------------------------------------------------===//
+
+/// Every access to a slot must be ordered after the conflicting accesses
+/// before it: a read after the last write, a write after the last write and
+/// all reads since.
+bool Checker::checkSlots() {
+  struct SlotState {
+    int lastWrite = -1;
+    std::vector<int> reads;
+  };
+  std::map<std::pair<int, int>, SlotState> slots;
+  auto access = [&](int i, SlotRef ref, bool write) {
+    SlotState &s = slots[{ref.buffer, ref.slot}];
+    std::string why = "both use @" + plan.buffers[ref.buffer].name + "[" +
+                      num(ref.slot) + "]";
+    if (s.lastWrite >= 0 && s.lastWrite != i &&
+        !requireBefore(s.lastWrite, i, why))
+      return false;
+    if (!write) {
+      s.reads.push_back(i);
+      return true;
+    }
+    for (int read : s.reads)
+      if (read != i && !requireBefore(read, i, why))
+        return false;
+    s.reads.clear();
+    s.lastWrite = i;
+    return true;
+  };
+  for (int i = 0; i < int(plan.actions.size()); ++i) {
+    const Action &a = at(i);
+    bool ok = true;
+    if (a.kind == ActionKind::Exec) {
+      for (auto [ref, write] :
+           {std::make_pair(a.input, false), std::make_pair(a.output, true),
+            std::make_pair(a.stash, true),
+            std::make_pair(SlotRef{a.grads, 0}, true)})
+        if (ok && ref.buffer >= 0)
+          ok = access(i, ref, write);
+    } else if (a.kind == ActionKind::Reduce) {
+      ok = access(i, {a.gradBuffer, 0}, true);
+    } else {
+      ok = access(i, a.buffer, a.kind == ActionKind::Recv);
+    }
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+bool Checker::eventsDone(int i) const {
+  return std::all_of(at(i).waits.begin(), at(i).waits.end(),
+                     [&](int w) { return bool(done[w]); });
+}
+
+int Checker::partnerOf(int i) const {
+  if (!isTransfer(at(i)))
+    return -1;
+  const Halves &t = transfers.at(keyOf(at(i)));
+  return at(i).kind == ActionKind::Send ? t.recv : t.send;
+}
+
+bool Checker::atHead(int i) const {
+  const std::vector<int> &list = queues.at(queueOf[i]);
+  size_t h = head.at(queueOf[i]);
+  return h < list.size() && list[h] == i;
+}
+
+/// Streams are FIFO queues; an action completes when it heads its queue and
+/// its events have completed, and a send and its receive complete together
+/// (NCCL's worst case: nothing is buffered).
+bool Checker::checkDeadlock() {
+  size_t n = plan.actions.size();
+  queueOf.assign(n, {});
+  done.assign(n, false);
+  for (int i = 0; i < int(n); ++i) {
+    queueOf[i] = {at(i).device, streamOf(at(i))};
+    queues[queueOf[i]].push_back(i);
+  }
+  for (auto &[q, list] : queues)
+    head[q] = 0;
+  size_t remaining = n;
+  bool progress = true;
+  while (remaining && progress) {
+    progress = false;
+    for (auto &[q, list] : queues) {
+      size_t &h = head[q];
+      while (h < list.size()) {
+        int i = list[h];
+        if (!eventsDone(i))
+          break;
+        int partner = partnerOf(i);
+        if (partner >= 0) {
+          if (!atHead(partner) || !eventsDone(partner))
+            break;
+          done[partner] = true;
+          ++head[queueOf[partner]];
+          --remaining;
+        }
+        done[i] = true;
+        ++h;
+        --remaining;
+        progress = true;
+      }
+    }
+  }
+  return !remaining || reportDeadlock();
+}
+
+bool Checker::reportDeadlock() {
+  std::vector<FaultNote> notes;
+  for (auto &[q, list] : queues) {
+    if (head[q] >= list.size())
+      continue;
+    int i = list[head[q]];
+    std::string text = "device " + num(q.first) + " stream " +
+                       streamName(q.second) + " is stuck at " + describe(i);
+    auto pending = std::find_if(at(i).waits.begin(), at(i).waits.end(),
+                                [&](int w) { return !done[w]; });
+    int partner = partnerOf(i);
+    if (pending != at(i).waits.end())
+      text += ", waiting for " + describe(*pending);
+    else if (partner >= 0)
+      text += ", whose partner " + describe(partner) + " is not ready";
+    notes.push_back(note(i, std::move(text)));
+  }
+  return fail(FaultKind::Deadlock, -1, "deadlocks: no stream can make progress",
+              std::move(notes));
+}
