@@ -99,15 +99,45 @@ static std::string bytesText(uint64_t bytes) {
   return text;
 }
 
+std::vector<sched::TransferNote>
+crosspipe::readTransfers(ScheduleOp op, SmallVectorImpl<TransferOp> &ops) {
+  std::vector<sched::TransferNote> notes;
+  for (TransferOp t : op.getBody().getOps<TransferOp>()) {
+    sched::TransferNote n;
+    n.gradient = t.getKind() == TransferKind::grad;
+    n.boundary = int(t.getChunk());
+    n.mb = int(t.getMb());
+    n.src = int(t.getSrc());
+    n.dst = int(t.getDst());
+    if (t.getStartAttr() && t.getEndAttr() && t.getArrivalAttr()) {
+      n.timed = true;
+      n.startMs = t.getStartAttr().getMs();
+      n.endMs = t.getEndAttr().getMs();
+      n.arrivalMs = t.getArrivalAttr().getMs();
+    }
+    notes.push_back(n);
+    ops.push_back(t);
+  }
+  return notes;
+}
+
 namespace {
+/// "act chunk 3 mb 0" (the IR's words for a message).
+std::string describeMessage(const sched::TransferNote &m) {
+  return std::string(m.gradient ? "grad" : "act") + " chunk " +
+         std::to_string(m.boundary) + " mb " + std::to_string(m.mb);
+}
+
 /// Words one fault; `op` is the schedule, `collectives` the ops of the
 /// notes the fault's collective indices refer to.
 class FaultReporter {
 public:
   FaultReporter(ScheduleOp op, const ScheduleFromIR &read,
                 const sched::Problem &problem,
-                ArrayRef<CollectiveOp> collectives)
-      : op(op), read(read), problem(problem), collectives(collectives) {}
+                ArrayRef<CollectiveOp> collectives,
+                ArrayRef<TransferOp> transfers)
+      : op(op), read(read), problem(problem), collectives(collectives),
+        transfers(transfers) {}
   LogicalResult report(const F &f);
 
 private:
@@ -121,11 +151,13 @@ private:
   LogicalResult spanFault(const F &f);
   LogicalResult claimFault(const F &f);
   LogicalResult programClaimFault(const F &f);
+  LogicalResult transferFault(const F &f);
 
   ScheduleOp op;
   const ScheduleFromIR &read;
   const sched::Problem &problem;
   ArrayRef<CollectiveOp> collectives;
+  ArrayRef<TransferOp> transfers;
 };
 } // namespace
 
@@ -168,6 +200,16 @@ LogicalResult FaultReporter::report(const F &f) {
   case F::StartsBeforePrevious:
   case F::StartsBeforeInput:
     return blockFault(f);
+  case F::UnknownTransfer:
+  case F::DuplicateTransfer:
+  case F::TransferTime:
+  case F::MissingTransfer:
+    return transferFault(f);
+  case F::CollectiveTime:
+    return CollectiveOp(collectives[f.collective]).emitOpError("runs [")
+           << formatNumber(f.startMs) << " ms, " << formatNumber(f.endMs)
+           << " ms], but the simulation gives [" << formatNumber(f.simStartMs)
+           << " ms, " << formatNumber(f.simEndMs) << " ms]";
   default:
     return collectiveFault(f);
   }
@@ -262,6 +304,32 @@ LogicalResult FaultReporter::programClaimFault(const F &f) {
               << ", but the simulation gives " << bytesText(f.limit);
 }
 
+LogicalResult FaultReporter::transferFault(const F &f) {
+  const sched::TransferNote &m = f.message;
+  if (f.kind == F::MissingTransfer)
+    return op.emitOpError("carries transfers, but not ")
+           << describeMessage(m) << " from " << m.src << " to " << m.dst
+           << ", which the simulation sends";
+  TransferOp at = transfers[f.transfer];
+  InFlightDiagnostic diag = at.emitOpError();
+  switch (f.kind) {
+  case F::UnknownTransfer:
+    return diag << "is no message of the model: no block sends "
+                << describeMessage(m) << " to another device";
+  case F::DuplicateTransfer:
+    diag << "repeats " << describeMessage(m);
+    diag.attachNote(TransferOp(transfers[f.otherTransfer]).getLoc())
+        << "first occurrence here";
+    return diag;
+  default:
+    return diag << "holds its link over [" << formatNumber(f.startMs)
+                << " ms, " << formatNumber(f.endMs) << " ms] and arrives at "
+                << formatNumber(f.readyMs) << " ms, but the simulation gives ["
+                << formatNumber(m.startMs) << " ms, " << formatNumber(m.endMs)
+                << " ms] and " << formatNumber(m.arrivalMs) << " ms";
+  }
+}
+
 LogicalResult FaultReporter::collectiveFault(const F &f) {
   CollectiveOp ar = collectives[f.collective];
   InFlightDiagnostic diag = ar.emitOpError();
@@ -321,6 +389,8 @@ LogicalResult FaultReporter::dependencyFault(const F &f) {
 
 LogicalResult crosspipe::reportScheduleFault(
     ScheduleOp op, const ScheduleFromIR &read, const sched::Problem &problem,
-    const sched::ScheduleFault &fault, ArrayRef<CollectiveOp> collectives) {
-  return FaultReporter(op, read, problem, collectives).report(fault);
+    const sched::ScheduleFault &fault, ArrayRef<CollectiveOp> collectives,
+    ArrayRef<TransferOp> transfers) {
+  return FaultReporter(op, read, problem, collectives, transfers)
+      .report(fault);
 }

@@ -48,8 +48,17 @@ FailureOr<SimulatedSchedule> crosspipe::simulateScheduleOp(ScheduleOp op) {
     return failure();
   }
   simulated.lowerBoundMs = sched::computeLowerBound(loaded->problem).makespanMs;
-  if (TimeAttr proven = op.getLowerBoundAttr())
+  if (TimeAttr proven = op.getLowerBoundAttr()) {
+    // A bound a solver proved holds for every schedule of the problem, so
+    // one above this schedule's makespan is false, not a stronger bound.
+    sched::ScheduleClaims claims;
+    claims.lowerBoundMs = proven.getMs();
+    if (failed(reportScheduleFault(
+            op, loaded->read, loaded->problem,
+            sched::checkClaims(claims, simulated.result), collectiveOps)))
+      return failure();
     simulated.lowerBoundMs = std::max(simulated.lowerBoundMs, proven.getMs());
+  }
   simulated.problem = std::move(loaded->problem);
   simulated.read = std::move(loaded->read);
   return simulated;

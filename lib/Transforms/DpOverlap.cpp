@@ -29,6 +29,15 @@ namespace {
 struct DpOverlapPass : crosspipe::impl::DpOverlapPassBase<DpOverlapPass> {
   using Base::Base;
 
+  LogicalResult initializeOptions(
+      StringRef options,
+      function_ref<LogicalResult(const Twine &)> errorHandler) override {
+    return Pass::initializeOptions(options, [&](const Twine &message) {
+      return reportPassOptionError(getArgument(), options, message,
+                                   errorHandler);
+    });
+  }
+
   void runOnOperation() override {
     // More buckets than this would only slice gradients into pieces too
     // small to matter, and the collective list grows with their number.

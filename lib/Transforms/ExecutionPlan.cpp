@@ -28,6 +28,15 @@ struct ExecutionPlanPass
     : crosspipe::impl::ExecutionPlanPassBase<ExecutionPlanPass> {
   using Base::Base;
 
+  LogicalResult initializeOptions(
+      StringRef options,
+      function_ref<LogicalResult(const Twine &)> errorHandler) override {
+    return Pass::initializeOptions(options, [&](const Twine &message) {
+      return reportPassOptionError(getArgument(), options, message,
+                                   errorHandler);
+    });
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<ScheduleOp> schedules;

@@ -2,7 +2,8 @@
 //
 // The choices of the `algorithm` option (--crosspipe-schedule and
 // --crosspipe-compile) with their spellings and descriptions, so --help
-// lists them and a pipeline string cannot carry an unknown one.
+// lists them and a pipeline string cannot carry an unknown one; and the
+// error of options that do not parse.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,4 +43,15 @@ llvm::cl::ValuesClass crosspipe::scheduleAlgorithmValues() {
       clEnumValN(A::Greedy, "greedy", "the delay- and memory-aware greedy"),
       clEnumValN(A::Optimal, "optimal",
                  "the constraint-programming solver, seeded by the greedy"));
+}
+
+LogicalResult crosspipe::reportPassOptionError(
+    StringRef pass, StringRef options, const Twine &message,
+    function_ref<LogicalResult(const Twine &)> handler) {
+  std::string why = message.str();
+  if (why.empty())
+    why = "the line above says why";
+  std::string text =
+      ("invalid options '" + options + "' for --" + pass + ": " + why).str();
+  return handler(text);
 }

@@ -52,6 +52,15 @@ struct Scheduled {
 struct SchedulePass : crosspipe::impl::SchedulePassBase<SchedulePass> {
   using Base::Base;
 
+  LogicalResult initializeOptions(
+      StringRef options,
+      function_ref<LogicalResult(const Twine &)> errorHandler) override {
+    return Pass::initializeOptions(options, [&](const Twine &message) {
+      return reportPassOptionError(getArgument(), options, message,
+                                   errorHandler);
+    });
+  }
+
   void runOnOperation() override;
   LogicalResult checkOptions();
   LogicalResult overrideMemory(PipelineOp pipeline, sched::Problem &problem);

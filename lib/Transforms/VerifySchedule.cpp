@@ -2,7 +2,8 @@
 //
 // Proves a schedule (written by hand or by a pass) runnable: complete, in
 // dependency order on each device, deadlock-free across devices, within the
-// memory budget, and, where it carries times, consistent with them; its
+// memory budget, and, where it carries times, consistent with them (its
+// transfers and collective spans exactly the simulated ones); its
 // data-parallel collectives are a whole layout and follow the gradients
 // (or, for all-gathers, precede the forwards) they depend on; its makespan,
 // bound and per-program bubble and peak memory are what the model gives. The
@@ -38,8 +39,9 @@ struct VerifySchedulePass
 
   /// The checks in order: structure first (complete, device order,
   /// collectives and their layout), then what needs the simulated timeline
-  /// (deadlock freedom, memory), then the annotated times and what the
-  /// schedule claims about its run (makespan, bound, bubbles, peaks).
+    /// (deadlock freedom, memory), then the annotated times, the derived
+  /// annotations (transfers, collective spans) and what the schedule claims
+  /// about its run (makespan, bound, bubbles, peaks).
   LogicalResult verifyOne(ScheduleOp op) {
     FailureOr<LoadedSchedule> loaded = loadScheduleOp(op);
     if (failed(loaded))
@@ -50,10 +52,14 @@ struct VerifySchedulePass
     SmallVector<CollectiveOp> collectiveOps;
     std::vector<sched::CollectiveNote> collectives =
         readCollectives(op, collectiveOps);
+    SmallVector<TransferOp> transferOps;
+    std::vector<sched::TransferNote> transfers =
+        readTransfers(op, transferOps);
     std::vector<std::vector<sched::Annotated>> annotated =
         readAnnotations(read);
     auto report = [&](const sched::ScheduleFault &fault) {
-      return reportScheduleFault(op, read, problem, fault, collectiveOps);
+      return reportScheduleFault(op, read, problem, fault, collectiveOps,
+                                 transferOps);
     };
 
     sched::BlockIndex index;
@@ -68,8 +74,10 @@ struct VerifySchedulePass
       return reportSimulationFailure(op, read, result);
     if (failed(report(sched::checkMemory(problem, schedule, result))))
       return failure();
-    if (failed(report(
-            sched::checkAnnotatedTimes(problem, schedule, index, annotated))))
+    if (failed(report(sched::checkAnnotatedTimes(problem, schedule, index,
+                                                  annotated))) ||
+        failed(report(sched::checkTransfers(result, transfers))) ||
+        failed(report(sched::checkCollectiveTimes(result, collectives))))
       return failure();
     return report(sched::checkClaims(readClaims(op), result));
   }

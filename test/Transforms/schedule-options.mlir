@@ -13,6 +13,9 @@
 // RUN: not crosspipe-opt %s --crosspipe-schedule="algorithm=optimal time-limit=inf" 2>&1 | FileCheck %s --check-prefix=TIME
 // RUN: not crosspipe-opt %s --crosspipe-schedule="sub-blocks=100000" 2>&1 | FileCheck %s --check-prefix=SUB
 // RUN: not crosspipe-opt %s --crosspipe-schedule="algorithm=1f1b" --crosspipe-dp-overlap="buckets=1000000000" 2>&1 | FileCheck %s --check-prefix=BUCKETS
+// RUN: not crosspipe-opt %s --crosspipe-schedule="threads=abc" 2>&1 | FileCheck %s --check-prefix=MALFORMED
+// RUN: not crosspipe-opt %s --crosspipe-dp-overlap="buckets=x" 2>&1 | FileCheck %s --check-prefix=MALFORMED-DP
+// RUN: not crosspipe-opt %s --crosspipe-execution-plan="bogus=1" 2>&1 | FileCheck %s --check-prefix=MALFORMED-PLAN
 
 // PIPELINE: error: cannot name the schedule 'toy': a crosspipe.pipeline already has that name
 // PIPELINE: note: the other symbol
@@ -28,6 +31,12 @@
 // TIME: error: time-limit must be at most 1000000 s, got INF
 // SUB: error: sub-blocks must be at most 1024, got 100000
 // BUCKETS: error: buckets must be at most 4096, got 1000000000
+// A value that does not parse: llvm::cl's reason, then one error naming the
+// pass (never an empty error line).
+// MALFORMED: for the --threads option: 'abc' value invalid for integer argument!
+// MALFORMED-NEXT: error: invalid options 'threads=abc' for --crosspipe-schedule: the line above says why
+// MALFORMED-DP: error: invalid options 'buckets=x' for --crosspipe-dp-overlap: the line above says why
+// MALFORMED-PLAN: error: invalid options 'bogus=1' for --crosspipe-execution-plan: <Pass-Options-Parser>: no such option bogus
 
 crosspipe.cluster @net {
   crosspipe.datacenter @east devices 2

@@ -307,3 +307,80 @@ TEST(ScheduleCheckTest, Claims) {
             std::make_pair(F::ProgramClaimMismatch, F::PeakMemory));
 }
 } // namespace
+
+// Transfers as a schedule carries them: none is fine; the simulated set
+// passes; each bent one is found. Two devices in two datacenters, latency
+// 3 ms and 2 ms of bandwidth time per message: act chunk 0 of mb 0 leaves
+// at F's end (1 ms), holds the link [1, 3] and arrives at 6 ms.
+TEST(ScheduleCheckTest, Transfers) {
+  Problem p = makeUniform(2, 2, 2, false, 1, 2, 0, 3, 2);
+  Schedule s;
+  s.order = {
+      {blk(K::F, 0, 0), blk(K::F, 0, 1), blk(K::B, 0, 0), blk(K::B, 0, 1)},
+      {blk(K::F, 1, 0), blk(K::B, 1, 0), blk(K::F, 1, 1), blk(K::B, 1, 1)}};
+  SimResult sim = simulate(p, s);
+  ASSERT_TRUE(sim.ok) << sim.error;
+  std::vector<TransferNote> notes;
+  for (const TransferEvent &t : sim.transfers)
+    notes.push_back({t.gradient, t.boundary(), t.mb, t.srcDevice,
+                     t.dstDevice, true, t.occupancy.startMs,
+                     t.occupancy.endMs, t.arrivalMs});
+  ASSERT_EQ(notes.size(), 4u);
+  const TransferNote &first = notes[0];
+  EXPECT_FALSE(first.gradient);
+  EXPECT_EQ(first.mb, 0);
+  EXPECT_DOUBLE_EQ(first.startMs, 1);
+  EXPECT_DOUBLE_EQ(first.endMs, 3);
+  EXPECT_DOUBLE_EQ(first.arrivalMs, 6);
+  EXPECT_FALSE(checkTransfers(sim, {}));
+  EXPECT_FALSE(checkTransfers(sim, notes));
+
+  std::vector<TransferNote> untimed = notes;
+  for (TransferNote &n : untimed)
+    n.timed = false;
+  EXPECT_FALSE(checkTransfers(sim, untimed));
+
+  auto bent = [&](auto bend) {
+    std::vector<TransferNote> b = notes;
+    bend(b);
+    return checkTransfers(sim, b);
+  };
+  ScheduleFault f = bent([](auto &b) { b[1].mb = 7; });
+  EXPECT_EQ(f.kind, ScheduleFault::UnknownTransfer);
+  EXPECT_EQ(f.transfer, 1);
+  f = bent([](auto &b) { b.push_back(b[2]); });
+  EXPECT_EQ(f.kind, ScheduleFault::DuplicateTransfer);
+  EXPECT_EQ(f.transfer, 4);
+  EXPECT_EQ(f.otherTransfer, 2);
+  f = bent([](auto &b) { b[0].arrivalMs = 5; });
+  ASSERT_EQ(f.kind, ScheduleFault::TransferTime);
+  EXPECT_EQ(f.transfer, 0);
+  EXPECT_DOUBLE_EQ(f.readyMs, 5);
+  EXPECT_DOUBLE_EQ(f.message.arrivalMs, 6);
+  f = bent([](auto &b) { b.erase(b.begin() + 3); });
+  ASSERT_EQ(f.kind, ScheduleFault::MissingTransfer);
+  EXPECT_EQ(f.message.mb, notes[3].mb);
+  EXPECT_EQ(f.message.gradient, notes[3].gradient);
+}
+
+// A timed collective carries its simulated span, or is refused.
+TEST(ScheduleCheckTest, CollectiveTimes) {
+  SimResult sim;
+  CollectiveEvent c;
+  c.chunk = 1;
+  c.device = 1;
+  c.time = {4.5, 7.5};
+  sim.collectives.push_back(c);
+  CollectiveNote n;
+  n.device = 1;
+  n.chunk = 1;
+  EXPECT_FALSE(checkCollectiveTimes(sim, {n})); // untimed
+  n.time = {true, 4.5, 7.5};
+  EXPECT_FALSE(checkCollectiveTimes(sim, {n}));
+  n.time.endMs = 9;
+  ScheduleFault f = checkCollectiveTimes(sim, {n});
+  ASSERT_EQ(f.kind, ScheduleFault::CollectiveTime);
+  EXPECT_EQ(f.collective, 0);
+  EXPECT_DOUBLE_EQ(f.simStartMs, 4.5);
+  EXPECT_DOUBLE_EQ(f.simEndMs, 7.5);
+}

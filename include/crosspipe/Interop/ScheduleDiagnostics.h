@@ -36,6 +36,11 @@ readAnnotations(const ScheduleFromIR &read);
 std::vector<sched::CollectiveNote>
 readCollectives(ScheduleOp op, llvm::SmallVectorImpl<CollectiveOp> &ops);
 
+/// The transfers of a schedule op in IR order; `ops` gets the op of each
+/// note.
+std::vector<sched::TransferNote>
+readTransfers(ScheduleOp op, llvm::SmallVectorImpl<TransferOp> &ops);
+
 /// What the schedule op and its programs claim about the run (makespan,
 /// bound, gap, optimality, each program's bubble and peak memory).
 sched::ScheduleClaims readClaims(ScheduleOp op);
@@ -43,12 +48,14 @@ sched::ScheduleClaims readClaims(ScheduleOp op);
 /// Words a fault of the schedule checks as one error at the offending op
 /// (block, collective or the schedule) with a note at the related one;
 /// success when there is no fault. `collectives` are the ops of the notes
-/// given to sched::checkCollectives.
+/// given to sched::checkCollectives, `transfers` those of the notes given to
+/// sched::checkTransfers.
 mlir::LogicalResult
 reportScheduleFault(ScheduleOp op, const ScheduleFromIR &read,
                     const sched::Problem &problem,
                     const sched::ScheduleFault &fault,
-                    llvm::ArrayRef<CollectiveOp> collectives);
+                    llvm::ArrayRef<CollectiveOp> collectives,
+                    llvm::ArrayRef<TransferOp> transfers = {});
 
 } // namespace crosspipe
 

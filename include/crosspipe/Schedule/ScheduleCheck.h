@@ -48,6 +48,18 @@ private:
   std::map<std::tuple<int, int, int>, std::vector<BlockAt>> parts;
 };
 
+/// A message as a schedule carries it (a crosspipe.transfer op), or as the
+/// simulation gives it: the boundary it crosses (named by its lower chunk),
+/// its route, the window it holds its link's bandwidth and its arrival.
+struct TransferNote {
+  bool gradient = false;
+  int boundary = 0;
+  int mb = 0;
+  int src = 0, dst = 0;
+  bool timed = false;
+  double startMs = 0, endMs = 0, arrivalMs = 0;
+};
+
 /// The first thing wrong with a schedule; kind None when nothing is.
 struct ScheduleFault {
   enum Kind {
@@ -108,6 +120,20 @@ struct ScheduleFault {
     /// The program of `device` claims `claim` = `startMs` (or `bytes`)
     /// where the simulation gives `readyMs` (or `limit`).
     ProgramClaimMismatch,
+    /// Transfer `transfer` is no message of the model (its boundary, or
+    /// the devices it names, do not exist for that block graph).
+    UnknownTransfer,
+    /// Transfer `transfer` repeats `otherTransfer`.
+    DuplicateTransfer,
+    /// Transfer `transfer` carries the link window [startMs, endMs] and
+    /// arrival `readyMs` where the simulation gives `message` (its
+    /// startMs, endMs, arrivalMs).
+    TransferTime,
+    /// The schedule carries transfers but not `message`.
+    MissingTransfer,
+    /// Collective `collective` carries the span [startMs, endMs] where the
+    /// simulation gives [simStartMs, simEndMs].
+    CollectiveTime,
   } kind = None;
   /// What a claim fault is about.
   enum Claim { Makespan, LowerBound, Gap, Optimal, Bubble, PeakMemory };
@@ -118,6 +144,9 @@ struct ScheduleFault {
   int otherParts = 0;
   uint64_t bytes = 0, limit = 0;
   int collective = -1, otherCollective = -1;
+  int transfer = -1, otherTransfer = -1;
+  TransferNote message;
+  double simStartMs = 0, simEndMs = 0;
   int buckets = 0, bucket = 0;
   CollectiveKind collectiveKind = CollectiveKind::AllReduce;
   Claim claim = Makespan;
@@ -192,6 +221,18 @@ checkCollectives(const Problem &problem, const Schedule &schedule,
 /// counts and kinds together.
 ScheduleFault checkCollectiveSet(const Problem &problem,
                                  const std::vector<CollectiveNote> &notes);
+
+/// Transfers are derived annotations: a schedule need not carry any, but
+/// when it carries some they must be exactly the simulation's messages,
+/// each once and, where timed, with the simulated link window and arrival
+/// (the op verifier checks each transfer's route).
+ScheduleFault checkTransfers(const SimResult &sim,
+                             const std::vector<TransferNote> &notes);
+
+/// Timed collectives carry the spans the simulation gives them (their
+/// duration is the model's, their start follows from the schedule).
+ScheduleFault checkCollectiveTimes(const SimResult &sim,
+                                   const std::vector<CollectiveNote> &notes);
 
 /// What a schedule op and its programs claim about the whole run (each
 /// claim only where the IR carries it).

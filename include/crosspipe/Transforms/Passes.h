@@ -32,6 +32,15 @@ llvm::StringRef stringifyScheduleAlgorithm(ScheduleAlgorithm algorithm);
 /// The choices of an algorithm option, with their descriptions.
 llvm::cl::ValuesClass scheduleAlgorithmValues();
 
+/// The error a pass reports when its options do not parse. MLIR 19 prints
+/// llvm::cl's reason on stderr and then hands the pass an empty message
+/// (an empty `<unknown>:0: error:` line); passes with options override
+/// Pass::initializeOptions to route errors through this, which names the
+/// pass and the options it refused, then the reason when MLIR gives one.
+mlir::LogicalResult reportPassOptionError(
+    llvm::StringRef pass, llvm::StringRef options, const llvm::Twine &message,
+    llvm::function_ref<mlir::LogicalResult(const llvm::Twine &)> handler);
+
 /// Proves a plan runnable: every block of its schedule runs exactly once,
 /// every transfer has one send and one receive in matching order on its
 /// channel, inputs are waited for, no buffer slot is overwritten while it

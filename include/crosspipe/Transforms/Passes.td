@@ -106,6 +106,15 @@ def VerifySchedulePass : Pass<"crosspipe-verify-schedule", "mlir::ModuleOp"> {
     where they carry times, none starts before its gradient bucket is
     complete in every microbatch, an all-gather ends before the chunk's
     first F starts, and one device's collectives never overlap.
+
+    Annotations that follow from the block order under the model are
+    confirmed or refused, never trusted: `crosspipe.transfer` ops, when a
+    schedule carries any, must be exactly the simulated messages (each once,
+    with the simulated link window and arrival where timed); a timed
+    collective must carry its simulated span; and the makespan, lower
+    bound, gap, optimality, bubble and peak-memory claims must match the
+    simulation (a lower bound may exceed the analytic one, never the
+    makespan).
   }];
 }
 
