@@ -148,10 +148,10 @@ void CpSpace::postOrders() {
   for (size_t i = 0; i < inst.clauses.size(); ++i) {
     if (outOfTime(i))
       return;
-    const std::vector<Literal> &clauseLits = inst.clauses[i];
+    const Clause &c = inst.clauses[i];
     BoolVarArgs pos, neg;
-    for (const Literal &l : clauseLits)
-      (l.value ? pos : neg) << order[l.pair];
+    for (int k = 0; k < c.size; ++k)
+      (c.lits[k].value ? pos : neg) << order[c.lits[k].pair];
     clause(*this, BOT_OR, pos, neg, 1);
   }
   postMemoryChecks();

@@ -42,7 +42,7 @@ constexpr size_t kMaxTernaryClauses = 400000;
 /// clones on the search path, the probes'). Calibrated on the peak RSS of
 /// pipelines of 16 x 64 and 32 x 128 (clauses dominate there).
 constexpr uint64_t kSpaceCopies = 3;
-constexpr uint64_t kBytesPerClause = 80 + kSpaceCopies * 130;
+constexpr uint64_t kBytesPerClause = sizeof(Clause) + kSpaceCopies * 130;
 constexpr uint64_t kBytesPerPair = 12 + kSpaceCopies * 150;
 constexpr uint64_t kBytesPerArc = 12 + kSpaceCopies * 60;
 constexpr uint64_t kBytesPerTask = 60 + kSpaceCopies * 50;
@@ -139,7 +139,7 @@ Term before(const Relation &r) {
 /// The transitivity clauses found so far. Ternary ones are only stored up
 /// to the limit past which all of them are dropped anyway, but counted.
 struct Clauses {
-  std::vector<std::vector<Literal>> binary, ternary;
+  std::vector<Clause> binary, ternary;
   size_t ternaryCount = 0;
   bool keepTernary() const { return ternaryCount <= kMaxTernaryClauses; }
   size_t kept() const {
@@ -150,19 +150,19 @@ struct Clauses {
 /// Clause forbidding the cycle "x<y, y<z, z<x": one of them is false.
 void forbidCycle(const Term &a, const Term &b, const Term &c,
                  Clauses &clauses) {
-  std::vector<Literal> clause;
+  Clause clause;
   for (const Term *t : {&a, &b, &c}) {
     if (t->fixedFalse)
       return; // The cycle is already broken.
     if (!t->fixedTrue)
-      clause.push_back(Literal{t->lit.pair, !t->lit.value});
+      clause.lits[clause.size++] = Literal{t->lit.pair, !t->lit.value};
   }
   // Closure is transitive, so at least two links of a cycle stay open.
-  if (clause.size() == 2) {
-    clauses.binary.push_back(std::move(clause));
-  } else if (clause.size() == 3) {
+  if (clause.size == 2) {
+    clauses.binary.push_back(clause);
+  } else if (clause.size == 3) {
     if (++clauses.ternaryCount <= kMaxTernaryClauses)
-      clauses.ternary.push_back(std::move(clause));
+      clauses.ternary.push_back(clause);
     else
       clauses.ternary = {}; // All dropped at the end: free them now.
   }
@@ -393,8 +393,7 @@ crosspipe::sched::solver::deriveOrderPairs(const Schedule &seed, Instance &inst,
                   inst.fifo.end());
   inst.clauses = std::move(clauses.binary);
   if (clauses.keepTernary())
-    inst.clauses.insert(inst.clauses.end(),
-                        std::make_move_iterator(clauses.ternary.begin()),
-                        std::make_move_iterator(clauses.ternary.end()));
+    inst.clauses.insert(inst.clauses.end(), clauses.ternary.begin(),
+                        clauses.ternary.end());
   return "";
 }
