@@ -20,35 +20,43 @@ using namespace crosspipe::plan::detail;
 //===----------------------------------------------------------------------===//
 
 /// Per device: an action starts after the one before it on its stream and
-/// after the events it waits on, and (transitively) after theirs.
+/// after the events it waits on, and (transitively) after theirs. Linear in
+/// the actions (a clock of six positions each); a bit set per action was
+/// quadratic (7.9 GiB at 12k blocks per device).
 void Checker::buildHappensBefore() {
-  before.assign(deviceOps.size(), {});
-  for (size_t d = 0; d < deviceOps.size(); ++d) {
-    const std::vector<int> &list = deviceOps[d];
-    std::vector<Bits> &sets = before[d];
-    sets.assign(list.size(), Bits(list.size()));
-    std::map<int, int> lastOnStream;
-    for (int i = 0; i < int(list.size()); ++i) {
+  StreamClock none;
+  none.fill(-1);
+  before.assign(plan.actions.size(), none);
+  streamPos.assign(plan.actions.size(), -1);
+  for (const std::vector<int> &list : deviceOps) {
+    StreamClock count{};
+    int lastOnStream[kNumStreams];
+    std::fill(std::begin(lastOnStream), std::end(lastOnStream), -1);
+    for (int id : list) {
+      StreamClock &clock = before[id];
       auto add = [&](int j) {
-        sets[i].set(j);
-        sets[i] |= sets[j];
+        const StreamClock &past = before[j];
+        for (int s = 0; s < kNumStreams; ++s)
+          clock[s] = std::max(clock[s], past[s]);
+        int s = streamOf(at(j));
+        clock[s] = std::max(clock[s], streamPos[j]);
       };
-      int stream = streamOf(at(list[i]));
-      auto last = lastOnStream.find(stream);
-      if (last != lastOnStream.end())
-        add(last->second);
-      lastOnStream[stream] = i;
-      for (int w : at(list[i]).waits)
-        add(devicePos[w]);
+      int stream = streamOf(at(id));
+      if (lastOnStream[stream] >= 0)
+        add(lastOnStream[stream]);
+      for (int w : at(id).waits)
+        if (at(w).device == at(id).device)
+          add(w);
+      streamPos[id] = count[stream]++;
+      lastOnStream[stream] = id;
     }
   }
 }
 
 bool Checker::happensBefore(int a, int b) const {
-  int d = at(b).device;
-  if (at(a).device != d)
+  if (at(a).device != at(b).device)
     return false;
-  return before[d][devicePos[b]].test(devicePos[a]);
+  return before[b][streamOf(at(a))] >= streamPos[a];
 }
 
 bool Checker::requireBefore(int a, int b, const std::string &why) {

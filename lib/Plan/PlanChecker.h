@@ -14,6 +14,7 @@
 #include "crosspipe/Plan/PlanCheck.h"
 #include "crosspipe/Schedule/BlockGraph.h"
 
+#include <array>
 #include <map>
 #include <string>
 #include <tuple>
@@ -86,21 +87,13 @@ inline bool sameSlot(SlotRef a, SlotRef b) {
 
 inline std::string num(int64_t v) { return std::to_string(v); }
 
-/// A fixed-size bit set (the library uses no third-party containers).
-class Bits {
-public:
-  explicit Bits(size_t n = 0) : words((n + 63) / 64) {}
-  void set(size_t i) { words[i / 64] |= uint64_t(1) << (i % 64); }
-  bool test(size_t i) const { return (words[i / 64] >> (i % 64)) & 1; }
-  Bits &operator|=(const Bits &o) {
-    for (size_t i = 0; i < words.size(); ++i)
-      words[i] |= o.words[i];
-    return *this;
-  }
-
-private:
-  std::vector<uint64_t> words;
-};
+/// What completes before an action starts, as a vector clock: for each
+/// stream of its device, the position (in that stream's order) of the last
+/// action that does, or -1. Exact, because a stream runs its actions in
+/// order: whatever precedes an action also precedes it on every stream up
+/// to that position.
+constexpr int kNumStreams = Dp + 1;
+using StreamClock = std::array<int, kNumStreams>;
 
 class Checker {
 public:
@@ -159,11 +152,12 @@ private:
 
   std::map<BlockKey, int> execs;
   std::map<TransferKey, Halves> transfers;
-  /// Per device: its actions in order, and for each the set of them (by
-  /// position in that list) that complete before it starts.
+  /// Per device: its actions in order; per action: its position in its
+  /// device's list and in its stream, and what completes before it starts.
   std::vector<std::vector<int>> deviceOps;
   std::vector<int> devicePos;
-  std::vector<std::vector<Bits>> before;
+  std::vector<int> streamPos;
+  std::vector<StreamClock> before;
 
   /// The abstract run: FIFO queues, their heads, and what has completed.
   std::map<QueueKey, std::vector<int>> queues;
