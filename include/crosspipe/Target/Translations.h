@@ -1,7 +1,8 @@
 //===- Translations.h - crosspipe-translate registrations -------*- C++ -*-===//
 //
 // The translations between crosspipe IR and the outside world: JSON
-// experiment descriptions in, Chrome traces and C++ out.
+// experiment descriptions in, Chrome traces and C++ out, PyTorch schedule
+// CSVs both ways.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +22,9 @@ void registerScheduleReportTranslation();
 void registerExportSvgTranslation();
 /// --mlir-to-cpp: a module lowered to EmitC -> C++.
 void registerTranslateToCppTranslation();
+/// --export-torch-schedule / --import-torch-schedule: schedules as
+/// torch.distributed.pipelining CSVs, both ways.
+void registerTorchScheduleTranslations();
 
 inline void registerTranslations() {
   registerImportJsonTranslation();
@@ -28,6 +32,7 @@ inline void registerTranslations() {
   registerScheduleReportTranslation();
   registerExportSvgTranslation();
   registerTranslateToCppTranslation();
+  registerTorchScheduleTranslations();
 }
 
 } // namespace crosspipe
