@@ -118,6 +118,43 @@ def VerifySchedulePass : Pass<"crosspipe-verify-schedule", "mlir::ModuleOp"> {
   }];
 }
 
+def ImportProfilePass : Pass<"crosspipe-import-profile", "mlir::ModuleOp"> {
+  let summary = "Fit the pipeline's costs to measured times";
+  let description = [{
+    Reads a profile and updates the pipeline to what was measured: each
+    stage's `forward`, `backward` (or `dgrad` and `wgrad`) becomes the median
+    of its measured blocks after dropping outliers (more than 3 scaled
+    median absolute deviations from the median; a sub-block counts its
+    share), and each link's `bandwidth` the median of message size / link
+    time over its measured transfers. Latencies are kept (neither form
+    carries arrival times). Every fitted figure is reported as a remark at
+    its op against the model's value (`chunk 1 F: measured 12 ms (model
+    10 ms, +20.0%; 8 samples)`); what the profile lacks keeps its value.
+
+    The profile is a Chrome trace in the simulator's format (what the
+    runtime measures with `--trace`, or `--export-chrome-trace`), or a CSV
+    whose header names `chunk`, `kind` (or `op`: F, B, D or I, W) and `ms`
+    (or `start_ms` and `end_ms`), optionally `device` and `parts` (the
+    runtime's `--profile` file is one). A profile that does not fit (a
+    chunk or device the problem lacks, a chunk on another device, a block
+    kind of the other backward form) is an error naming its line or event.
+
+    The pipeline's schedules and their plans were made for the old costs
+    and are removed: reschedule after it.
+
+    ```
+    crosspipe-opt --crosspipe-import-profile="file=measured.json" \
+        --crosspipe-schedule in.mlir
+    ```
+  }];
+  let options = [
+    Option<"file", "file", "std::string", /*default=*/"\"\"",
+           "the profile: a measured Chrome trace or a CSV">,
+    Option<"pipelineName", "pipeline", "std::string", /*default=*/"\"\"",
+           "the pipeline to fit (default: the only one)">
+  ];
+}
+
 def DpOverlapPass : Pass<"crosspipe-dp-overlap", "mlir::ModuleOp"> {
   let summary = "Place data-parallel collectives where they may first start";
   let description = [{
