@@ -286,6 +286,106 @@ void buildZBV(const Problem &p, Schedule &s) {
   }
 }
 
+/// DualPipeV needs the V placement of zb-v and a microbatch per chunk.
+std::string checkDualPipeV(const Problem &p) {
+  std::string why = checkWave(p);
+  if (!why.empty())
+    return "dualpipe-v" + why.substr(why.find(' '));
+  if (p.numMicrobatches < p.numChunks())
+    return "dualpipe-v needs at least as many microbatches as chunks (" +
+           std::to_string(p.numChunks()) + "), got " +
+           std::to_string(p.numMicrobatches);
+  return "";
+}
+
+/// DualPipeV (DeepSeek's DualPipe cut in half, as PyTorch's
+/// ScheduleDualPipeV lays it out): device r holds chunk r ("down") and
+/// 2P-1-r ("up"); after a warm-up of forwards and zero-bubble input
+/// gradients on the up chunk, its steady state pairs the forward of one
+/// chunk with the backward of the other. The model runs each pair one after
+/// the other (it does not overlap compute). A whole backward is D then W;
+/// the zero-bubble parts run D and defer W to a queue drained in order.
+class DualPipeVWriter {
+public:
+  DualPipeVWriter(const Problem &p, int device, std::vector<Block> &out)
+      : down(device), up(2 * p.numDevices() - 1 - device),
+        o(out, p.splitBackward), split(p.splitBackward),
+        next(size_t(p.numChunks()), {0, 0}) {}
+  void forward(int chunk) { o.f(chunk, next[chunk].first++); }
+  /// A whole backward (B, or D then W).
+  void backward(int chunk) { o.backward(chunk, next[chunk].second++); }
+  /// The input gradient only; its W waits in the queue.
+  void inputOnly(int chunk) {
+    int mb = next[chunk].second++;
+    o.d(chunk, mb);
+    if (split)
+      deferred.push_back({chunk, mb});
+  }
+  void deferredWeight() {
+    if (deferred.empty())
+      return;
+    o.w(deferred.front().first, deferred.front().second);
+    deferred.erase(deferred.begin());
+  }
+  void drain() {
+    while (!deferred.empty())
+      deferredWeight();
+  }
+  const int down, up;
+
+private:
+  OrderWriter o;
+  bool split;
+  /// Per chunk: the next forward and backward microbatch.
+  std::vector<std::pair<int, int>> next;
+  std::vector<std::pair<int, int>> deferred;
+};
+
+void buildDualPipeV(const Problem &p, Schedule &s) {
+  int devices = p.numDevices(), m = p.numMicrobatches;
+  for (int r = 0; r < devices; ++r) {
+    DualPipeVWriter x(p, r, s.order[r]);
+    int later = devices - r - 1; // Devices after this one.
+    for (int i = 0; i < 2 * later; ++i)
+      x.forward(x.down);
+    for (int i = 0; i <= r; ++i) {
+      x.forward(x.down);
+      x.forward(x.up);
+    }
+    for (int i = 0; i < later; ++i) {
+      x.inputOnly(x.up);
+      x.deferredWeight();
+      x.forward(x.up);
+    }
+    // Steady state: F(down) with B(up), then F(up) with B(down).
+    for (int i = 0; i < m - 2 * devices + r + 1; ++i) {
+      x.forward(x.down);
+      x.backward(x.up);
+      x.forward(x.up);
+      x.backward(x.down);
+    }
+    for (int i = 0; i < later; ++i) {
+      x.backward(x.up);
+      x.forward(x.up);
+      x.backward(x.down);
+    }
+    // Cool-down: the second half of the pairs switches to zero bubble.
+    bool zeroBubble = false;
+    for (int i = 0; i <= r; ++i) {
+      bool half = i == (r + 1) / 2;
+      zeroBubble |= half && r % 2 == 1;
+      zeroBubble ? x.inputOnly(x.up) : x.backward(x.up);
+      zeroBubble |= half && r % 2 == 0;
+      zeroBubble ? x.inputOnly(x.down) : x.backward(x.down);
+    }
+    for (int i = 0; i < later; ++i) {
+      x.deferredWeight();
+      zeroBubble ? x.inputOnly(x.down) : x.backward(x.down);
+    }
+    x.drain();
+  }
+}
+
 } // namespace
 
 const char *crosspipe::sched::baselineName(BaselineKind kind) {
@@ -300,13 +400,16 @@ const char *crosspipe::sched::baselineName(BaselineKind kind) {
     return "zb-h1";
   case BaselineKind::ZBV:
     return "zb-v";
+  case BaselineKind::DualPipeV:
+    return "dualpipe-v";
   }
   return "unknown";
 }
 
 std::vector<BaselineKind> crosspipe::sched::allBaselineKinds() {
   return {BaselineKind::GPipe, BaselineKind::OneFOneB,
-          BaselineKind::Interleaved, BaselineKind::ZBH1, BaselineKind::ZBV};
+          BaselineKind::Interleaved, BaselineKind::ZBH1, BaselineKind::ZBV,
+          BaselineKind::DualPipeV};
 }
 
 std::optional<BaselineKind>
@@ -341,6 +444,9 @@ BaselineResult crosspipe::sched::buildBaseline(const Problem &problem,
       if (why.empty())
         why = checkWave(problem);
       break;
+    case BaselineKind::DualPipeV:
+      why = checkDualPipeV(problem);
+      break;
     }
   }
   if (!why.empty()) {
@@ -365,6 +471,9 @@ BaselineResult crosspipe::sched::buildBaseline(const Problem &problem,
     break;
   case BaselineKind::ZBV:
     buildZBV(problem, s);
+    break;
+  case BaselineKind::DualPipeV:
+    buildDualPipeV(problem, s);
     break;
   }
   result.ok = true;

@@ -24,6 +24,8 @@ StringRef crosspipe::stringifyScheduleAlgorithm(ScheduleAlgorithm a) {
     return "zb-h1";
   case ScheduleAlgorithm::ZbV:
     return "zb-v";
+  case ScheduleAlgorithm::DualPipeV:
+    return "dualpipe-v";
   case ScheduleAlgorithm::Greedy:
     return "greedy";
   case ScheduleAlgorithm::Optimal:
@@ -40,6 +42,8 @@ llvm::cl::ValuesClass crosspipe::scheduleAlgorithmValues() {
       clEnumValN(A::Interleaved, "interleaved", "Megatron's interleaved 1F1B"),
       clEnumValN(A::ZbH1, "zb-h1", "zero-bubble H1 (split backward)"),
       clEnumValN(A::ZbV, "zb-v", "zero-bubble V (split backward, wave)"),
+      clEnumValN(A::DualPipeV, "dualpipe-v",
+                 "DeepSeek's DualPipeV (wave; forward/backward pairs)"),
       clEnumValN(A::Greedy, "greedy", "the delay- and memory-aware greedy"),
       clEnumValN(A::Optimal, "optimal",
                  "the constraint-programming solver, seeded by the greedy"));

@@ -17,6 +17,7 @@
 // HELP-NEXT: =interleaved
 // HELP-NEXT: =zb-h1
 // HELP-NEXT: =zb-v
+// HELP-NEXT: =dualpipe-v
 // HELP-NEXT: =greedy
 // HELP-NEXT: =optimal
 // SUBBLOCKS: error: sub-blocks must be at least 1, got 0

@@ -35,6 +35,7 @@ Placement placementFor(BaselineKind kind) {
   case BaselineKind::Interleaved:
     return Placement::Interleaved;
   case BaselineKind::ZBV:
+  case BaselineKind::DualPipeV:
     return Placement::Wave;
   default:
     return Placement::Unidirectional;
@@ -49,9 +50,10 @@ SimResult run(const Problem &p, BaselineKind kind) {
 }
 
 TEST(BaselinesTest, NamesRoundTrip) {
-  const char *names[] = {"gpipe", "1f1b", "interleaved", "zb-h1", "zb-v"};
+  const char *names[] = {"gpipe", "1f1b",  "interleaved",
+                         "zb-h1", "zb-v", "dualpipe-v"};
   std::vector<BaselineKind> kinds = allBaselineKinds();
-  ASSERT_EQ(kinds.size(), 5u);
+  ASSERT_EQ(kinds.size(), 6u);
   for (size_t i = 0; i < kinds.size(); ++i) {
     EXPECT_STREQ(baselineName(kinds[i]), names[i]);
     EXPECT_EQ(parseBaselineName(names[i]), kinds[i]);
@@ -161,7 +163,9 @@ TEST(BaselinesTest, ValidOnEveryShapeTheyAccept) {
                                        placementFor(kind), v);
             BaselineResult b = buildBaseline(prob, kind);
             bool singleLoop = kind == BaselineKind::Interleaved && v == 1;
-            ASSERT_EQ(b.ok, (split || !zb) && !singleLoop) << b.error;
+            bool dual = kind == BaselineKind::DualPipeV;
+            ASSERT_EQ(b.ok, dual ? m >= 2 * p : (split || !zb) && !singleLoop)
+                << b.error;
             if (!b.ok)
               continue;
             SimResult r = simulate(prob, b.schedule);
@@ -169,7 +173,8 @@ TEST(BaselinesTest, ValidOnEveryShapeTheyAccept) {
                               << " v=" << v << ": " << r.error;
             ++built;
           }
-  EXPECT_EQ(built, 2 * 6 * 13 * 2 + 6 * 13 * 2 * 2 + 2 * 6 * 13);
+  // DualPipeV: M >= 2P, i.e. 12 + 10 + 8 + 6 + 4 + 2 shapes per backward.
+  EXPECT_EQ(built, 2 * 6 * 13 * 2 + 6 * 13 * 2 * 2 + 2 * 6 * 13 + 42 * 2);
 }
 
 TEST(BaselinesTest, OneFOneBAndGPipeMatchHandWrittenOrders) {
@@ -281,7 +286,8 @@ TEST(BaselinesTest, ZBVClosedForm) {
 TEST(BaselinesTest, TimingUnderDelaysMatchesNaiveSimulator) {
   for (BaselineKind kind : allBaselineKinds())
     for (int dcs : {2, 3}) {
-      Problem prob = makeUniform(4, dcs, 7, true, 1.0, 1.3, 0.6, 2.5, 0.8,
+      int m = kind == BaselineKind::DualPipeV ? 8 : 7; // M >= 2P
+      Problem prob = makeUniform(4, dcs, m, true, 1.0, 1.3, 0.6, 2.5, 0.8,
                                  placementFor(kind), 2);
       std::mt19937 rng(int(kind) * 10 + dcs);
       std::uniform_real_distribution<double> t(0.3, 2.0);
@@ -304,3 +310,32 @@ TEST(BaselinesTest, TimingUnderDelaysMatchesNaiveSimulator) {
 }
 
 } // namespace
+
+// DualPipeV for P = 2, M = 4, derived by hand from its published steps
+// (warm-up forwards, zero-bubble input gradients on the up chunk, F/B
+// pairs, the zero-bubble second half of the cool-down, deferred Ws).
+TEST(BaselinesTest, DualPipeVMatchesHandDerivedOrder) {
+  Problem p = makeUniform(2, 1, 4, true, 1, 1, 1, 0, 0, Placement::Wave, 2);
+  BaselineResult b = buildBaseline(p, BaselineKind::DualPipeV);
+  ASSERT_TRUE(b.ok) << b.error;
+  auto text = [](const std::vector<Block> &order) {
+    std::string s;
+    for (const Block &x : order)
+      s += std::string(s.empty() ? "" : " ") + blockKindName(x.kind) +
+           std::to_string(x.chunk) + "." + std::to_string(x.mb);
+    return s;
+  };
+  EXPECT_EQ(text(b.schedule.order[0]),
+            "F0.0 F0.1 F0.2 F3.0 D3.0 W3.0 F3.1 F0.3 D3.1 W3.1 F3.2 D0.0 "
+            "W0.0 D3.2 W3.2 F3.3 D0.1 W0.1 D3.3 W3.3 D0.2 W0.2 D0.3 W0.3");
+  EXPECT_EQ(text(b.schedule.order[1]),
+            "F1.0 F2.0 F1.1 F2.1 F1.2 D2.0 W2.0 F2.2 D1.0 W1.0 F1.3 D2.1 "
+            "W2.1 F2.3 D1.1 W1.1 D2.2 W2.2 D1.2 W1.2 D2.3 D1.3 W2.3 W1.3");
+  EXPECT_TRUE(simulate(p, b.schedule).ok);
+  // Fewer microbatches than chunks is refused, as PyTorch does.
+  p.numMicrobatches = 3;
+  BaselineResult few = buildBaseline(p, BaselineKind::DualPipeV);
+  EXPECT_FALSE(few.ok);
+  EXPECT_EQ(few.error, "dualpipe-v needs at least as many microbatches as "
+                       "chunks (4), got 3");
+}

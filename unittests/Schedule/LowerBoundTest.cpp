@@ -331,12 +331,17 @@ TEST(LowerBoundTest, BelowEveryBaselineUnderDelays) {
   for (BaselineKind kind : allBaselineKinds())
     for (int seed = 0; seed < 20; ++seed) {
       std::mt19937 rng(seed);
-      Placement pl = kind == BaselineKind::ZBV ? Placement::Wave
+      bool wave =
+          kind == BaselineKind::ZBV || kind == BaselineKind::DualPipeV;
+      Placement pl = wave ? Placement::Wave
                      : kind == BaselineKind::Interleaved
                          ? Placement::Interleaved
                          : Placement::Unidirectional;
-      Problem p = makeUniform(4 + seed % 3, 2 + seed % 2, 3 + seed % 9, true, 1,
-                              1, 1, 0, 0, pl, 2);
+      int devices = 4 + seed % 3, m = 3 + seed % 9;
+      if (kind == BaselineKind::DualPipeV)
+        m = std::max(m, 2 * devices);
+      Problem p = makeUniform(devices, 2 + seed % 2, m, true, 1, 1, 1, 0, 0,
+                              pl, 2);
       randomize(p, rng);
       p.memoryLimitBytes.clear();
       BaselineResult b = buildBaseline(p, kind);

@@ -1,7 +1,9 @@
 //===- Baselines.h - Static pipeline schedules from the literature -*- C++ -*-//
 //
 // The fixed schedules every result is compared against: GPipe, 1F1B,
-// Megatron's interleaved 1F1B, and the zero-bubble paper's ZB-H1 and ZB-V.
+// Megatron's interleaved 1F1B, the zero-bubble paper's ZB-H1 and ZB-V, and
+// DeepSeek's DualPipeV (on ZB-V's V placement, as PyTorch lays it out; the
+// model runs its overlapped forward/backward pairs one after the other).
 // Each is a pure function of the problem's shape (placement, counts, split
 // backward); none looks at costs or the memory budget, which is exactly why
 // they degrade across slow links. The caller simulates the result and checks
@@ -37,7 +39,7 @@
 namespace crosspipe {
 namespace sched {
 
-enum class BaselineKind { GPipe, OneFOneB, Interleaved, ZBH1, ZBV };
+enum class BaselineKind { GPipe, OneFOneB, Interleaved, ZBH1, ZBV, DualPipeV };
 
 struct BaselineResult {
   bool ok = false;
@@ -46,7 +48,7 @@ struct BaselineResult {
   Schedule schedule;
 };
 
-/// "gpipe", "1f1b", "interleaved", "zb-h1" or "zb-v".
+/// "gpipe", "1f1b", "interleaved", "zb-h1", "zb-v" or "dualpipe-v".
 const char *baselineName(BaselineKind kind);
 
 /// The inverse of baselineName(); nullopt for any other string.

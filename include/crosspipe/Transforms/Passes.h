@@ -24,6 +24,7 @@ enum class ScheduleAlgorithm {
   Interleaved,
   ZbH1,
   ZbV,
+  DualPipeV,
   Greedy,
   Optimal
 };
