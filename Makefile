@@ -92,7 +92,7 @@ FUZZ_SECONDS  ?= 60
 FUZZ_RUNS     ?=
 FUZZ_SEED     ?= 1
 FUZZ_LIMIT     = $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS) -seed=$(FUZZ_SEED),-max_total_time=$(FUZZ_SECONDS))
-FUZZ_TARGETS  := problem-json mlir-parse chrome-trace
+FUZZ_TARGETS  := problem-json mlir-parse chrome-trace torch-csv profile
 CLANG_CMAKE    = -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19
 
 .PHONY: deps-fuzz fuzz check-asan
