@@ -12,7 +12,8 @@ LLVM    := /usr/lib/llvm-19
 
 PACKAGES := cmake ninja-build g++ python3 llvm-19-dev llvm-19-tools \
             libmlir-19-dev mlir-19-tools nlohmann-json3-dev libgtest-dev \
-            libgmock-dev libbenchmark-dev libgecode-dev
+            libgmock-dev libbenchmark-dev libgecode-dev libopenmpi-dev \
+            openmpi-bin
 
 .PHONY: all deps configure build check demo bench clean
 
@@ -92,7 +93,7 @@ FUZZ_SECONDS  ?= 60
 FUZZ_RUNS     ?=
 FUZZ_SEED     ?= 1
 FUZZ_LIMIT     = $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS) -seed=$(FUZZ_SEED),-max_total_time=$(FUZZ_SECONDS))
-FUZZ_TARGETS  := problem-json mlir-parse chrome-trace torch-csv profile
+FUZZ_TARGETS  := problem-json mlir-parse chrome-trace plan-file torch-csv profile
 CLANG_CMAKE    = -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19
 
 .PHONY: deps-fuzz fuzz check-asan

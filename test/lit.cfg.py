@@ -2,6 +2,8 @@
 # Lit configuration of the CrossPipe regression tests.
 
 import os
+import shutil
+import sys
 
 import lit.formats
 import lit.util
@@ -40,3 +42,12 @@ if config.cuda_root and os.path.exists(
     config.substitutions.append(("%cuda_root", config.cuda_root))
 if os.path.exists("/dev/nvidia0"):
     config.available_features.add("cuda-device")
+
+# The runtime's tests edit plan files with a Python helper, and run plans
+# one process per device under mpirun where the runner was built with MPI
+# (libopenmpi-dev) and mpirun exists.
+config.substitutions.append(("%python", sys.executable))
+if lit.util.pythonize_bool(config.with_mpi) and shutil.which("mpirun"):
+    config.available_features.add("mpi")
+    config.substitutions.append(
+        ("%mpirun", "mpirun --allow-run-as-root --oversubscribe"))

@@ -181,6 +181,27 @@ typedef struct crosspipe_plan {
   const crosspipe_program *programs;       /* [devices] */
 } crosspipe_plan;
 
+/* What a runtime holds: crosspipe_plan_check refuses a plan beyond these,
+ * naming the limit. Times (chunk times, latencies, makespan, lower bound)
+ * are finite and in [0, CROSSPIPE_PLAN_MAX_MS]; a channel's gbps is 0 (no
+ * bandwidth cost, as the model's free links) or in [1e-6, 1e9]. Names are
+ * 1 to CROSSPIPE_PLAN_MAX_NAME bytes of [A-Za-z0-9_.-]; a link's name may
+ * also hold '>' ("east->west"). */
+#define CROSSPIPE_PLAN_MAX_DEVICES 16384
+#define CROSSPIPE_PLAN_MAX_CHUNKS 1000000
+#define CROSSPIPE_PLAN_MAX_MICROBATCHES 1000000
+#define CROSSPIPE_PLAN_MAX_DP_DEGREE 1000000
+#define CROSSPIPE_PLAN_MAX_PARTS 1024      /* sub-blocks of one block */
+#define CROSSPIPE_PLAN_MAX_BUCKETS 65536   /* DP buckets of one chunk */
+#define CROSSPIPE_PLAN_MAX_SLOTS 65536     /* slots of one buffer */
+#define CROSSPIPE_PLAN_MAX_TOTAL_SLOTS (1 << 24)  /* over all buffers */
+#define CROSSPIPE_PLAN_MAX_TABLE (1 << 24) /* buffers, channels, links */
+#define CROSSPIPE_PLAN_MAX_ACTIONS (1 << 26)      /* over all programs */
+#define CROSSPIPE_PLAN_MAX_SLOT_BYTES (1ull << 40) /* payload of one slot */
+#define CROSSPIPE_PLAN_MAX_NAME 256
+#define CROSSPIPE_PLAN_MAX_MS 1e12
+#define CROSSPIPE_PLAN_MAX_FILE_BYTES (1ull << 32)
+
 /* Defined by a generated program: its plan, compiled in. */
 const crosspipe_plan *crosspipe_compiled_plan(void);
 
@@ -191,12 +212,24 @@ const crosspipe_plan *crosspipe_compiled_plan(void);
  * point backwards, sends and receives of each channel match one to one in
  * order, names are safe. Returns 0, or writes one line naming what is wrong
  * (device, action index, field) to `error` (of `size` bytes) and returns
- * -1. */
+ * -1.
+ *
+ * In full: besides ranges and the limits above, every slot an action uses
+ * is < its buffer's slots; a field an action does not use is 0; a wait
+ * names an earlier non-wait action and is followed by a non-wait action;
+ * every (chunk, microbatch) has F and either B or D and W, each block's
+ * parts once and in order, F before B/D before W on its device; every
+ * boundary between two devices carries each microbatch's activation and
+ * gradient exactly once, the two message buffers of a boundary have the
+ * same size; (device, role, chunk) of buffers and (src, dst, role) of
+ * channels are unique; a DP collective set of a chunk has each bucket
+ * once. */
 int crosspipe_plan_check(const crosspipe_plan *plan, char *error,
                          size_t size);
 
 /* Writes `plan` as a plan file (text, versioned, with a checksum). Returns
- * 0, or -1 on a write error. */
+ * 0, or -1 on a write error or when the plan fails crosspipe_plan_check
+ * (nothing is written then). */
 int crosspipe_plan_write(const crosspipe_plan *plan, FILE *out);
 
 /* Reads and checks a plan file. Returns a plan owned by the caller (free it

@@ -11,11 +11,16 @@
  * simulator's format. Needs only CUDA and NCCL: a generated file builds with
  * `-I include -I /usr/local/cuda/include` (see runtime/CMakeLists.txt).
  *
+ * This is the previous design's API (straight-line generated code). Plans
+ * as data (Plan.h) run through Run.h; this CUDA runtime is to be ported
+ * onto that core as a backend (runtime/README.md).
+ *
  *===----------------------------------------------------------------------===*/
 
 #ifndef CROSSPIPE_RUNTIME_RUNTIME_H
 #define CROSSPIPE_RUNTIME_RUNTIME_H
 
+#include "crosspipe/Runtime/Plan.h"
 #include "crosspipe/Runtime/StageABI.h"
 
 #include <cuda_runtime.h>
@@ -43,13 +48,8 @@ enum crosspipe_backend {
   CROSSPIPE_BACKEND_EMULATE = 1 /* one process, one GPU, every device */
 };
 
-/* What a buffer holds (crosspipe.buffer roles), and what a tag says. */
-enum crosspipe_buffer_role {
-  CROSSPIPE_STASH = 0,
-  CROSSPIPE_ACT = 1,
-  CROSSPIPE_GRAD = 2,
-  CROSSPIPE_PARAM_GRAD = 3
-};
+/* Buffer roles (enum crosspipe_buffer_role) come from Plan.h, so that a
+ * file may include both headers. */
 
 typedef struct crosspipe_plan_desc crosspipe_plan_desc;
 typedef struct crosspipe_runtime crosspipe_runtime;
