@@ -44,7 +44,7 @@ echo "$out/trace.svg (its timeline as a picture; any browser shows it) and"
 echo "$out/schedules.svg (every schedule's timeline, fastest first, one time scale)."
 
 echo
-echo "== Generated C++ (CUDA streams and events, NCCL) for the greedy schedule"
+echo "== The execution plan of the greedy schedule: generated C++ and a plan file"
 for backend in nccl emulate; do
   "$opt" "$out/problem.mlir" \
     --crosspipe-compile="algorithm=greedy backend=$backend" \
@@ -52,11 +52,18 @@ for backend in nccl emulate; do
   "$translate" --mlir-to-cpp "$out/plan-$backend.mlir" -o "$out/plan-$backend.cpp"
   echo "  $backend: $out/plan-$backend.cpp ($(wc -l < "$out/plan-$backend.cpp") lines)"
 done
+"$opt" "$out/problem.mlir" --crosspipe-schedule=algorithm=greedy \
+  | "$translate" --export-plan -o "$out/plan.txt"
+echo "  plan file: $out/plan.txt"
 echo
-grep -m1 -A12 '^static void crosspipe_step_device_1' "$out/plan-nccl.cpp"
+# Small plans are unrolled (a commented call per action), large ones tables.
+grep -m1 -A12 '^static void crosspipe_step_device_1' "$out/plan-nccl.cpp" ||
+  grep -m1 -A12 'crosspipe_program_1\[' "$out/plan-nccl.cpp" || true
 echo "  ..."
 echo
-echo "Build either on a GPU machine with CUDA and NCCL alone (no MLIR):"
-echo "  nvcc -std=c++17 -O2 -arch=native -I include $out/plan-emulate.cpp \\"
-echo "    runtime/*.cpp runtime/Kernels.cu -lnccl -o plan-emulate"
-echo "  ./plan-emulate --step-ms 1000 --tag-buffers --trace measured.json"
+echo "The generated files include only crosspipe/Runtime/Plan.h: the runtime"
+echo "executes the plan's actions (runtime/)."
+if [ -x "$build/bin/crosspipe-host-run" ]; then
+  echo "Run the plan on host threads (no GPU):"
+  echo "  $build/bin/crosspipe-host-run --plan $out/plan.txt --steps 3"
+fi

@@ -5,8 +5,10 @@
 // receive, which events order them, and which buffer slot each microbatch
 // uses. Slot lifetimes come from simulated times, so the slot waits never
 // bind when the run follows the model, and the slot count is what the
-// schedule keeps in flight. The actions are then put in one topological
-// order, sorted by simulated time, of all devices' work.
+// schedule keeps in flight. Data-parallel collectives (one per gradient
+// bucket, and under ZeRO-1 an all-gather first) queue on each device's DP
+// stream in the simulator's order. The actions are then put in one
+// topological order, sorted by simulated time, of all devices' work.
 //
 //===----------------------------------------------------------------------===//
 
@@ -78,6 +80,8 @@ private:
   void assignSlots(std::vector<int> &list, bool sender);
   void buildExecAndMessageNodes();
   void buildStreamOrder();
+  Pos bucketPart(SKind kind, int chunk, int mb, int bucket, int buckets);
+  void addCollectiveWaits(int node, const sched::CollectiveEvent &c);
   void buildReduceNodes();
   bool order(std::vector<int> &sorted);
   Action makeExec(const Node &n);
@@ -338,24 +342,62 @@ void PlanBuilder::buildStreamOrder() {
   }
 }
 
-/// DP all-reduces after each chunk's last gradient block, in the order the
-/// simulator ran them on each device's dp stream.
+/// The part of block (kind, chunk, mb) that completes gradient bucket
+/// `bucket` of `buckets` (sched::bucketDoneMs): the last part for the whole
+/// gradient.
+Pos PlanBuilder::bucketPart(SKind kind, int chunk, int mb, int bucket,
+                            int buckets) {
+  auto [first, last] = partsOf(kind, chunk, mb);
+  const std::vector<sched::Block> &order = schedule.order[first.device];
+  for (int i = first.index; i <= last.index; ++i) {
+    const sched::Block &b = order[i];
+    if (b.kind == kind && b.chunk == chunk && b.mb == mb &&
+        sched::bucketDoneMs(b, sim.times[first.device][i], bucket, buckets) >=
+            0)
+      return {first.device, i};
+  }
+  return last;
+}
+
+/// A collective's dependencies: an all-reduce or reduce-scatter waits for
+/// every microbatch's part that completes its bucket (the latest of them in
+/// the device's order is enough: the compute stream runs in order); the
+/// chunk's first F waits for an all-gather.
+void PlanBuilder::addCollectiveWaits(int node,
+                                     const sched::CollectiveEvent &c) {
+  if (c.kind == sched::CollectiveKind::AllGather) {
+    Pos first;
+    for (int mb = 0; mb < problem.numMicrobatches; ++mb) {
+      Pos p = partsOf(SKind::F, c.chunk, mb).first;
+      if (first.index < 0 || p.index < first.index)
+        first = p;
+    }
+    nodes[execNode[first.device][first.index]].waits.push_back(node);
+    return;
+  }
+  Pos last;
+  for (int mb = 0; mb < problem.numMicrobatches; ++mb) {
+    Pos p = bucketPart(graph.releaseKind(), c.chunk, mb, c.bucket,
+                       problem.dpBuckets);
+    if (p.index > last.index)
+      last = p;
+  }
+  nodes[node].waits.push_back(execNode[last.device][last.index]);
+}
+
+/// DP collectives on each device's dp stream, in the order the simulator
+/// ran them there.
 void PlanBuilder::buildReduceNodes() {
   if (problem.dpDegree <= 1)
     return;
   std::map<int, std::vector<int>> dpStreams;
   for (size_t i = 0; i < sim.collectives.size(); ++i) {
     const sched::CollectiveEvent &c = sim.collectives[i];
-    Pos last;
-    for (int mb = 0; mb < problem.numMicrobatches; ++mb) {
-      Pos p = partsOf(graph.releaseKind(), c.chunk, mb).second;
-      if (p.index > last.index)
-        last = p;
-    }
     Node n{ActionKind::Reduce, c.device, c.time.startMs, int(i), {}, {}};
-    n.waits.push_back(execNode[last.device][last.index]);
-    dpStreams[c.device].push_back(int(nodes.size()));
+    int node = int(nodes.size());
     nodes.push_back(n);
+    addCollectiveWaits(node, c);
+    dpStreams[c.device].push_back(node);
   }
   for (auto &[device, list] : dpStreams) {
     std::stable_sort(list.begin(), list.end(),
@@ -467,6 +509,10 @@ Action PlanBuilder::makeReduce(const Node &n) const {
   a.chunk = c.chunk;
   a.gradBuffer = localBuffer(BufferRole::ParamGrad, c.chunk, c.device);
   a.time = c.time;
+  a.collectiveKind = c.kind;
+  a.bucket = c.bucket;
+  a.buckets =
+      c.kind == sched::CollectiveKind::AllGather ? 1 : problem.dpBuckets;
   return a;
 }
 

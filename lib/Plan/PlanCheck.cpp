@@ -309,8 +309,17 @@ std::string plan::describeAction(const Action &a) {
   case ActionKind::Recv:
     return std::string("recv ") + what + " chunk " + num(a.boundary) + " mb " +
            num(a.mb) + " from device " + num(a.src);
-  case ActionKind::Reduce:
-    return "dp_allreduce chunk " + num(a.chunk);
+  case ActionKind::Reduce: {
+    std::string text =
+        a.collectiveKind == sched::CollectiveKind::AllGather ? "dp_all_gather"
+        : a.collectiveKind == sched::CollectiveKind::ReduceScatter
+            ? "dp_reduce_scatter"
+            : "dp_allreduce";
+    text += " chunk " + num(a.chunk);
+    if (a.buckets > 1)
+      text += " bucket " + num(a.bucket) + "/" + num(a.buckets);
+    return text;
+  }
   }
   return "";
 }

@@ -10,6 +10,8 @@
 #include "PlanChecker.h"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 using namespace crosspipe;
 using namespace crosspipe::plan;
@@ -125,10 +127,70 @@ bool Checker::checkInput(int consumer, Step from, Step to) {
          requireBefore(producer, send, "it sends its output");
 }
 
-/// DP all-reduces: one per chunk when the pipeline is replicated, after
-/// every block that writes the chunk's parameter gradient.
+/// The DP collectives a replicated chunk needs: one all-reduce per gradient
+/// bucket, or under ZeRO-1 one reduce-scatter per bucket and one
+/// all-gather of the parameters; as (kind, bucket).
+static std::vector<std::pair<sched::CollectiveKind, int>>
+collectivesOf(const sched::Problem &problem) {
+  std::vector<std::pair<sched::CollectiveKind, int>> out;
+  if (problem.zero1)
+    out.push_back({sched::CollectiveKind::AllGather, 0});
+  for (int b = 0; b < problem.dpBuckets; ++b)
+    out.push_back({problem.zero1 ? sched::CollectiveKind::ReduceScatter
+                                 : sched::CollectiveKind::AllReduce,
+                   b});
+  return out;
+}
+
+/// Whether a collective is one of collectivesOf(problem).
+static bool inLayoutOf(const sched::Problem &problem, const Action &a) {
+  if (a.collectiveKind == sched::CollectiveKind::AllGather)
+    return problem.zero1 && a.bucket == 0 && a.buckets == 1;
+  bool kind =
+      a.collectiveKind == (problem.zero1 ? sched::CollectiveKind::ReduceScatter
+                                         : sched::CollectiveKind::AllReduce);
+  return kind && a.buckets == problem.dpBuckets && a.bucket >= 0 &&
+         a.bucket < a.buckets;
+}
+
+bool Checker::inLayout(const Action &a) const { return inLayoutOf(problem, a); }
+
+/// "never all-reduces the gradient of chunk 1", "never reduce-scatters
+/// bucket 1/2 of chunk 1", "never all-gathers the parameters of chunk 1".
+static std::string missing(sched::CollectiveKind kind, int bucket, int buckets,
+                           int chunk) {
+  if (kind == sched::CollectiveKind::AllGather)
+    return "never all-gathers the parameters of chunk " + num(chunk);
+  std::string what = kind == sched::CollectiveKind::AllReduce
+                         ? "never all-reduces "
+                         : "never reduce-scatters ";
+  if (buckets > 1)
+    return what + "bucket " + num(bucket) + "/" + num(buckets) +
+           " of the gradient of chunk " + num(chunk);
+  return what + "the gradient of chunk " + num(chunk);
+}
+
+/// The part of the releasing block of (chunk, mb) that completes gradient
+/// bucket `bucket` (sched::bucketDoneMs), or -1.
+int Checker::bucketWriter(int chunk, int mb, int bucket) const {
+  SKind kind = graph.releaseKind();
+  auto first = execs.find({int(kind), chunk, mb, 0});
+  if (first == execs.end())
+    return -1;
+  int parts = at(first->second).block.parts;
+  int64_t num = int64_t(bucket + 1) * parts;
+  int part = int((num + problem.dpBuckets - 1) / problem.dpBuckets - 1);
+  auto it = execs.find({int(kind), chunk, mb, part});
+  return it == execs.end() ? -1 : it->second;
+}
+
+/// DP collectives: exactly the problem's layout (collectivesOf) when the
+/// pipeline is replicated, none otherwise, each once on its chunk's device;
+/// an all-reduce or reduce-scatter after, for every microbatch, the part
+/// that completes its bucket; an all-gather before every F of its chunk.
 bool Checker::checkReductions() {
-  std::map<int, int> reduces;
+  using Key = std::tuple<int, int, int>; // (kind, chunk, bucket)
+  std::map<Key, int> found;
   for (int i = 0; i < int(plan.actions.size()); ++i) {
     const Action &a = at(i);
     if (a.kind != ActionKind::Reduce)
@@ -137,29 +199,48 @@ bool Checker::checkReductions() {
         problem.chunks[a.chunk].device != a.device)
       return fail(FaultKind::ReduceDevice, i,
                   "is not on the device of chunk " + num(a.chunk));
-    if (!reduces.insert({a.chunk, i}).second)
+    if (problem.dpDegree <= 1)
+      return fail(FaultKind::UnexpectedReduce, i,
+                  "reduces across data parallelism, but the pipeline has "
+                  "one replica");
+    if (!found.insert({{int(a.collectiveKind), a.chunk, a.bucket}, i}).second)
       return fail(FaultKind::DuplicateReduce, i,
                   "reduces chunk " + num(a.chunk) + " a second time");
   }
-  bool replicated = problem.dpDegree > 1;
-  for (int c = 0; c < numChunks; ++c) {
-    auto it = reduces.find(c);
-    if (!replicated) {
-      if (it != reduces.end())
-        return fail(FaultKind::UnexpectedReduce, it->second,
-                    "reduces across data parallelism, but the pipeline has "
-                    "one replica");
-      continue;
-    }
-    if (it == reduces.end())
-      return fail(FaultKind::MissingReduce, -1,
-                  "never all-reduces the gradient of chunk " + num(c));
-    for (int mb = 0; mb < numMb; ++mb) {
-      int writer = lastPart(graph.releaseKind(), c, mb);
-      if (writer >= 0 && !requireBefore(writer, it->second,
-                                        "it reduces the gradient it writes"))
+  if (problem.dpDegree <= 1)
+    return true;
+  for (auto &[key, i] : found)
+    if (!inLayout(at(i)))
+      return fail(FaultKind::UnexpectedReduce, i,
+                  "is not a collective of the pipeline's data-parallel "
+                  "layout");
+  for (int c = 0; c < numChunks; ++c)
+    for (auto [kind, bucket] : collectivesOf(problem)) {
+      auto it = found.find({int(kind), c, bucket});
+      if (it == found.end())
+        return fail(FaultKind::MissingReduce, -1,
+                    missing(kind, bucket, problem.dpBuckets, c));
+      if (!checkCollectiveOrder(it->second))
         return false;
     }
+  return true;
+}
+
+bool Checker::checkCollectiveOrder(int collective) {
+  const Action &a = at(collective);
+  for (int mb = 0; mb < numMb; ++mb) {
+    if (a.collectiveKind == sched::CollectiveKind::AllGather) {
+      auto f = execs.find({int(SKind::F), a.chunk, mb, 0});
+      if (f != execs.end() &&
+          !requireBefore(collective, f->second,
+                         "it reads the parameters it gathers"))
+        return false;
+      continue;
+    }
+    int writer = bucketWriter(a.chunk, mb, a.bucket);
+    if (writer >= 0 &&
+        !requireBefore(writer, collective, "it reduces the gradient it writes"))
+      return false;
   }
   return true;
 }
@@ -168,9 +249,20 @@ bool Checker::checkReductions() {
 // Slots and deadlock
 //===----------------------------------------------------------------------===//
 
+/// The gradient buckets a part of a block writes: those its share of the
+/// block's work overlaps (part p of n does [p/n, (p+1)/n) of it, bucket b
+/// of B is [b/B, (b+1)/B), as sched::bucketDoneMs counts).
+std::pair<int, int> Checker::bucketsOf(const sched::Block &block) const {
+  int64_t buckets = problem.dpBuckets, parts = block.parts;
+  int first = int(int64_t(block.part) * buckets / parts);
+  int last = int(((int64_t(block.part) + 1) * buckets + parts - 1) / parts) - 1;
+  return {first, last};
+}
+
 /// Every access to a slot must be ordered after the conflicting accesses
 /// before it: a read after the last write, a write after the last write and
-/// all reads since.
+/// all reads since. A parameter gradient is one slot per gradient bucket,
+/// so a bucket's collective may overlap the parts writing other buckets.
 bool Checker::checkSlots() {
   struct SlotState {
     int lastWrite = -1;
@@ -201,12 +293,16 @@ bool Checker::checkSlots() {
     if (a.kind == ActionKind::Exec) {
       for (auto [ref, write] :
            {std::make_pair(a.input, false), std::make_pair(a.output, true),
-            std::make_pair(a.stash, true),
-            std::make_pair(SlotRef{a.grads, 0}, true)})
+            std::make_pair(a.stash, true)})
         if (ok && ref.buffer >= 0)
           ok = access(i, ref, write);
+      auto [first, last] = bucketsOf(a.block);
+      for (int b = first; ok && a.grads >= 0 && b <= last; ++b)
+        ok = access(i, {a.grads, b}, true);
     } else if (a.kind == ActionKind::Reduce) {
-      ok = access(i, {a.gradBuffer, 0}, true);
+      // An all-gather moves parameters, not the gradient.
+      if (a.collectiveKind != sched::CollectiveKind::AllGather)
+        ok = access(i, {a.gradBuffer, a.bucket}, true);
     } else {
       ok = access(i, a.buffer, a.kind == ActionKind::Recv);
     }

@@ -135,6 +135,10 @@ private:
   bool checkData();
   bool checkInput(int consumer, Step from, Step to);
   bool checkReductions();
+  bool inLayout(const Action &a) const;
+  int bucketWriter(int chunk, int mb, int bucket) const;
+  bool checkCollectiveOrder(int collective);
+  std::pair<int, int> bucketsOf(const sched::Block &block) const;
   bool checkSlots();
   bool checkDeadlock();
   bool eventsDone(int i) const;

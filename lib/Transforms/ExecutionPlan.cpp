@@ -60,8 +60,9 @@ struct ExecutionPlanPass
     const sched::Problem &problem = loaded->problem;
     if (problem.dpBuckets > 1 || problem.zero1)
       return s.emitOpError("has bucketed or ZeRO-1 data-parallel collectives "
-                           "(--crosspipe-dp-overlap), which execution plans "
-                           "do not lower yet; plan it without them");
+                           "(--crosspipe-dp-overlap), which crosspipe.plan IR "
+                           "cannot express yet; --crosspipe-compile and "
+                           "crosspipe-translate --export-plan plan them");
     sched::SimResult sim = sched::simulate(problem, loaded->read.schedule);
     if (!sim.ok)
       return s.emitOpError("cannot be planned: ")

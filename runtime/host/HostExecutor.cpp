@@ -365,8 +365,11 @@ bool HostExecutor::compute(Worker &w, int i, int step) {
 bool HostExecutor::collective(Worker &w, int i, int step) {
   const crosspipe_action &a = plan->action(w.device, i);
   const ActionInfo &info = plan->info(w.device, i);
-  // The gradient must have been accumulated in this step (any microbatch).
-  if (!checkTag(w, i, "parameter gradient", info.grads,
+  // A gradient reduction needs the gradient accumulated in this step (any
+  // microbatch); an all-gather moves parameters, before the chunk's first
+  // F, so no gradient exists yet.
+  if (a.op != CROSSPIPE_OP_ALL_GATHER &&
+      !checkTag(w, i, "parameter gradient", info.grads,
                 {CROSSPIPE_PARAM_GRAD, a.chunk, 0, tagStep(step)},
                 /*ignoreMb=*/true))
     return false;

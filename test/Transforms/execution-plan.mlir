@@ -7,7 +7,7 @@
 
 // Bucketed (or ZeRO-1) collectives are refused, not planned as plain
 // all-reduces; only the replicated wave case below has any.
-// BUCKETS: error: 'crosspipe.schedule' op has bucketed or ZeRO-1 data-parallel collectives (--crosspipe-dp-overlap), which execution plans do not lower yet; plan it without them
+// BUCKETS: error: 'crosspipe.schedule' op has bucketed or ZeRO-1 data-parallel collectives (--crosspipe-dp-overlap), which crosspipe.plan IR cannot express yet; --crosspipe-compile and crosspipe-translate --export-plan plan them
 
 // Two devices in two datacenters (1 ms of bandwidth and 2 ms of latency per
 // message), three microbatches, fused backward, 1F1B.

@@ -1,7 +1,8 @@
 //===- crosspipe-translate.cpp - The CrossPipe translation driver ---------===//
 //
 // MLIR's translate driver with CrossPipe's translations: JSON experiment
-// descriptions in, Chrome traces (and C++) out.
+// descriptions in, Chrome traces, pictures, reports, C++ and plan files
+// out.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +12,7 @@
 
 int main(int argc, char **argv) {
   crosspipe::registerTranslations();
+  crosspipe::registerExportPlanTranslation();
   return mlir::failed(
       mlir::mlirTranslateMain(argc, argv, "CrossPipe translation driver\n"));
 }

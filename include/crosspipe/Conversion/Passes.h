@@ -21,6 +21,18 @@ enum class PlanBackend { Nccl, Emulate };
 /// The choices of a backend option, with their descriptions.
 llvm::cl::ValuesClass planBackendValues();
 
+/// How the generated file spells the plan: constant tables the runtime
+/// loops over (`table`), the same tables plus one call per action in
+/// per-device functions (`unrolled`), or `unrolled` up to
+/// kUnrolledMaxEntries program entries and `table` above (`auto`).
+enum class PlanForm { Auto, Table, Unrolled };
+/// The choices of a form option, with their descriptions.
+llvm::cl::ValuesClass planFormValues();
+/// The largest plan (program entries of all devices, waits included) that
+/// form=auto prints unrolled: about 250 KB of C++ that reads as the device
+/// programs; above it the tables alone stay near 15 bytes per entry.
+inline constexpr size_t kUnrolledMaxEntries = 2000;
+
 #define GEN_PASS_DECL
 #include "crosspipe/Conversion/Passes.h.inc"
 

@@ -1,8 +1,8 @@
 //===- Pipelines.h - The compiler's pass pipelines --------------*- C++ -*-===//
 //
 // --crosspipe-compile: from an imported module (cluster and pipeline) to
-// EmitC in one pipeline (schedule, simulate, verify the schedule, plan,
-// verify the plan, convert), with an options struct that carries every
+// EmitC in one pipeline (schedule, verify the schedule, then plan, prove
+// and convert the plan as data), with an options struct that carries every
 // option of the passes it runs, so a RUN line shows every setting.
 //
 //===----------------------------------------------------------------------===//
@@ -46,12 +46,18 @@ struct CompileOptions : mlir::PassPipelineOptions<CompileOptions> {
                       llvm::cl::desc("optimal: search threads"),
                       llvm::cl::init(1)};
   Option<PlanBackend> backend{
-      *this, "backend", llvm::cl::desc("how the plan maps onto GPUs"),
+      *this, "backend",
+      llvm::cl::desc("how the plan maps onto processes and GPUs"),
       llvm::cl::init(PlanBackend::Nccl), planBackendValues()};
+  Option<PlanForm> form{*this, "form",
+                        llvm::cl::desc("how the generated file spells the "
+                                       "plan"),
+                        llvm::cl::init(PlanForm::Auto), planFormValues()};
 };
 
-/// Adds the whole compiler to `pm`: schedule, simulate, verify the
-/// schedule, build the execution plan, verify it, lower it to EmitC.
+/// Adds the whole compiler to `pm`: schedule, verify the schedule, and
+/// (--convert-crosspipe-schedule-to-emitc) build the execution plan as
+/// data, prove it and write it as EmitC.
 void buildCrossPipeCompilePipeline(mlir::OpPassManager &pm,
                                    const CompileOptions &options);
 

@@ -82,9 +82,14 @@ struct Action {
   double arrivalMs = 0;      ///< Recv: when the message arrives.
 
   // Reduce: the simulator's collective, and the chunk's gradient buffer.
+  // An all-reduce or reduce-scatter moves gradient bucket `bucket` of
+  // `buckets`; an all-gather (ZeRO-1) the whole chunk's parameters.
   int collective = -1;
   int chunk = 0;
   int gradBuffer = -1;
+  sched::CollectiveKind collectiveKind = sched::CollectiveKind::AllReduce;
+  int bucket = 0;
+  int buckets = 1;
 };
 
 struct Plan {
@@ -98,8 +103,12 @@ struct Plan {
 /// Plans a schedule that simulated successfully (sim.ok) under `problem`.
 /// Slot lifetimes come from simulated times ([producer start, link done]
 /// for a send buffer, [send, consumer end] for a receive buffer), so slot
-/// waits never bind when the run follows the model. Returns "" on success,
-/// else why the schedule cannot be planned.
+/// waits never bind when the run follows the model. Data-parallel
+/// collectives follow Problem::dpBuckets and zero1: an all-reduce (or
+/// reduce-scatter) of a bucket waits, for every microbatch, for the part of
+/// the block that completes the bucket's share of the gradient; an
+/// all-gather runs first and the chunk's first F waits for it. Returns ""
+/// on success, else why the schedule cannot be planned.
 std::string buildPlan(const sched::Problem &problem,
                       const sched::Schedule &schedule,
                       const sched::SimResult &sim, Plan &out);

@@ -51,9 +51,10 @@ enum class FaultKind {
   WrongSlot,         ///< A consumer or send reads another slot.
   NotOrdered,        ///< An action may start before one it depends on.
   ReduceDevice,      ///< A reduction off its chunk's device.
-  DuplicateReduce,   ///< A chunk reduced twice.
-  UnexpectedReduce,  ///< A reduction without data parallelism.
-  MissingReduce,     ///< A replicated chunk never reduced.
+  DuplicateReduce,   ///< A chunk's collective (of one bucket) twice.
+  UnexpectedReduce,  ///< A collective without data parallelism, or one
+                     ///< outside the problem's bucket and ZeRO-1 layout.
+  MissingReduce,     ///< A collective of that layout never runs.
   Deadlock,          ///< The abstract run gets stuck.
 };
 
@@ -90,8 +91,9 @@ struct PlanSubject {
 Fault checkPlan(const Plan &plan, const PlanSubject &subject);
 
 /// "F chunk 0 mb 1" (with " part 0/2" for sub-blocks), "send act chunk 0 mb
-/// 1 to device 1", "recv grad chunk 0 mb 1 from device 1" or
-/// "dp_allreduce chunk 0": how diagnostics name an action.
+/// 1 to device 1", "recv grad chunk 0 mb 1 from device 1", "dp_allreduce
+/// chunk 0" (with " bucket 1/4" for buckets), "dp_reduce_scatter chunk 0"
+/// or "dp_all_gather chunk 0": how diagnostics name an action.
 std::string describeAction(const Action &action);
 
 } // namespace plan

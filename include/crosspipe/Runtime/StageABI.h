@@ -1,11 +1,11 @@
 /*===- StageABI.h - The C ABI between generated plans and the model -------===*
  *
- * A generated execution plan never computes anything itself: for every
- * block of the schedule it calls one of the four entry points below on the
- * device's compute stream, and the model (the user's code) enqueues the
- * block's kernels there. The runtime ships a synthetic implementation
- * (runtime/SyntheticStages.cpp: one thread block that spins for the block's
- * modelled duration) so a schedule can run without a model.
+ * A plan never computes anything itself: for every compute block of a
+ * device's program the CUDA executor (runtime/cuda/) calls one of the four
+ * entry points below on the device's compute stream, and the model (the
+ * user's code) enqueues the block's kernels there. The runtime ships a
+ * synthetic implementation (runtime/cuda/SyntheticStages.cpp: one warp that
+ * spins for crosspipe_cuda_block_ns()) so a plan can run without a model.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -30,7 +30,8 @@ extern "C" {
  *                 the last chunk); B, D: the gradient for chunk - 1 (NULL
  *                 on chunk 0); W: NULL. Its size is the chunk boundary's
  *                 message size; the runtime sends it after the last part.
- *   stash         this microbatch's activation memory of the chunk (the
+ *   stash         this microbatch's activation memory (NULL under the
+ *                 runner's --tag-buffers, which keeps only its tag) of the chunk (the
  *                 stage's activation size), written by F and read by B or
  *                 D and W of the same microbatch;
  *   grads         the chunk's parameter-gradient buffer (its gradient size)
@@ -57,6 +58,10 @@ int crosspipe_stage_dgrad(int32_t chunk, int32_t mb, int32_t part,
 int crosspipe_stage_wgrad(int32_t chunk, int32_t mb, int32_t part,
                           int32_t parts, const void *input, void *output,
                           void *stash, void *grads, cudaStream_t stream);
+
+/* While an entry point runs: the block's modelled duration (its share of
+ * the chunk's time for its kind, at the run's time scale) in nanoseconds. */
+uint64_t crosspipe_cuda_block_ns(void);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -26,6 +26,11 @@ void registerTranslateToCppTranslation();
 /// torch.distributed.pipelining CSVs, both ways.
 void registerTorchScheduleTranslations();
 
+/// --export-plan: the proven execution plan -> plan file (Runtime/Plan.h).
+/// In its own library, CrossPipeExportPlan, which links the runtime's plan
+/// file library (crosspipe_plan_io); registerTranslations() leaves it out.
+void registerExportPlanTranslation();
+
 inline void registerTranslations() {
   registerImportJsonTranslation();
   registerExportChromeTraceTranslation();

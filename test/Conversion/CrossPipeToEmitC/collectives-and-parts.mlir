@@ -1,23 +1,34 @@
-// RUN: crosspipe-opt %s --split-input-file --crosspipe-execution-plan --convert-crosspipe-to-emitc=backend=nccl | crosspipe-translate --split-input-file --mlir-to-cpp | FileCheck %s --check-prefix=NCCL
-// RUN: crosspipe-opt %s --split-input-file --crosspipe-execution-plan --convert-crosspipe-to-emitc=backend=emulate | crosspipe-translate --split-input-file --mlir-to-cpp | FileCheck %s --check-prefix=EMU
+// RUN: crosspipe-opt %s --split-input-file --crosspipe-execution-plan --convert-crosspipe-to-emitc=form=table | crosspipe-translate --split-input-file --mlir-to-cpp | FileCheck %s
+// RUN: crosspipe-opt %s --split-input-file --crosspipe-execution-plan --convert-crosspipe-to-emitc=form=unrolled | crosspipe-translate --split-input-file --mlir-to-cpp | FileCheck %s --check-prefix=UNROLLED
 
-// Data-parallel all-reduces and sub-blocks, lowered.
+// Data-parallel all-reduces, a boundary inside one device, and sub-blocks,
+// as table entries.
 
-// Wave placement with two replicas (ZB-V): under NCCL each chunk's gradient
-// is an in-place bf16 ncclAllReduce on the dp stream after its last W;
-// emulated, the dp stream spins for the modelled all-reduce time
-// (2 x 1 ms latency + 1 MiB at 8.39 Gbit/s = 3 ms). The plan and runtime
-// describe it with the number of replicas.
-// NCCL:       crosspipe_desc_plan(v1, "w_zb_v_plan", "zb-v", CROSSPIPE_BACKEND_NCCL, 2, 4, 2, 2,
-// NCCL:       crosspipe_desc_allreduce(v1, 0, 3, 0,
-// NCCL-LABEL: static void crosspipe_step_device_0(
-// NCCL:         // device 0: dp_allreduce chunk 3 (modelled 3 ms)
-// NCCL-NEXT:    cudaError_t [[W:v[0-9]+]] = cudaStreamWaitEvent([[DP:v[0-9]+]], {{v[0-9]+}}, 0);
-// NCCL-NEXT:    crosspipe_check_cuda(v1, [[W]], "device 0: dp_allreduce chunk 3: wait for W chunk 3 mb 1");
-// NCCL:         ncclAllReduce(crosspipe_slot(v1, [[G:[0-9]+]], 0), crosspipe_slot(v1, [[G]], 0), crosspipe_dp_count(v1, [[G]]), ncclBfloat16, ncclSum, crosspipe_dp_comm(v1), [[DP]]);
-// EMU:          // device 0: dp_allreduce chunk 3 (modelled 3 ms)
-// EMU:          crosspipe_spin(v1, 3.0, {{v[0-9]+}});
-// EMU-NOT:      ncclAllReduce
+// Wave placement with two replicas (ZB-V): the plan records the replica
+// count, every chunk's all-reduce is an ALLREDUCE entry (op 9) after a WAIT
+// for the chunk's last W, and chunks 1 and 2 share device 1: boundary 1
+// has one local act and grad buffer on device 1 and no message at all.
+// CHECK:      static const crosspipe_buffer crosspipe_buffer_table[18] = {
+// CHECK:        {1, CROSSPIPE_ACT, 1, 1, 1048576u, "act1_d1"},
+// CHECK-NEXT:   {1, CROSSPIPE_GRAD, 1, 1, 1048576u, "grad1_d1"},
+// CHECK:      static const crosspipe_action crosspipe_program_0[34] = {
+// W chunk 3 mb 1 is entry 19; the all-reduce of chunk 3 waits for it.
+// CHECK:        {4,3,1},
+// CHECK-NEXT:   {0,18},
+// CHECK-NEXT:   {6,2,1},
+// CHECK-NEXT:   {0,19},
+// CHECK-NEXT:   {9,3},
+// CHECK:        {4,0,1,0,0,1},
+// CHECK-NEXT:   {0,31},
+// CHECK-NEXT:   {9},
+// CHECK-NEXT: };
+// CHECK:      static const crosspipe_action crosspipe_program_1[
+// CHECK-NOT:    {5,1
+// CHECK:      };
+// CHECK:        2, 4, 2, 2, /* devices, chunks, microbatches, dp_degree */
+// UNROLLED:   // device 0: dp_allreduce chunk 3, simulated 13 ms to 16 ms; waits for W chunk 3 mb 1
+// UNROLLED-NEXT: crosspipe_exec(v1, 0, 22);
+// UNROLLED-NEXT: crosspipe_exec(v1, 0, 23);
 
 crosspipe.cluster @net {
   crosspipe.datacenter @east devices 2
@@ -62,28 +73,21 @@ crosspipe.schedule @w_zb_v for @w algorithm "zb-v" {
 
 // -----
 
-// Sub-blocks: every part calls the stage with its part index and the same
-// slots; the input tag is checked before the first part, the output and
-// stash tags are written after the last, and the send waits for the last.
-// NCCL-LABEL: static void crosspipe_step_device_0(
-// NCCL:         // device 0: F chunk 0 mb 0 part 0/2, simulated 0 ms to 1 ms
-// NCCL-NOT:     crosspipe_tag_write
-// NCCL:         crosspipe_stage_forward(0, 0, 0, 2, nullptr, crosspipe_slot(v1, [[OUT:[0-9]+]], 0), crosspipe_slot(v1, [[STASH:[0-9]+]], 0), nullptr,
-// NCCL-NOT:     crosspipe_tag_write
-// NCCL:         // device 0: F chunk 0 mb 0 part 1/2, simulated 1 ms to 2 ms
-// NCCL:         crosspipe_stage_forward(0, 0, 1, 2, nullptr, crosspipe_slot(v1, [[OUT]], 0), crosspipe_slot(v1, [[STASH]], 0), nullptr,
-// NCCL:         crosspipe_tag_write(v1, [[OUT]], 0, CROSSPIPE_ACT, 0, 0,
-// NCCL:         crosspipe_tag_write(v1, [[STASH]], 0, CROSSPIPE_STASH, 0, 0,
-// NCCL:         cudaEvent_t [[LAST:v[0-9]+]] = crosspipe_event(v1,
-// NCCL:         // device 0: send act chunk 0 mb 0 to device 1 on channel 0
-// NCCL-NEXT:    cudaStreamWaitEvent({{v[0-9]+}}, [[LAST]], 0);
-// NCCL-LABEL: static void crosspipe_step_device_1(
-// NCCL:         // device 1: B chunk 1 mb 0 part 0/2
-// NCCL:         crosspipe_tag_check(v1, [[STASH1:[0-9]+]], 0, CROSSPIPE_STASH, 1, 0,
-// NCCL:         // device 1: B chunk 1 mb 0 part 1/2
-// NCCL-NOT:     crosspipe_tag_check
-// NCCL:         crosspipe_tag_write(v1, {{[0-9]+}}, 0, CROSSPIPE_GRAD, 0, 0,
-// EMU:          // device 0: F chunk 0 mb 0 part 1/2, simulated 1 ms to 2 ms
+// Sub-blocks: each part is its own entry with part and parts (the last two
+// fields) and the same slots; the send waits for the last part (entry 2).
+// CHECK:      static const crosspipe_action crosspipe_program_0[7] = {
+// CHECK-NEXT:   {8},
+// CHECK-NEXT:   {1,0,0,0,0,0,0,2},
+// CHECK-NEXT:   {1,0,0,0,0,0,1,2},
+// CHECK-NEXT:   {0,2},
+// CHECK-NEXT:   {5},
+// CHECK-NEXT:   {0},
+// CHECK-NEXT:   {2},
+// CHECK-NEXT: };
+// CHECK:      static const crosspipe_action crosspipe_program_1[
+// CHECK:        {2,1,0,0,0,0,0,2},
+// CHECK-NEXT:   {2,1,0,0,0,0,1,2},
+// UNROLLED:   // device 0: send act chunk 0 mb 0 to device 1 on channel 0 over link dev0->dev1, simulated link time 2 ms to 3 ms; waits for F chunk 0 mb 0 part 1/2
 
 crosspipe.cluster @net {
   crosspipe.datacenter @east devices 2

@@ -1,12 +1,14 @@
 // RUN: not crosspipe-opt %s --split-input-file --convert-crosspipe-to-emitc=backend=cuda 2>&1 | FileCheck %s --check-prefix=BACKEND
+// RUN: not crosspipe-opt %s --split-input-file --convert-crosspipe-to-emitc=form=compact 2>&1 | FileCheck %s --check-prefix=FORM
 // RUN: crosspipe-opt %s --split-input-file --convert-crosspipe-to-emitc --verify-diagnostics
 
-// What the conversion refuses: an unknown backend, a module without a plan
-// or with several, and a plan that does not verify.
+// What the conversion refuses: an unknown backend or form, a module without
+// a plan or with several, and a plan that does not verify.
 
 // The backend is a typed option: an unknown name is refused while the
 // pipeline is parsed.
 // BACKEND: for the --backend option: Cannot find option named 'cuda'!
+// FORM: for the --form option: Cannot find option named 'compact'!
 
 // expected-error @+1 {{no crosspipe.plan to lower; run --crosspipe-execution-plan first}}
 module {

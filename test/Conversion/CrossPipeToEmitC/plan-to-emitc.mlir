@@ -1,11 +1,11 @@
-// RUN: crosspipe-opt %s --convert-crosspipe-to-emitc=backend=nccl | FileCheck %s --check-prefix=NCCL
-// RUN: crosspipe-opt %s --convert-crosspipe-to-emitc=backend=emulate | FileCheck %s --check-prefix=EMU
-// RUN: crosspipe-opt %s --convert-crosspipe-to-emitc=backend=nccl | crosspipe-translate --mlir-to-cpp | FileCheck %s --check-prefix=CPP
-// RUN: crosspipe-opt %s --convert-crosspipe-to-emitc=backend=emulate | crosspipe-translate --mlir-to-cpp | FileCheck %s --check-prefix=CPP-EMU
+// RUN: crosspipe-opt %s --convert-crosspipe-to-emitc=form=table | FileCheck %s --check-prefix=IR
+// RUN: crosspipe-opt %s --convert-crosspipe-to-emitc=form=table | crosspipe-translate --mlir-to-cpp | FileCheck %s --check-prefix=TABLE
+// RUN: crosspipe-opt %s --convert-crosspipe-to-emitc="backend=emulate form=unrolled" | crosspipe-translate --mlir-to-cpp | FileCheck %s --check-prefix=UNROLLED
+// RUN: crosspipe-opt %s --convert-crosspipe-to-emitc | crosspipe-translate --mlir-to-cpp | FileCheck %s --check-prefix=AUTO
 
 // The plan of one microbatch over two devices in two datacenters (what
-// --crosspipe-execution-plan makes of a 1F1B schedule), lowered to EmitC
-// and printed as C++ for both backends.
+// --crosspipe-execution-plan makes of a 1F1B schedule), lowered to the
+// runtime's tables (include/crosspipe/Runtime/Plan.h) in both forms.
 
 crosspipe.cluster @net {
   crosspipe.datacenter @east devices 1
@@ -46,112 +46,130 @@ crosspipe.plan @s_plan for @s devices 2 makespan 12 ms {
   %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0) [10 ms, 12 ms]
 }
 
-// Both backends: only the headers the code calls into, the plan described
-// as data, and no crosspipe op left.
-// NCCL:      emitc.include <"cuda_runtime.h">
-// NCCL-NEXT: emitc.include <"nccl.h">
-// NCCL-NEXT: emitc.include "crosspipe/Runtime/Runtime.h"
-// NCCL-LABEL: emitc.func @crosspipe_plan_describe(%arg0: !emitc.ptr<!emitc.opaque<"crosspipe_plan_desc">>)
-// NCCL:        emitc.call_opaque "crosspipe_desc_plan"(%arg0) {{.*}}#emitc.opaque<"CROSSPIPE_BACKEND_NCCL">, 2 : i32, 2 : i32, 1 : i32, 1 : i32, #emitc.opaque<"12.0">
-// NCCL:        emitc.call_opaque "crosspipe_desc_channel"(%arg0) {args = [0 : index, 0 : i32, 0 : i32, 1 : i32, #emitc.opaque<"CROSSPIPE_ACT">]}
-// NCCL-NEXT:   emitc.call_opaque "crosspipe_desc_channel"(%arg0) {args = [0 : index, 1 : i32, 1 : i32, 0 : i32, #emitc.opaque<"CROSSPIPE_GRAD">]}
+// The module is EmitC only: the one header, each table a static const
+// global of the ABI's struct type with its initializer as C++ text, and
+// the entry point returning the plan.
+// IR:      emitc.include "crosspipe/Runtime/Plan.h"
+// IR-NEXT: emitc.verbatim "#ifdef __GNUC__\0A#pragma GCC diagnostic ignored \22-Wmissing-field-initializers\22\0A#endif"
+// IR:      emitc.global static const @crosspipe_chunk_table : !emitc.array<2x!emitc.opaque<"crosspipe_chunk">> = #emitc.opaque<"{\0A  {0, 1.0, 2.0, 0.0, 0.0, 0.0},\0A  {1, 1.0, 2.0, 0.0, 0.0, 0.0},\0A}">
+// IR:      emitc.global static const @crosspipe_program_0 : !emitc.array<6x!emitc.opaque<"crosspipe_action">>
+// IR:      emitc.global static const @crosspipe_plan_data : !emitc.opaque<"crosspipe_plan">
+// IR-LABEL: emitc.func @crosspipe_compiled_plan() -> !emitc.ptr<!emitc.opaque<"const crosspipe_plan">>
+// IR-NEXT:   %[[PLAN:.*]] = emitc.literal "&crosspipe_plan_data"
+// IR-NEXT:   return %[[PLAN]]
+// IR-NOT:  crosspipe.
+// IR-NOT:  crosspipe_exec
 
-// With NCCL, one static function per device. A receive is an ncclRecv on the
-// stream its plan op names, then its arrival event.
-// NCCL-LABEL: emitc.func @crosspipe_step_device_0(
-// NCCL-SAME:    specifiers = ["static"]
-// NCCL:         %[[RECV_NEXT:.*]] = emitc.call_opaque "crosspipe_stream"(%arg0) {{.*}}#emitc.opaque<"CROSSPIPE_RECV_NEXT">
-// NCCL:         emitc.expression
-// NCCL:           emitc.call_opaque "ncclRecv"({{.*}}, %[[RECV_NEXT]])
-// NCCL:         %[[ARRIVED:.*]] = emitc.call_opaque "crosspipe_event"(%arg0) {args = [0 : index, 0 : i32]}
-// NCCL-NEXT:    emitc.call_opaque "crosspipe_record_arrival"(%arg0, %[[ARRIVED]], %[[RECV_NEXT]])
-// NCCL:         emitc.call_opaque "ncclSend"
-// NCCL:         emitc.call_opaque "cudaStreamWaitEvent"(%{{.*}}, %[[ARRIVED]])
-// NCCL:         emitc.call_opaque "crosspipe_stage_backward"
-// NCCL-LABEL: emitc.func @crosspipe_step_device_1(
-// The dispatcher runs the function of the process's device.
-// NCCL-LABEL: emitc.func @crosspipe_plan_step(
-// NCCL:         %[[DEVICE:.*]] = emitc.call_opaque "crosspipe_device"(%arg0)
-// NCCL:         %[[IS0:.*]] = emitc.cmp eq, %[[DEVICE]], %{{.*}}
-// NCCL-NEXT:    emitc.if %[[IS0]] {
-// NCCL-NEXT:      emitc.call @crosspipe_step_device_0(%arg0)
-// NCCL-NOT:   crosspipe.
+// The whole table form. Rows omit trailing zero fields, so the file turns
+// off the warning -Wextra would give for each. Buffers keep the plan's order; a message buffer is
+// named by its boundary (chunk 0) on each side. Channels are sorted by
+// (role, src, dst), each on the model's link with its latency and Gbit/s.
+// Device 0 posts its gradient receive, runs F, waits for F (entry 1)
+// before sending, and waits for the receive (entry 0) before B; device 1
+// mirrors it. A wait is {0, entry}; trailing zero fields are omitted.
+// TABLE:      #include "crosspipe/Runtime/Plan.h"
+// TABLE-NEXT: #ifdef __GNUC__
+// TABLE-NEXT: #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+// TABLE-NEXT: #endif
+// TABLE-NEXT: // Plan s_plan (1f1b): the tables of crosspipe/Runtime/Plan.h
+// TABLE-NEXT: // Chunks: device, forward, backward, dgrad, wgrad, all-reduce (ms)
+// TABLE-NEXT: static const crosspipe_chunk crosspipe_chunk_table[2] = {
+// TABLE-NEXT:   {0, 1.0, 2.0, 0.0, 0.0, 0.0},
+// TABLE-NEXT:   {1, 1.0, 2.0, 0.0, 0.0, 0.0},
+// TABLE-NEXT: };
+// TABLE-NEXT: // Buffers: device, role, chunk (a message's boundary), slots, bytes per slot, name
+// TABLE-NEXT: static const crosspipe_buffer crosspipe_buffer_table[8] = {
+// TABLE-NEXT:   {0, CROSSPIPE_STASH, 0, 1, 1048576u, "stash0"},
+// TABLE-NEXT:   {0, CROSSPIPE_PARAM_GRAD, 0, 1, 2097152u, "pgrad0"},
+// TABLE-NEXT:   {1, CROSSPIPE_STASH, 1, 1, 1048576u, "stash1"},
+// TABLE-NEXT:   {1, CROSSPIPE_PARAM_GRAD, 1, 1, 2097152u, "pgrad1"},
+// TABLE-NEXT:   {0, CROSSPIPE_ACT, 0, 1, 1048576u, "act0_d0"},
+// TABLE-NEXT:   {1, CROSSPIPE_GRAD, 0, 1, 1048576u, "grad0_d1"},
+// TABLE-NEXT:   {1, CROSSPIPE_ACT, 0, 1, 1048576u, "act0_d1"},
+// TABLE-NEXT:   {0, CROSSPIPE_GRAD, 0, 1, 1048576u, "grad0_d0"},
+// TABLE-NEXT: };
+// TABLE-NEXT: // Channels: src, dst, role, link, latency (ms), Gbit/s
+// TABLE-NEXT: static const crosspipe_channel crosspipe_channel_table[2] = {
+// TABLE-NEXT:   {0, 1, CROSSPIPE_ACT, 0, 2.0, 8.388608},
+// TABLE-NEXT:   {1, 0, CROSSPIPE_GRAD, 1, 2.0, 8.388608},
+// TABLE-NEXT: };
+// TABLE-NEXT: // Links of the model
+// TABLE-NEXT: static const crosspipe_link crosspipe_link_table[2] = {
+// TABLE-NEXT:   {"east->west"},
+// TABLE-NEXT:   {"west->east"},
+// TABLE-NEXT: };
+// TABLE-NEXT: // Device 0: 6 actions (op, chunk, mb, slot, out, stash, part, parts; trailing zeros omitted)
+// TABLE-NEXT: static const crosspipe_action crosspipe_program_0[6] = {
+// TABLE-NEXT:   {8},
+// TABLE-NEXT:   {1},
+// TABLE-NEXT:   {0,1},
+// TABLE-NEXT:   {5},
+// TABLE-NEXT:   {0},
+// TABLE-NEXT:   {2},
+// TABLE-NEXT: };
+// TABLE-NEXT: // Device 1: 6 actions (op, chunk, mb, slot, out, stash, part, parts; trailing zeros omitted)
+// TABLE-NEXT: static const crosspipe_action crosspipe_program_1[6] = {
+// TABLE-NEXT:   {7},
+// TABLE-NEXT:   {0},
+// TABLE-NEXT:   {1,1},
+// TABLE-NEXT:   {2,1},
+// TABLE-NEXT:   {0,3},
+// TABLE-NEXT:   {6},
+// TABLE-NEXT: };
+// TABLE-NEXT: // Programs: device, action count, actions
+// TABLE-NEXT: static const crosspipe_program crosspipe_program_table[2] = {
+// TABLE-NEXT:   {0, 6, crosspipe_program_0},
+// TABLE-NEXT:   {1, 6, crosspipe_program_1},
+// TABLE-NEXT: };
+// TABLE-NEXT: // The plan
+// TABLE-NEXT: static const crosspipe_plan crosspipe_plan_data = {
+// TABLE-NEXT:   1, "s_plan", "1f1b",
+// TABLE-NEXT:   CROSSPIPE_ARRANGE_NCCL,
+// TABLE-NEXT:   2, 2, 1, 1, /* devices, chunks, microbatches, dp_degree */
+// TABLE-NEXT:   12.0, 0.0, /* makespan_ms, lower_bound_ms */
+// TABLE-NEXT:   crosspipe_chunk_table,
+// TABLE-NEXT:   8, crosspipe_buffer_table,
+// TABLE-NEXT:   2, crosspipe_channel_table,
+// TABLE-NEXT:   2, crosspipe_link_table,
+// TABLE-NEXT:   crosspipe_program_table
+// TABLE-NEXT: };
+// TABLE-NEXT: const crosspipe_plan* crosspipe_compiled_plan() {
+// TABLE-NEXT:   return &crosspipe_plan_data;
+// TABLE-NEXT: }
+// TABLE-NOT:  crosspipe_exec
 
-// Emulate: one function for every device; a send is a copy on its link's
-// stream into the receive's slot after the bandwidth spin, and records the
-// receive's arrival event after the latency.
-// EMU-NOT:    nccl.h
-// EMU-LABEL: emitc.func @crosspipe_plan_step(
-// EMU:          %[[LINK:.*]] = emitc.call_opaque "crosspipe_link_stream"(%arg0) {args = [0 : index, 0 : i32]}
-// EMU:          %[[RECV:.*]] = emitc.call_opaque "crosspipe_event"(%arg0) {args = [0 : index, 7 : i32]}
-// EMU:          emitc.call_opaque "crosspipe_spin"(%arg0, %[[LINK]]) {args = [0 : index, #emitc.opaque<"1.0">, 1 : index]}
-// EMU:          emitc.call_opaque "cudaMemcpyAsync"
-// EMU:          emitc.call_opaque "crosspipe_record_arrival"(%arg0, %[[RECV]], %[[LINK]]) {args = [0 : index, 1 : index, 2 : index, 0 : i32, #emitc.opaque<"2.0">]}
-// EMU-NOT:    ncclSend
-// EMU-NOT:    crosspipe.
+// The unrolled form: the same tables (here arranged for emulation), then
+// one call per entry, grouped under a comment naming the action, its
+// simulated time and what its waits wait for.
+// UNROLLED:      #include "crosspipe/Runtime/Plan.h"
+// UNROLLED:      CROSSPIPE_ARRANGE_EMULATE,
+// UNROLLED:      extern "C" {
+// UNROLLED-NEXT: typedef struct crosspipe_runtime crosspipe_runtime;
+// UNROLLED-NEXT: void crosspipe_exec(crosspipe_runtime *rt, int32_t device, int32_t index);
+// UNROLLED-NEXT: void crosspipe_compiled_step(crosspipe_runtime *rt, int32_t device);
+// UNROLLED-NEXT: }
+// UNROLLED-NEXT: static void crosspipe_step_device_0(crosspipe_runtime* v1) {
+// UNROLLED-NEXT:   // device 0: recv grad chunk 0 mb 0 from device 1 on channel 1 over link west->east, arrives at 10 ms (simulated)
+// UNROLLED-NEXT:   crosspipe_exec(v1, 0, 0);
+// UNROLLED-NEXT:   // device 0: F chunk 0 mb 0, simulated 0 ms to 1 ms
+// UNROLLED-NEXT:   crosspipe_exec(v1, 0, 1);
+// UNROLLED-NEXT:   // device 0: send act chunk 0 mb 0 to device 1 on channel 0 over link east->west, simulated link time 1 ms to 2 ms; waits for F chunk 0 mb 0
+// UNROLLED-NEXT:   crosspipe_exec(v1, 0, 2);
+// UNROLLED-NEXT:   crosspipe_exec(v1, 0, 3);
+// UNROLLED-NEXT:   // device 0: B chunk 0 mb 0, simulated 10 ms to 12 ms; waits for recv grad chunk 0 mb 0 from device 1
+// UNROLLED-NEXT:   crosspipe_exec(v1, 0, 4);
+// UNROLLED-NEXT:   crosspipe_exec(v1, 0, 5);
+// UNROLLED-NEXT:   return;
+// UNROLLED-NEXT: }
+// UNROLLED-LABEL: void crosspipe_compiled_step(crosspipe_runtime* v1, int32_t v2) {
+// UNROLLED-NEXT:   bool v3 = v2 == 0;
+// UNROLLED-NEXT:   if (v3) {
+// UNROLLED-NEXT:     crosspipe_step_device_0(v1);
+// UNROLLED-NEXT:   }
+// UNROLLED-NEXT:   bool v4 = v2 == 1;
+// UNROLLED-NEXT:   if (v4) {
+// UNROLLED-NEXT:     crosspipe_step_device_1(v1);
 
-// The C++ of device 0 under NCCL, whole: every call checked, with a message
-// naming the device, the block and the microbatch.
-// CPP-LABEL: static void crosspipe_step_device_0(crosspipe_runtime* v1) {
-// CPP-NEXT:  // Streams of device 0
-// CPP-NEXT:  cudaStream_t v2 = crosspipe_stream(v1, 0, CROSSPIPE_COMPUTE);
-// CPP-NEXT:  cudaStream_t v3 = crosspipe_stream(v1, 0, CROSSPIPE_SEND_NEXT);
-// CPP-NEXT:  cudaStream_t v4 = crosspipe_stream(v1, 0, CROSSPIPE_RECV_NEXT);
-// CPP-NEXT:  // device 0: recv grad chunk 0 mb 0 from device 1 on channel 1 (modelled latency 2 ms)
-// CPP-NEXT:  ncclResult_t v5 = ncclRecv(crosspipe_slot(v1, 7, 0), crosspipe_transfer_bytes(v1, 7), ncclUint8, 0, crosspipe_channel_comm(v1, 1), v4);
-// CPP-NEXT:  crosspipe_check_nccl(v1, v5, "device 0: recv grad chunk 0 mb 0 from device 1");
-// CPP-NEXT:  cudaEvent_t v6 = crosspipe_event(v1, 0);
-// CPP-NEXT:  cudaError_t v7 = crosspipe_record_arrival(v1, v6, v4, 1, 2.0);
-// CPP-NEXT:  crosspipe_check_cuda(v1, v7, "device 0: recv grad chunk 0 mb 0 from device 1: arrival event");
-// CPP-NEXT:  // device 0: F chunk 0 mb 0, simulated 0 ms to 1 ms
-// CPP-NEXT:  cudaError_t v8 = cudaEventRecord(crosspipe_event(v1, 1), v2);
-// CPP-NEXT:  crosspipe_check_cuda(v1, v8, "device 0: F chunk 0 mb 0: start event");
-// CPP-NEXT:  int v9 = crosspipe_stage_forward(0, 0, 0, 1, nullptr, crosspipe_slot(v1, 4, 0), crosspipe_slot(v1, 0, 0), nullptr, v2);
-// CPP-NEXT:  crosspipe_check_stage(v1, v9, "device 0: F chunk 0 mb 0");
-// CPP-NEXT:  cudaError_t v10 = crosspipe_tag_write(v1, 4, 0, CROSSPIPE_ACT, 0, 0, v2);
-// CPP-NEXT:  crosspipe_check_cuda(v1, v10, "device 0: F chunk 0 mb 0: output tag");
-// CPP-NEXT:  cudaError_t v11 = crosspipe_tag_write(v1, 0, 0, CROSSPIPE_STASH, 0, 0, v2);
-// CPP-NEXT:  crosspipe_check_cuda(v1, v11, "device 0: F chunk 0 mb 0: stash tag");
-// CPP-NEXT:  cudaEvent_t v12 = crosspipe_event(v1, 2);
-// CPP-NEXT:  cudaError_t v13 = cudaEventRecord(v12, v2);
-// CPP-NEXT:  crosspipe_check_cuda(v1, v13, "device 0: F chunk 0 mb 0: end event");
-// CPP-NEXT:  // device 0: send act chunk 0 mb 0 to device 1 on channel 0 (modelled link time 1 ms)
-// CPP-NEXT:  cudaError_t v14 = cudaStreamWaitEvent(v3, v12, 0);
-// CPP-NEXT:  crosspipe_check_cuda(v1, v14, "device 0: send act chunk 0 mb 0 to device 1: wait for F chunk 0 mb 0");
-// CPP-NEXT:  cudaError_t v15 = cudaEventRecord(crosspipe_event(v1, 3), v3);
-// CPP-NEXT:  crosspipe_check_cuda(v1, v15, "device 0: send act chunk 0 mb 0 to device 1: start event");
-// CPP-NEXT:  cudaError_t v16 = crosspipe_wan_spin(v1, 1.0, v3);
-// CPP-NEXT:  crosspipe_check_cuda(v1, v16, "device 0: send act chunk 0 mb 0 to device 1: emulated bandwidth");
-// CPP-NEXT:  ncclResult_t v17 = ncclSend(crosspipe_slot(v1, 4, 0), crosspipe_transfer_bytes(v1, 4), ncclUint8, 1, crosspipe_channel_comm(v1, 0), v3);
-// CPP-NEXT:  crosspipe_check_nccl(v1, v17, "device 0: send act chunk 0 mb 0 to device 1");
-// CPP-NEXT:  cudaEvent_t v18 = crosspipe_event(v1, 4);
-// CPP-NEXT:  cudaError_t v19 = cudaEventRecord(v18, v3);
-// CPP-NEXT:  crosspipe_check_cuda(v1, v19, "device 0: send act chunk 0 mb 0 to device 1: end event");
-// CPP-NEXT:  // device 0: B chunk 0 mb 0, simulated 10 ms to 12 ms
-// CPP-NEXT:  cudaError_t v20 = cudaStreamWaitEvent(v2, v6, 0);
-// CPP-NEXT:  crosspipe_check_cuda(v1, v20, "device 0: B chunk 0 mb 0: wait for recv grad chunk 0 mb 0 from device 1");
-// CPP-NEXT:  cudaError_t v21 = cudaEventRecord(crosspipe_event(v1, 5), v2);
-// CPP-NEXT:  crosspipe_check_cuda(v1, v21, "device 0: B chunk 0 mb 0: start event");
-// CPP-NEXT:  cudaError_t v22 = crosspipe_tag_check(v1, 7, 0, CROSSPIPE_GRAD, 0, 0, 3, v2);
-// CPP-NEXT:  crosspipe_check_cuda(v1, v22, "device 0: B chunk 0 mb 0: input tag check");
-// CPP-NEXT:  cudaError_t v23 = crosspipe_tag_check(v1, 0, 0, CROSSPIPE_STASH, 0, 0, 3, v2);
-// CPP-NEXT:  crosspipe_check_cuda(v1, v23, "device 0: B chunk 0 mb 0: stash tag check");
-// CPP-NEXT:  int v24 = crosspipe_stage_backward(0, 0, 0, 1, crosspipe_slot(v1, 7, 0), nullptr, crosspipe_slot(v1, 0, 0), crosspipe_slot(v1, 1, 0), v2);
-// CPP-NEXT:  crosspipe_check_stage(v1, v24, "device 0: B chunk 0 mb 0");
-// CPP-NEXT:  cudaEvent_t v25 = crosspipe_event(v1, 6);
-// CPP-NEXT:  cudaError_t v26 = cudaEventRecord(v25, v2);
-// CPP-NEXT:  crosspipe_check_cuda(v1, v26, "device 0: B chunk 0 mb 0: end event");
-// CPP-NEXT:  return;
-// CPP-NEXT:  }
-// CPP-LABEL: void crosspipe_plan_step(crosspipe_runtime* v1) {
-// CPP-NEXT:    int32_t v2 = crosspipe_device(v1);
-// CPP-NEXT:    bool v3 = v2 == 0;
-// CPP-NEXT:    if (v3) {
-// CPP-NEXT:      crosspipe_step_device_0(v1);
-
-// CPP-EMU:     #include <cuda_runtime.h>
-// CPP-EMU-NEXT: #include "crosspipe/Runtime/Runtime.h"
-// CPP-EMU:     crosspipe_desc_plan(v1, "s_plan", "1f1b", CROSSPIPE_BACKEND_EMULATE, 2, 2, 1, 1, 12.0, 0.0);
-// CPP-EMU-LABEL: void crosspipe_plan_step(crosspipe_runtime* v1) {
-// CPP-EMU:     // device 0: send act chunk 0 mb 0 to device 1 over link east->west (bandwidth time 1 ms, latency 2 ms)
-// CPP-EMU:     cudaMemcpyAsync(crosspipe_slot(v1, 6, 0), crosspipe_slot(v1, 4, 0), crosspipe_transfer_bytes(v1, 4), cudaMemcpyDeviceToDevice, {{v[0-9]+}});
+// form=auto (the default) unrolls a plan this small.
+// AUTO: static const crosspipe_action crosspipe_program_0[6] = {
+// AUTO: void crosspipe_compiled_step(

@@ -1,11 +1,11 @@
 //===- CrossPipeToEmitC.h - Execution plans to EmitC ------------*- C++ -*-===//
 //
-// Lowering a crosspipe.plan to EmitC that calls CUDA, NCCL and the CrossPipe
-// runtime (include/crosspipe/Runtime/Runtime.h). The pass builds the
-// functions and hoists the streams; the patterns turn each stream op into
-// the calls that run it, with plan events becoming cudaEvent_t values
-// through the type converter. PlanLayout numbers what the runtime indexes:
-// buffers, events, channels, links and timed records.
+// Writing an execution plan as EmitC: the plan's tables (plan::PlanTables,
+// the ABI of include/crosspipe/Runtime/Plan.h) as constant globals, the
+// entry point that returns them, and in the unrolled form one runtime call
+// per action. Both conversion passes (from a crosspipe.plan, and from a
+// schedule planned as data) and --export-plan get their tables here, so
+// their output cannot drift apart.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,84 +14,45 @@
 
 #include "crosspipe/Conversion/Passes.h"
 #include "crosspipe/Dialect/CrossPipeDialect.h"
-#include "crosspipe/Schedule/Problem.h"
+#include "crosspipe/Plan/PlanTables.h"
 
-#include "mlir/Transforms/DialectConversion.h"
-#include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/StringMap.h"
-
-#include <map>
-#include <tuple>
+#include "mlir/IR/BuiltinOps.h"
 
 namespace crosspipe {
 
-/// The runtime's numbering of a plan.
-class PlanLayout {
-public:
-  /// Numbers everything in `plan`, whose schedule's pipeline gives the
-  /// costs (`problem`). Fails on a plan that does not verify.
-  static mlir::FailureOr<PlanLayout> build(PlanOp plan, PlanBackend backend);
+/// The arrangement (enum crosspipe_arrangement) of a backend.
+int arrangementOf(PlanBackend backend);
 
-  PlanBackend backend = PlanBackend::Nccl;
-  sched::Problem problem;
-  std::string algorithm;
-  double makespanMs = 0, lowerBoundMs = 0;
-  int numDevices = 0;
-
-  /// Buffers in declaration order.
-  llvm::SmallVector<BufferOp> buffers;
-  llvm::StringMap<int> bufferId;
-  /// Per stream op: its events (start may be -1) and its record id (for
-  /// traces and messages) among the blocks, transfers or all-reduces.
-  struct OpIds {
-    int startEvent = -1;
-    int endEvent = -1;
-    int record = -1;
-  };
-  llvm::DenseMap<mlir::Operation *, OpIds> ids;
-  /// Events [first, first + count) of each device.
-  std::vector<std::pair<int, int>> deviceEvents;
-  /// Channels by (kind, src, dst), in first-use order.
-  std::map<std::tuple<int, int, int>, int> channels;
-  /// Links of the model by the simulator's LinkId, with their names.
-  std::map<sched::LinkId, int> links;
-  std::vector<std::string> linkNames;
-  /// Matching receive of each send.
-  llvm::DenseMap<mlir::Operation *, RecvOp> recvOf;
-  /// Ops in plan order: exec ops, sends, all-reduces (their record order).
-  llvm::SmallVector<ExecOp> blocks;
-  llvm::SmallVector<SendOp> transfers;
-  llvm::SmallVector<DpAllReduceOp> reduces;
-
-  int channelOf(TransferKind kind, int64_t src, int64_t dst) const;
-  int linkOf(int64_t src, int64_t dst) const;
-  /// Model costs of one message of chunk boundary `boundary`.
-  double bandwidthMs(int64_t src, int64_t dst, int boundary) const;
-  double latencyMs(int64_t src, int64_t dst) const;
+/// A plan and its tables, as the passes and --export-plan get them.
+struct LoweredPlan {
+  plan::Plan plan;
+  plan::PlanTables tables;
 };
 
-/// Where the lowering of one function finds its runtime pointer and the
-/// streams the pass hoisted to its entry.
-struct PlanLoweringState {
-  const PlanLayout *layout = nullptr;
-  /// (function, device, crosspipe_stream_kind) -> cudaStream_t value.
-  std::map<std::tuple<mlir::Operation *, int, int>, mlir::Value> streams;
-  /// (function, link) -> cudaStream_t value (emulate backend).
-  std::map<std::pair<mlir::Operation *, int>, mlir::Value> linkStreams;
-};
+/// The tables of a crosspipe.plan, proven first (verifyPlan); errors are
+/// reported at the ops. `out` must be fresh.
+mlir::LogicalResult tablesOfPlanOp(PlanOp op, PlanBackend backend,
+                                   LoweredPlan &out);
 
-/// Plan events (`none` tokens) become `cudaEvent_t`.
-class PlanTypeConverter : public mlir::TypeConverter {
-public:
-  explicit PlanTypeConverter(mlir::MLIRContext *ctx);
-};
+/// The tables of a schedule planned and proven as data (plan::buildPlan,
+/// plan::checkPlan), named `<schedule>_plan`; errors are reported at the
+/// schedule, with notes at its blocks. `out` must be fresh.
+mlir::LogicalResult tablesOfSchedule(ScheduleOp op, PlanBackend backend,
+                                     LoweredPlan &out);
 
-/// The patterns for crosspipe.exec, send, recv and dp_allreduce under the
-/// layout's backend. The ops must already sit in the emitc.func that will
-/// run them, whose first argument is the crosspipe_runtime pointer.
-void populateCrossPipePlanToEmitCPatterns(mlir::RewritePatternSet &patterns,
-                                          PlanTypeConverter &converter,
-                                          const PlanLoweringState &state);
+/// The form `form` means for `tables` (auto resolved by size).
+PlanForm resolveForm(PlanForm form, const plan::PlanTables &tables);
+
+/// Appends the generated file to `module`: the include of Plan.h, the
+/// tables, crosspipe_compiled_plan and, when `form` is (or resolves to)
+/// unrolled, the per-device step functions and crosspipe_compiled_step.
+/// `plan` is the plan the tables were built from (for the comments).
+void emitPlanModule(mlir::ModuleOp module, mlir::Location loc,
+                    const plan::PlanTables &tables, const plan::Plan &plan,
+                    PlanForm form);
+
+/// Removes every op of the crosspipe dialect from the module's body.
+void eraseCrossPipeOps(mlir::ModuleOp module);
 
 } // namespace crosspipe
 
