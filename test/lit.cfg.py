@@ -34,7 +34,7 @@ if lit.util.pythonize_bool(config.enable_solver):
 
 # Stock mlir-opt of the MLIR we build against, and our plugin for it
 # (tools/crosspipe-plugin) when it was built.
-mlir_opt = os.path.join(config.llvm_tools_dir, "mlir-opt")
+mlir_opt = os.path.join(config.mlir_tools_dir, "mlir-opt")
 config.substitutions.append(("%mlir_opt", mlir_opt))
 if config.crosspipe_plugin and os.path.exists(mlir_opt):
     config.available_features.add("mlir-plugin")
