@@ -34,6 +34,14 @@ config.substitutions.append(("%mlir_cmake_dir", config.mlir_cmake_dir))
 if lit.util.pythonize_bool(config.enable_solver):
     config.available_features.add("solver")
 
+# Stock mlir-opt of the MLIR we build against, and our plugin for it
+# (tools/crosspipe-plugin) when it was built.
+mlir_opt = os.path.join(config.mlir_tools_dir, "mlir-opt")
+config.substitutions.append(("%mlir_opt", mlir_opt))
+if config.crosspipe_plugin and os.path.exists(mlir_opt):
+    config.available_features.add("mlir-plugin")
+    config.substitutions.append(("%crosspipe_plugin", config.crosspipe_plugin))
+
 # The CUDA toolkit (headers and libraries, no GPU needed) lets integration
 # tests compile and link generated code; a GPU lets them run it.
 if config.cuda_root and os.path.exists(
