@@ -8,6 +8,8 @@
 
 #include "EmitCBuilder.h"
 
+#include "crosspipe/Support/MlirCompat.h"
+
 #include "llvm/Support/raw_ostream.h"
 
 #include <charconv>
@@ -112,16 +114,18 @@ Value EmitCBuilder::call(StringRef callee, Type result,
 
 Value EmitCBuilder::nested(Type result,
                            function_ref<Value(EmitCBuilder &)> body) {
-  auto expr = b.create<emitc::ExpressionOp>(loc, result, /*do_not_inline=*/
-                                            false);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&expr.getRegion().emplaceBlock());
-  Operation *outer = expression;
-  if (!expression)
-    expression = expr;
-  Value value = body(*this);
-  expression = outer;
-  b.create<emitc::YieldOp>(loc, value);
+  emitc::ExpressionOp expr = compat::createExpression(b, loc, result);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&expr.getRegion().front());
+    Operation *outer = expression;
+    if (!expression)
+      expression = expr;
+    Value value = body(*this);
+    expression = outer;
+    b.create<emitc::YieldOp>(loc, value);
+  }
+  compat::isolateExpression(expr);
   return expr.getResult();
 }
 

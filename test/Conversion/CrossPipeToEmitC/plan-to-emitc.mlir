@@ -52,29 +52,29 @@ crosspipe.plan @s_plan for @s devices 2 makespan 12 ms {
 // NCCL-NEXT: emitc.include <"nccl.h">
 // NCCL-NEXT: emitc.include "crosspipe/Runtime/Runtime.h"
 // NCCL-LABEL: emitc.func @crosspipe_plan_describe(%arg0: !emitc.ptr<!emitc.opaque<"crosspipe_plan_desc">>)
-// NCCL:        emitc.call_opaque "crosspipe_desc_plan"(%arg0) {{.*}}#emitc.opaque<"CROSSPIPE_BACKEND_NCCL">, 2 : i32, 2 : i32, 1 : i32, 1 : i32, #emitc.opaque<"12.0">
-// NCCL:        emitc.call_opaque "crosspipe_desc_channel"(%arg0) {args = [0 : index, 0 : i32, 0 : i32, 1 : i32, #emitc.opaque<"CROSSPIPE_ACT">]}
-// NCCL-NEXT:   emitc.call_opaque "crosspipe_desc_channel"(%arg0) {args = [0 : index, 1 : i32, 1 : i32, 0 : i32, #emitc.opaque<"CROSSPIPE_GRAD">]}
+// NCCL:        {{(emitc\.)?}}call_opaque "crosspipe_desc_plan"(%arg0) {{.*}}#emitc.opaque<"CROSSPIPE_BACKEND_NCCL">, 2 : i32, 2 : i32, 1 : i32, 1 : i32, #emitc.opaque<"12.0">
+// NCCL:        {{(emitc\.)?}}call_opaque "crosspipe_desc_channel"(%arg0) {args = [0 : index, 0 : i32, 0 : i32, 1 : i32, #emitc.opaque<"CROSSPIPE_ACT">]}
+// NCCL-NEXT:   {{(emitc\.)?}}call_opaque "crosspipe_desc_channel"(%arg0) {args = [0 : index, 1 : i32, 1 : i32, 0 : i32, #emitc.opaque<"CROSSPIPE_GRAD">]}
 
 // With NCCL, one static function per device. A receive is an ncclRecv on the
 // stream its plan op names, then its arrival event.
 // NCCL-LABEL: emitc.func @crosspipe_step_device_0(
 // NCCL-SAME:    specifiers = ["static"]
-// NCCL:         %[[RECV_NEXT:.*]] = emitc.call_opaque "crosspipe_stream"(%arg0) {{.*}}#emitc.opaque<"CROSSPIPE_RECV_NEXT">
-// NCCL:         emitc.expression
-// NCCL:           emitc.call_opaque "ncclRecv"({{.*}}, %[[RECV_NEXT]])
-// NCCL:         %[[ARRIVED:.*]] = emitc.call_opaque "crosspipe_event"(%arg0) {args = [0 : index, 0 : i32]}
-// NCCL-NEXT:    emitc.call_opaque "crosspipe_record_arrival"(%arg0, %[[ARRIVED]], %[[RECV_NEXT]])
-// NCCL:         emitc.call_opaque "ncclSend"
-// NCCL:         emitc.call_opaque "cudaStreamWaitEvent"(%{{.*}}, %[[ARRIVED]])
-// NCCL:         emitc.call_opaque "crosspipe_stage_backward"
+// NCCL:         %[[RECV_NEXT:.*]] = {{(emitc\.)?}}call_opaque "crosspipe_stream"(%arg0) {{.*}}#emitc.opaque<"CROSSPIPE_RECV_NEXT">
+// NCCL:         {{(emitc\.)?}}expression
+// NCCL:           {{(emitc\.)?}}call_opaque "ncclRecv"({{.*}}, %[[RECV_NEXT]])
+// NCCL:         %[[ARRIVED:.*]] = {{(emitc\.)?}}call_opaque "crosspipe_event"(%arg0) {args = [0 : index, 0 : i32]}
+// NCCL-NEXT:    {{(emitc\.)?}}call_opaque "crosspipe_record_arrival"(%arg0, %[[ARRIVED]], %[[RECV_NEXT]])
+// NCCL:         {{(emitc\.)?}}call_opaque "ncclSend"
+// NCCL:         {{(emitc\.)?}}call_opaque "cudaStreamWaitEvent"(%{{.*}}, %[[ARRIVED]])
+// NCCL:         {{(emitc\.)?}}call_opaque "crosspipe_stage_backward"
 // NCCL-LABEL: emitc.func @crosspipe_step_device_1(
 // The dispatcher runs the function of the process's device.
 // NCCL-LABEL: emitc.func @crosspipe_plan_step(
-// NCCL:         %[[DEVICE:.*]] = emitc.call_opaque "crosspipe_device"(%arg0)
-// NCCL:         %[[IS0:.*]] = emitc.cmp eq, %[[DEVICE]], %{{.*}}
-// NCCL-NEXT:    emitc.if %[[IS0]] {
-// NCCL-NEXT:      emitc.call @crosspipe_step_device_0(%arg0)
+// NCCL:         %[[DEVICE:.*]] = {{(emitc\.)?}}call_opaque "crosspipe_device"(%arg0)
+// NCCL:         %[[IS0:.*]] = {{(emitc\.)?}}cmp eq, %[[DEVICE]], %{{.*}}
+// NCCL-NEXT:    {{(emitc\.)?}}if %[[IS0]] {
+// NCCL-NEXT:      {{(emitc\.)?}}call @crosspipe_step_device_0(%arg0)
 // NCCL-NOT:   crosspipe.
 
 // Emulate: one function for every device; a send is a copy on its link's
@@ -82,11 +82,11 @@ crosspipe.plan @s_plan for @s devices 2 makespan 12 ms {
 // receive's arrival event after the latency.
 // EMU-NOT:    nccl.h
 // EMU-LABEL: emitc.func @crosspipe_plan_step(
-// EMU:          %[[LINK:.*]] = emitc.call_opaque "crosspipe_link_stream"(%arg0) {args = [0 : index, 0 : i32]}
-// EMU:          %[[RECV:.*]] = emitc.call_opaque "crosspipe_event"(%arg0) {args = [0 : index, 7 : i32]}
-// EMU:          emitc.call_opaque "crosspipe_spin"(%arg0, %[[LINK]]) {args = [0 : index, #emitc.opaque<"1.0">, 1 : index]}
-// EMU:          emitc.call_opaque "cudaMemcpyAsync"
-// EMU:          emitc.call_opaque "crosspipe_record_arrival"(%arg0, %[[RECV]], %[[LINK]]) {args = [0 : index, 1 : index, 2 : index, 0 : i32, #emitc.opaque<"2.0">]}
+// EMU:          %[[LINK:.*]] = {{(emitc\.)?}}call_opaque "crosspipe_link_stream"(%arg0) {args = [0 : index, 0 : i32]}
+// EMU:          %[[RECV:.*]] = {{(emitc\.)?}}call_opaque "crosspipe_event"(%arg0) {args = [0 : index, 7 : i32]}
+// EMU:          {{(emitc\.)?}}call_opaque "crosspipe_spin"(%arg0, %[[LINK]]) {args = [0 : index, #emitc.opaque<"1.0">, 1 : index]}
+// EMU:          {{(emitc\.)?}}call_opaque "cudaMemcpyAsync"
+// EMU:          {{(emitc\.)?}}call_opaque "crosspipe_record_arrival"(%arg0, %[[RECV]], %[[LINK]]) {args = [0 : index, 1 : index, 2 : index, 0 : i32, #emitc.opaque<"2.0">]}
 // EMU-NOT:    ncclSend
 // EMU-NOT:    crosspipe.
 
