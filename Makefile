@@ -50,13 +50,19 @@ configure: deps $(BUILD)/build.ninja
 build: configure
 	ninja -C $(BUILD) -j $(JOBS)
 
-check: build
-	@set -o pipefail; ninja -C $(BUILD) -j $(JOBS) check-crosspipe 2>&1 \
-	  | tee $(BUILD)/check.log; status=$$?; \
+# $(call run_check,BUILD_DIR): check-crosspipe there, then lit's summary
+# as one line `check: N passed, M failed`.
+define run_check
+	@set -o pipefail; ninja -C $(1) -j $(JOBS) check-crosspipe 2>&1 \
+	  | tee $(1)/check.log; status=$$?; \
 	awk -F: '/^ +Passed/ {p += $$2 + 0} \
 	          /^ +(Failed|Unresolved|Timed Out)/ {f += $$2 + 0} \
-	          END {printf "check: %d passed, %d failed\n", p, f}' $(BUILD)/check.log; \
+	          END {printf "check: %d passed, %d failed\n", p, f}' $(1)/check.log; \
 	exit $$status
+endef
+
+check: build
+	$(call run_check,$(BUILD))
 
 demo: build
 	@scripts/demo.sh $(BUILD) $(EXAMPLE)
@@ -143,3 +149,49 @@ check-asan: deps-fuzz $(ASAN_BUILD)/build.ninja
 	ASAN_OPTIONS=allow_user_poisoning=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/fuzz/lsan.supp \
 	  $(LLVM)/build/utils/lit/lit.py -sv $(ASAN_BUILD)/test/Unit
+
+# `make check-mlir22`: the same tests against MLIR 22 in $(MLIR22_BUILD)/,
+# with MLIR 19 kept installed. Debian's libmlir-22 conflicts with libmlir-19
+# (installing one removes the other), so only LLVM 22, which does not
+# conflict, is installed; the MLIR 22 packages are downloaded with
+# `apt-get download` into $(MLIR22_BUILD)/mlir22-debs and unpacked with
+# `dpkg -x` into $(MLIR22_ROOT) once (never installed). That root lies
+# outside the source tree: CMake refuses to export (for `cmake --install`)
+# include directories inside the source or build tree, and CrossPipe-C's
+# interface names MLIR's.
+MLIR22_BUILD    ?= build-22
+MLIR22_ROOT     ?= $(HOME)/.cache/crosspipe/mlir22-root
+MLIR22_LLVM     := /usr/lib/llvm-22
+MLIR22_PACKAGES := llvm-22-dev llvm-22-tools
+MLIR22_DEBS     := libmlir-22 libmlir-22-dev mlir-22-tools
+MLIR22_STAMP     = $(MLIR22_ROOT)/.unpacked
+
+.PHONY: deps-mlir22 deps-mlir22-packages check-mlir22
+
+deps-mlir22-packages: deps
+	$(call install_missing,$(MLIR22_PACKAGES))
+
+# MLIR's CMake package looks for LLVM's next to itself: link it to the
+# installed LLVM 22.
+$(MLIR22_STAMP): | deps-mlir22-packages
+	rm -rf $(MLIR22_BUILD)/mlir22-debs $(MLIR22_ROOT)
+	mkdir -p $(MLIR22_BUILD)/mlir22-debs $(MLIR22_ROOT)
+	cd $(MLIR22_BUILD)/mlir22-debs && { apt-get download $(MLIR22_DEBS) \
+	  || { apt-get update -qq && apt-get download $(MLIR22_DEBS); }; }
+	for deb in $(MLIR22_BUILD)/mlir22-debs/*.deb; do \
+	  dpkg -x $$deb $(MLIR22_ROOT); done
+	ln -sfn $(MLIR22_LLVM)/lib/cmake/llvm \
+	  $(MLIR22_ROOT)$(MLIR22_LLVM)/lib/cmake/llvm
+	touch $@
+
+deps-mlir22: deps-mlir22-packages $(MLIR22_STAMP)
+
+$(MLIR22_BUILD)/build.ninja: | deps-mlir22
+	cmake -G Ninja -S . -B $(MLIR22_BUILD) -DCMAKE_BUILD_TYPE=Release \
+	  -DMLIR_DIR=$(MLIR22_ROOT)$(MLIR22_LLVM)/lib/cmake/mlir \
+	  -DLLVM_DIR=$(MLIR22_LLVM)/lib/cmake/llvm \
+	  -DLLVM_EXTERNAL_LIT=$(MLIR22_LLVM)/bin/lit -DLLVM_ENABLE_ASSERTIONS=OFF
+
+check-mlir22: deps-mlir22 $(MLIR22_BUILD)/build.ninja
+	ninja -C $(MLIR22_BUILD) -j $(JOBS)
+	$(call run_check,$(MLIR22_BUILD))
