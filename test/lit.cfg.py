@@ -55,6 +55,10 @@ if os.path.exists("/dev/nvidia0"):
 # one process per device under mpirun where the runner was built with MPI
 # (libopenmpi-dev) and mpirun exists.
 config.substitutions.append(("%python", sys.executable))
+# Links a generated plan into a host runner (runtime/CMakeLists.txt).
+config.substitutions.append(
+    ("%host_link",
+     "@" + os.path.join(config.crosspipe_obj_root, "runtime", "host-link.rsp")))
 if lit.util.pythonize_bool(config.with_mpi) and shutil.which("mpirun"):
     config.available_features.add("mpi")
     config.substitutions.append(

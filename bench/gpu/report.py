@@ -1,49 +1,91 @@
 #!/usr/bin/env python3
-"""Summarizes bench/gpu/run.sh: one Markdown row per example.
+"""Summarizes bench/gpu/run.sh's outputs as Markdown.
 
-Reads OUT/<example>-summary.json (written by the runtime) and the measured
-trace, and prints the simulated and measured step, their ratio, the spread
-over the measured steps, the host's issue cost per block, and the largest
-difference between a block's measured and predicted start, which shows
-where the two timelines part.
+  report.py OUT EXAMPLE...
+
+Per example and run (real time scale, scaled): the measured step against
+the simulated one (the core's summary), the per-block drift (measured
+minus modelled duration of each compute block in the profile: mean, p50,
+p95, max, relative to the model), the streams against the hardware queues
+and the host's issue time per step (the runner's --cuda-report), and the
+negative case's message.
 """
 
+import csv
 import json
+import os
+import statistics
 import sys
 
 
-def block_starts(path):
-    trace = json.load(open(path))
-    starts = {}
-    for event in trace["traceEvents"]:
-        args = event.get("args", {})
-        if event.get("ph") == "X" and args.get("op") in ("F", "B", "D", "W"):
-            key = (args["op"], args["chunk"], args["mb"])
-            starts[key] = min(starts.get(key, 1e30), event["ts"] / 1e3)
-    return starts
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
 
 
-def main(out, examples):
-    print("| example | algorithm | simulated step (ms) | measured step (ms) "
-          "| measured / simulated | step spread (ms) | host issue (us/block) "
-          "| max start drift (ms) | tags |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+def drift(path):
+    """Per-block relative drift from the profile CSV (compute blocks)."""
+    rows = []
+    try:
+        with open(path) as f:
+            reader = csv.DictReader(row for row in f if not row.startswith("#"))
+            for r in reader:
+                if r.get("op") not in ("F", "B", "D", "W"):
+                    continue
+                try:
+                    model = float(r["model_ms"])
+                    measured = float(r["end_ms"]) - float(r["start_ms"])
+                except (KeyError, ValueError):
+                    continue
+                if model > 0:
+                    rows.append((measured - model) / model)
+    except OSError:
+        return None
+    if not rows:
+        return None
+    rows.sort()
+    pick = lambda q: rows[min(len(rows) - 1, int(q * len(rows)))]
+    return (statistics.mean(rows), pick(0.5), pick(0.95), rows[-1], len(rows))
+
+
+def main(argv):
+    if len(argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    out, examples = argv[1], argv[2:]
+    print("# CUDA runner on the GPU (emulate arrangement)\n")
+    gpu = os.path.join(out, "gpu.txt")
+    if os.path.exists(gpu):
+        print("GPU: " + open(gpu).read().strip().replace("\n", " / ") + "\n")
+    print("| example | run | measured step ms | simulated ms | measured/simulated"
+          " | block drift mean / p50 / p95 / max | streams / queues | host issue ms/step |")
+    print("|---|---|---|---|---|---|---|---|")
     for ex in examples:
-        s = json.load(open(f"{out}/{ex}-summary.json"))
-        steps = [step["makespan_ms"] for step in s["steps"]]
-        measured = block_starts(f"{out}/{ex}-measured.json")
-        predicted = block_starts(f"{out}/{ex}-predicted.json")
-        origin_m = min(measured.values())
-        origin_p = min(predicted.values())
-        drift = max(abs((measured[k] - origin_m) - (predicted[k] - origin_p))
-                    for k in predicted)
-        print(f"| {ex} | {s['algorithm']} | {s['predicted_makespan_ms']:.1f} "
-              f"| {s['measured_makespan_ms']:.1f} "
-              f"| {s['measured_over_predicted']:.3f} "
-              f"| {max(steps) - min(steps):.2f} "
-              f"| {s['issue_us_per_block']:.1f} | {drift:.2f} "
-              f"| all {s['blocks_per_step']} blocks checked |")
+        for label in ("real", "scaled"):
+            s = load(os.path.join(out, f"{ex}-{label}-summary.json")) or {}
+            c = load(os.path.join(out, f"{ex}-{label}-cuda.json")) or {}
+            d = drift(os.path.join(out, f"{ex}-{label}-profile.csv"))
+            fmt = lambda v: f"{v:.3f}" if isinstance(v, (int, float)) else "?"
+            measured = s.get("measured_makespan_ms")
+            simulated = s.get("predicted_makespan_ms")
+            ratio = s.get("measured_over_predicted")
+            drift_text = ("%+.1f%% / %+.1f%% / %+.1f%% / %+.1f%% (%d blocks)"
+                          % (100 * d[0], 100 * d[1], 100 * d[2], 100 * d[3], d[4])
+                          if d else "?")
+            streams = (f"{c.get('streams', '?')} / {c.get('hardware_queues', '?')}"
+                       if c else "?")
+            print(f"| {ex} | {label} | {fmt(measured)} | {fmt(simulated)} | "
+                  f"{fmt(ratio)} | {drift_text} | {streams} | "
+                  f"{fmt(c.get('host_issue_ms_per_step'))} |")
+    neg = os.path.join(out, "negative.log")
+    if os.path.exists(neg):
+        print("\nNegative case (toy, one activation dropped):\n")
+        print("```\n" + open(neg).read().strip() + "\n```")
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2:])
+    sys.exit(main(sys.argv))

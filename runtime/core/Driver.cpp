@@ -183,6 +183,7 @@ bool Run::finish(std::string &error) {
     TraceInfo info;
     info.timeScale = scale;
     info.arrangement = exec->arrangement();
+    info.backend = exec->backend();
     if (options.c.trace && lastPlan) {
       info.makespanMs = records.back().makespanMs;
       info.step = records.back().step;
@@ -267,7 +268,7 @@ bool Run::writeSummary(std::string &error) const {
   double predicted = current->index->simulatedMs() * scale;
   std::fprintf(
       out,
-      "{\"plan\": %s, \"algorithm\": %s, \"backend\": \"host\", "
+      "{\"plan\": %s, \"algorithm\": %s, \"backend\": %s, "
       "\"arrangement\": %s, \"devices\": %d, \"microbatches\": %d, "
       "\"time_scale\": %s, \"predicted_makespan_ms\": %s, "
       "\"lower_bound_ms\": %s, \"measured_makespan_ms\": %s, "
@@ -276,6 +277,7 @@ bool Run::writeSummary(std::string &error) const {
       "\"tags_checked\": true, \"steps_run\": %d,\n  \"swaps\": [%s],\n"
       "  \"steps\": [\n    %s]}\n",
       jsonString(p.name).c_str(), jsonString(p.algorithm).c_str(),
+      jsonString(exec->backend()).c_str(),
       jsonString(exec->arrangement()).c_str(), p.devices, p.microbatches,
       jsonNumber(scale).c_str(), jsonNumber(predicted).c_str(),
       jsonNumber(p.lower_bound_ms * scale).c_str(),

@@ -82,6 +82,9 @@ public:
   /// "threads", "mpi", "emulate".
   virtual std::string arrangement() const = 0;
 
+  /// Which executor runs it, for the summary and traces: "host", "cuda".
+  virtual std::string backend() const = 0;
+
   /// Releases everything; the executor is unusable afterwards.
   virtual void close() = 0;
 };

@@ -39,6 +39,7 @@ public:
   bool reports() const override { return !world || world->rank() == 0; }
   bool agree(bool ok) override { return world ? world->agree(ok) : ok; }
   std::string arrangement() const override;
+  std::string backend() const override { return "host"; }
   void close() override;
 
   //===--- For workers and transports -----------------------------------===//

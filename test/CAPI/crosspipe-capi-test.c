@@ -51,7 +51,7 @@
  * SIM-SAME:     makespan = #crosspipe.time<
  * SIM:          crosspipe.compute F chunk 0 mb 0 [0 ms, 10 ms]
  *
- * EMITC:      emitc.include "crosspipe/Runtime/Runtime.h"
+ * EMITC:      emitc.include "crosspipe/Runtime/Plan.h"
  * EMITC-NOT:  crosspipe.schedule
  *
  * NOPASS:     'no-such-pass' does not refer to a registered pass or pass pipeline
