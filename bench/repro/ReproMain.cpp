@@ -19,10 +19,11 @@
 using namespace crosspipe::repro;
 
 static int usage(const std::string &why) {
-  std::cerr << "crosspipe-repro: " << why << "\n"
-            << "usage: crosspipe-repro [--out DIR] [--examples DIR] [--quick]\n"
-               "         [--solver-seconds S] [--scaling-seconds S]\n"
-               "         [--only figure8,tables,dp-vs-pp,solver-scaling,targets]\n";
+  std::cerr
+      << "crosspipe-repro: " << why << "\n"
+      << "usage: crosspipe-repro [--out DIR] [--examples DIR] [--quick]\n"
+         "         [--solver-seconds S] [--scaling-seconds S]\n"
+         "         [--only figure8,tables,dp-vs-pp,solver-scaling,targets]\n";
   return 2;
 }
 

@@ -65,8 +65,8 @@ const char *budgetName(Budget b) {
 
 /// The M70-shaped problem: `factor` times 1F1B's memory by `budget`, links
 /// at (lat, bw) x T_F, on `placement` (a wave chunk is half a stage).
-Problem m70(Placement placement, int microbatches, double factor,
-            Budget budget, double lat, double bw, int devices = 8) {
+Problem m70(Placement placement, int microbatches, double factor, Budget budget,
+            double lat, double bw, int devices = 8) {
   Problem p = stages(devices, microbatches, kTf);
   p.memoryLimitBytes = budget == Budget::Uniform
                            ? p.limitsRelativeTo1F1BPeak(factor)
@@ -102,8 +102,8 @@ std::string loadAverage() {
 }
 
 std::string m70Table(const Config &config, std::string &headline) {
-  const std::pair<double, double> delays[] = {
-      {0, 0}, {0.25, 2}, {2, 0.25}, {2, 2}, {1, 1}, {0.5, 0.5}};
+  const std::pair<double, double> delays[] = {{0, 0}, {0.25, 2}, {2, 0.25},
+                                              {2, 2}, {1, 1},    {0.5, 0.5}};
   Table table({"placement", "case", "budget", "T_lat/T_F", "T_bw/T_F",
                "greedy (ms)", "rule", "theirs (ms)", "greedy / theirs",
                "lower bound (ms)", "greedy / bound"});
@@ -121,13 +121,12 @@ std::string m70Table(const Config &config, std::string &headline) {
             ++quoted;
             met += g.ok && g.makespanMs <= their + 1e-6;
           }
-          table.addRow({placement == Placement::Wave ? "wave" : "UD",
-                        std::to_string(kase), budgetName(budget), fixed(lat, 2),
-                        fixed(bw, 2), g.ok ? ms(g.makespanMs) : g.note,
-                        g.rule, ms(their),
-                        their > 0 ? fixed(g.makespanMs / their, 3) : "-",
-                        ms(g.lowerBoundMs),
-                        fixed(g.makespanMs / g.lowerBoundMs, 3)});
+          table.addRow(
+              {placement == Placement::Wave ? "wave" : "UD",
+               std::to_string(kase), budgetName(budget), fixed(lat, 2),
+               fixed(bw, 2), g.ok ? ms(g.makespanMs) : g.note, g.rule,
+               ms(their), their > 0 ? fixed(g.makespanMs / their, 3) : "-",
+               ms(g.lowerBoundMs), fixed(g.makespanMs / g.lowerBoundMs, 3)});
           if (config.quick && placement == Placement::Unidirectional)
             break;
         }
@@ -141,16 +140,16 @@ std::string scalingTable(const Config &config, std::string &headline) {
                "greedy (ms)", "rule", "greedy time (ms)", "theirs (ms)",
                "lower bound (ms)"});
   table.setLeftColumns(2);
-  const std::pair<int, int> sizes[] = {{16, 64}, {16, 512}, {32, 64},
-                                       {32, 512}, {64, 64}, {64, 512}};
+  const std::pair<int, int> sizes[] = {{16, 64},  {16, 512}, {32, 64},
+                                       {32, 512}, {64, 64},  {64, 512}};
   for (auto [devices, m] : sizes)
     for (Budget budget : {Budget::PerDevice, Budget::Uniform})
-      for (auto [lat, bw] : {std::make_pair(2.0, 2.0),
-                             std::make_pair(2.0, 0.25)}) {
+      for (auto [lat, bw] :
+           {std::make_pair(2.0, 2.0), std::make_pair(2.0, 0.25)}) {
         if (config.quick && devices * m > 16 * 64)
           continue;
-        Problem p = m70(Placement::Unidirectional, m, 1.0, budget, lat, bw,
-                        devices);
+        Problem p =
+            m70(Placement::Unidirectional, m, 1.0, budget, lat, bw, devices);
         // The fastest of three runs: the machine is shared.
         Run best;
         for (int rep = 0; rep < 3; ++rep) {
@@ -180,8 +179,8 @@ std::string scalingTable(const Config &config, std::string &headline) {
 }
 
 std::string figure8Table(const Config &config, std::string &headline) {
-  Table table({"T_lat/T_F", "T_bw/T_F", "greedy (ms)", "rule",
-               "solver (ms)", "solver bound (ms)", "greedy / solver"});
+  Table table({"T_lat/T_F", "T_bw/T_F", "greedy (ms)", "rule", "solver (ms)",
+               "solver bound (ms)", "greedy / solver"});
   table.setLeftColumns(0);
   std::vector<std::pair<double, double>> delays = {{0, 1.5}, {0, 2}};
   if (!config.quick)
@@ -202,8 +201,8 @@ std::string figure8Table(const Config &config, std::string &headline) {
                   s.ok ? ms(s.makespanMs) : s.note, ms(s.lowerBoundMs),
                   fixed(ratio, 3)});
   }
-  headline += "- Figure 8 wave: greedy at most " +
-              fixed((worst - 1) * 100, 1) + "% above the solver's best\n";
+  headline += "- Figure 8 wave: greedy at most " + fixed((worst - 1) * 100, 1) +
+              "% above the solver's best\n";
   return table.str();
 }
 

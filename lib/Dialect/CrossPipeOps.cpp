@@ -170,11 +170,9 @@ static ParseResult parseMemory(OpAsmParser &parser, ArrayAttr &limits,
     relative = parser.getBuilder().getF64FloatAttr(factor);
   } else if (succeeded(parser.parseOptionalKeyword("device_memory"))) {
     if (parser.parseKeyword("weights") || parseByteList(parser, weights) ||
-        parser.parseKeyword("gradients") ||
-        parseByteList(parser, gradients) ||
-        parser.parseKeyword("optimizer") ||
-        parseByteList(parser, optimizer) || parser.parseKeyword("reserved") ||
-        parseBytes(parser, reserved))
+        parser.parseKeyword("gradients") || parseByteList(parser, gradients) ||
+        parser.parseKeyword("optimizer") || parseByteList(parser, optimizer) ||
+        parser.parseKeyword("reserved") || parseBytes(parser, reserved))
       return failure();
   }
   return success();

@@ -207,8 +207,7 @@ static LogicalResult verifyDeviceLinks(ClusterOp cluster) {
         return link.emitOpError("names device ")
                << end << ", but cluster @" << cluster.getSymName() << " has "
                << p << " devices";
-    auto [it, inserted] =
-        seen.insert({{link.getFrom(), link.getTo()}, link});
+    auto [it, inserted] = seen.insert({{link.getFrom(), link.getTo()}, link});
     if (!inserted) {
       InFlightDiagnostic diag = link.emitOpError("duplicates the link ")
                                 << link.getFrom() << " -> " << link.getTo();
@@ -249,10 +248,9 @@ LogicalResult PipelineOp::verify() {
   if (getDpDegree() < 1)
     return emitOpError("expects a data-parallel degree of at least 1, got ")
            << getDpDegree();
-  for (auto [attr, name] : {std::make_pair(getMemoryRelativeAttr(),
-                                            "relative_to_1f1b"),
-                             std::make_pair(getMemoryRelativePeakAttr(),
-                                            "relative_to_1f1b_peak")}) {
+  for (auto [attr, name] :
+       {std::make_pair(getMemoryRelativeAttr(), "relative_to_1f1b"),
+        std::make_pair(getMemoryRelativePeakAttr(), "relative_to_1f1b_peak")}) {
     if (!attr)
       continue;
     double f = attr.getValueAsDouble();
@@ -261,9 +259,9 @@ LogicalResult PipelineOp::verify() {
              << name << " factor, got " << formatNumber(f);
   }
   // The device-memory breakdown comes whole or not at all.
-  int breakdown = bool(getMemoryWeightsAttr()) +
-                  bool(getMemoryGradientsAttr()) +
-                  bool(getMemoryOptimizerAttr()) + bool(getMemoryReservedAttr());
+  int breakdown =
+      bool(getMemoryWeightsAttr()) + bool(getMemoryGradientsAttr()) +
+      bool(getMemoryOptimizerAttr()) + bool(getMemoryReservedAttr());
   if (breakdown != 0 && breakdown != 4)
     return emitOpError("expects the device_memory breakdown whole: weights, "
                        "gradients, optimizer and reserved");

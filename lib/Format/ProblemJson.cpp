@@ -233,12 +233,10 @@ void ProblemReader::readDeviceLink(const Node &link, const Node &devices,
                      ", where every device pair has its own link already");
   }
   for (auto [from, to] : {std::make_pair(a, b), std::make_pair(b, a)}) {
-    auto [it, inserted] =
-        deviceLinkBy.emplace(std::make_pair(from, to), index);
+    auto [it, inserted] = deviceLinkBy.emplace(std::make_pair(from, to), index);
     if (!inserted)
-      link.fail("the link between devices " + std::to_string(from) +
-                " and " + std::to_string(to) +
-                " is already given by network.links[" +
+      link.fail("the link between devices " + std::to_string(from) + " and " +
+                std::to_string(to) + " is already given by network.links[" +
                 std::to_string(it->second) + "]");
     out.fromDevice = from;
     out.toDevice = to;

@@ -73,8 +73,7 @@ private:
   void readLinks(const Node &links);
   /// A network.links entry with "devices": one pair's own latency and
   /// bandwidth, both directions.
-  void readDeviceLink(const Node &link, const Node &devices,
-                      std::size_t index);
+  void readDeviceLink(const Node &link, const Node &devices, std::size_t index);
   void readDataParallel();
   void readStages();
   /// Derives the stages from "model" and "hardware" (ProblemModel.cpp).

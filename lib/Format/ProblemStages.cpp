@@ -84,8 +84,8 @@ void readBackward(const Node &stage, bool split, Chunk &c) {
 
 Chunk ProblemReader::readStage(const Node &stage, int index, int numStages) {
   stage.expectObject({"forward_ms", "backward_ms", "dgrad_ms", "wgrad_ms",
-                      "activation_mib", "wgrad_activation_mib",
-                      "message_mib", "gradient_mib", "device"});
+                      "activation_mib", "wgrad_activation_mib", "message_mib",
+                      "gradient_mib", "device"});
   Chunk c;
   c.loc = stage.loc();
   c.forwardMs = blockMs(stage.required("forward_ms"));
@@ -346,7 +346,8 @@ void ProblemReader::readMemory() {
     (peak ? p.memoryRelativeTo1F1BPeak : p.memoryRelativeTo1F1B) = factor;
     p.memoryLimitBytes = peak ? p.limitsRelativeTo1F1BPeak(factor)
                               : p.limitsRelativeTo1F1B(factor);
-    why = "a factor of " + formatNumber(factor) + " gives device %d a limit "
+    why = "a factor of " + formatNumber(factor) +
+          " gives device %d a limit "
           "of ";
   } else if (form == "device_memory") {
     readDeviceMemory(*given);

@@ -265,8 +265,7 @@ PipelineOp crosspipe::emitProblem(ModuleOp module,
       cb.create<DeviceLinkOp>(
           locFor(ctx, file, link.loc), int64_t(link.fromDevice),
           int64_t(link.toDevice), TimeAttr::get(ctx, link.cost.latencyMs),
-          BandwidthAttr::get(ctx, link.cost.bandwidthGbps),
-          link.separatePath);
+          BandwidthAttr::get(ctx, link.cost.bandwidthGbps), link.separatePath);
   }
   auto pipeline = b.create<PipelineOp>(
       fileLoc, b.getStringAttr(name),
@@ -436,9 +435,8 @@ void crosspipe::writeMemoryBudget(PipelineOp pipeline,
       breakdown ? bytesList([&](size_t d) { return fixed[d].weightBytes; }, n)
                 : ArrayAttr());
   pipeline.setMemoryGradientsAttr(
-      breakdown
-          ? bytesList([&](size_t d) { return fixed[d].gradientBytes; }, n)
-          : ArrayAttr());
+      breakdown ? bytesList([&](size_t d) { return fixed[d].gradientBytes; }, n)
+                : ArrayAttr());
   pipeline.setMemoryOptimizerAttr(
       breakdown
           ? bytesList([&](size_t d) { return fixed[d].optimizerBytes; }, n)

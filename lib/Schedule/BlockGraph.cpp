@@ -116,8 +116,8 @@ std::string crosspipe::sched::validate(const Problem &p) {
       return "link " + std::to_string(link.fromDc) + "->" +
              std::to_string(link.toDc) + " has a negative or non-finite cost";
   for (const DeviceLink &link : p.deviceLinks) {
-    std::string name = "device link " + std::to_string(link.fromDevice) +
-                       "->" + std::to_string(link.toDevice);
+    std::string name = "device link " + std::to_string(link.fromDevice) + "->" +
+                       std::to_string(link.toDevice);
     if (link.fromDevice < 0 || link.fromDevice >= devices ||
         link.toDevice < 0 || link.toDevice >= devices ||
         link.fromDevice == link.toDevice)

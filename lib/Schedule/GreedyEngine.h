@@ -4,9 +4,9 @@
 // a problem: it keeps, per device, the next block of every (chunk, kind) in
 // microbatch order as the candidates, times them with exactly the simulator's
 // model (FIFO link queues by send time, latency after the bandwidth window,
-// activation memory as sched::memoryEffect has it), and admits an F only when the
-// memory state stays safe, so it can never deadlock on memory. Static data of
-// a problem is computed once and shared by every rule that runs on it.
+// activation memory as sched::memoryEffect has it), and admits an F only when
+// the memory state stays safe, so it can never deadlock on memory. Static data
+// of a problem is computed once and shared by every rule that runs on it.
 //
 //===----------------------------------------------------------------------===//
 

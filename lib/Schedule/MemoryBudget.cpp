@@ -79,9 +79,9 @@ crosspipe::sched::limitsFromDeviceMemory(const Problem &problem,
       return "device " + std::to_string(d) + " keeps " + gib(fixed) +
              " GiB of weights (" + gib(s.weightBytes) + "), gradients (" +
              gib(s.gradientBytes) + "), optimizer states (" +
-             gib(s.optimizerBytes) + ") and reserve (" +
-             gib(s.reservedBytes) + "), which leaves nothing of its " +
-             gib(memory) + " GiB for activations";
+             gib(s.optimizerBytes) + ") and reserve (" + gib(s.reservedBytes) +
+             "), which leaves nothing of its " + gib(memory) +
+             " GiB for activations";
     limits[d] = memory - fixed;
   }
   return "";

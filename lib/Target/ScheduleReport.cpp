@@ -53,12 +53,9 @@ static void printMemoryBreakdown(StringRef pipeline,
      << "|---|---:|---:|---:|---:|---:|---:|\n";
   auto row = [&](int d) {
     const sched::StaticMemory &f = fixed[d];
-    return std::vector<uint64_t>{problem.deviceMemory(d),
-                                 f.weightBytes,
-                                 f.gradientBytes,
-                                 f.optimizerBytes,
-                                 f.reservedBytes,
-                                 problem.memoryLimitBytes[d]};
+    return std::vector<uint64_t>{
+        problem.deviceMemory(d), f.weightBytes,   f.gradientBytes,
+        f.optimizerBytes,        f.reservedBytes, problem.memoryLimitBytes[d]};
   };
   for (int first = 0; first < n;) {
     int last = first;

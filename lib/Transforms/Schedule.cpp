@@ -101,9 +101,8 @@ LogicalResult SchedulePass::checkOptions() {
        {std::make_pair(double(memoryRelative), "memory-relative"),
         std::make_pair(double(memoryRelativePeak), "memory-relative-peak")})
     if (!std::isfinite(value) || value > double(kMaxMemoryRelative))
-      return emitError(loc, name)
-             << " must be a finite factor of at most " << kMaxMemoryRelative
-             << ", got " << value;
+      return emitError(loc, name) << " must be a finite factor of at most "
+                                  << kMaxMemoryRelative << ", got " << value;
   if (!std::isfinite(memoryLimitMiB) ||
       memoryLimitMiB > double(kMaxMemoryLimitMiB))
     return emitError(loc, "memory-limit-mib must be a finite number of at "

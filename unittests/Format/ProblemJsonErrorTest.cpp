@@ -282,13 +282,12 @@ TEST(ProblemJsonNetwork, LinksThePipelineNeeds) {
 }
 
 TEST(ProblemJsonMemory, BudgetShapesAndFeasibility) {
-  expectError(
-      edit("{\"relative_to_1f1b\": 1.0}",
-           "{\"relative_to_1f1b\": 1.0, \"activation_limit_mib\": 1}"),
-      "memory: give one of 'activation_limit_mib', 'relative_to_1f1b', "
-      "'relative_to_1f1b_peak' and 'device_memory', not both "
-      "'activation_limit_mib' and 'relative_to_1f1b'",
-      "/memory", "{\"relative_to_1f1b\"");
+  expectError(edit("{\"relative_to_1f1b\": 1.0}",
+                   "{\"relative_to_1f1b\": 1.0, \"activation_limit_mib\": 1}"),
+              "memory: give one of 'activation_limit_mib', 'relative_to_1f1b', "
+              "'relative_to_1f1b_peak' and 'device_memory', not both "
+              "'activation_limit_mib' and 'relative_to_1f1b'",
+              "/memory", "{\"relative_to_1f1b\"");
   expectError(edit("{\"relative_to_1f1b\": 1.0}", "{}"),
               "memory: expected 'activation_limit_mib', 'relative_to_1f1b', "
               "'relative_to_1f1b_peak' or 'device_memory' (omit 'memory' for "
@@ -333,30 +332,29 @@ TEST(ProblemJsonMemory, BudgetShapesAndFeasibility) {
 TEST(ProblemJsonMemory, UniformAndDeviceMemoryBudgets) {
   // Every device 0.5 x 8 x 4096 MiB; the relative form gives device d
   // (8 - d) x 4096 MiB.
-  sched::Problem uniform = parseOk(edit("{\"relative_to_1f1b\": 1.0}",
-                                 "{\"relative_to_1f1b_peak\": 0.5}"));
+  sched::Problem uniform = parseOk(
+      edit("{\"relative_to_1f1b\": 1.0}", "{\"relative_to_1f1b_peak\": 0.5}"));
   EXPECT_EQ(uniform.memoryLimitBytes,
             std::vector<uint64_t>(8, 16384 * sched::kMiB));
   ASSERT_TRUE(uniform.memoryRelativeTo1F1BPeak.has_value());
   EXPECT_EQ(*uniform.memoryRelativeTo1F1BPeak, 0.5);
   EXPECT_FALSE(uniform.memoryRelativeTo1F1B.has_value());
   sched::Problem held = parseOk(edit("\"activation_mib\": 4096,",
-                              "\"activation_mib\": 4096, "
-                              "\"wgrad_activation_mib\": 1024,",
-                              3));
+                                     "\"activation_mib\": 4096, "
+                                     "\"wgrad_activation_mib\": 1024,",
+                                     3));
   EXPECT_EQ(held.chunks[3].wgradActivationBytes, 1024 * sched::kMiB);
   EXPECT_FALSE(held.chunks[2].wgradActivationBytes.has_value());
-  expectError(edit("{\"relative_to_1f1b\": 1.0}",
-                   "{\"relative_to_1f1b_peak\": -0.5}"),
-              "memory.relative_to_1f1b_peak: expected a positive number, got "
-              "-0.5",
-              "/memory/relative_to_1f1b_peak", "-0.5");
+  expectError(
+      edit("{\"relative_to_1f1b\": 1.0}", "{\"relative_to_1f1b_peak\": -0.5}"),
+      "memory.relative_to_1f1b_peak: expected a positive number, got "
+      "-0.5",
+      "/memory/relative_to_1f1b_peak", "-0.5");
   // Interleaved: two stages of 4096 MiB on a device, 0.25 * 8 of them.
   expectError(
-      replaceNth(replaceNth(contractDoc(16), "\"unidirectional\"",
-                            "\"interleaved\""),
-                 "{\"relative_to_1f1b\": 1.0}",
-                 "{\"relative_to_1f1b_peak\": 0.125}"),
+      replaceNth(
+          replaceNth(contractDoc(16), "\"unidirectional\"", "\"interleaved\""),
+          "{\"relative_to_1f1b\": 1.0}", "{\"relative_to_1f1b_peak\": 0.125}"),
       "memory.relative_to_1f1b_peak: a factor of 0.125 gives device 0 a "
       "limit of 4096 MiB of activations, but one microbatch of its stages 0, "
       "8 needs 8192 MiB",
@@ -367,10 +365,11 @@ TEST(ProblemJsonMemory, UniformAndDeviceMemoryBudgets) {
               "memory.device_memory: needs the memory of every device, but "
               "datacenters[0] ('east') gives no device_memory_gib",
               "/memory/device_memory", "{\"zero_stage\"");
-  std::string sized = replaceNth(
-      replaceNth(device, "\"devices\": 4}", "\"devices\": 4, "
-                 "\"device_memory_gib\": 80}"),
-      "\"devices\": 4}", "\"devices\": 4, \"device_memory_gib\": 20}");
+  std::string sized = replaceNth(replaceNth(device, "\"devices\": 4}",
+                                            "\"devices\": 4, "
+                                            "\"device_memory_gib\": 80}"),
+                                 "\"devices\": 4}",
+                                 "\"devices\": 4, \"device_memory_gib\": 20}");
   // 2000 MiB of gradient: weights and gradients 2000 MiB each, optimizer
   // states 12 bytes per 2-byte parameter, 12000 MiB: 16000 MiB < 20 GiB,
   // leaving 4480 MiB, above one activation of 4096; with 1 GiB reserved
@@ -378,12 +377,11 @@ TEST(ProblemJsonMemory, UniformAndDeviceMemoryBudgets) {
   ParsedProblem ok = parseProblemJson(sized);
   ASSERT_TRUE(ok.ok) << ok.error.message;
   EXPECT_EQ(ok.problem.memoryLimitBytes[7], 4480 * sched::kMiB);
-  expectError(
-      replaceNth(sized, "{\"zero_stage\": 1}",
-                 "{\"zero_stage\": 1, \"reserved_gib\": 1}"),
-      "memory.device_memory: device memory leaves device 4 3456 MiB of "
-      "activations, but one microbatch of its stage 4 needs 4096 MiB",
-      "/memory/device_memory", "{\"zero_stage\"");
+  expectError(replaceNth(sized, "{\"zero_stage\": 1}",
+                         "{\"zero_stage\": 1, \"reserved_gib\": 1}"),
+              "memory.device_memory: device memory leaves device 4 3456 MiB of "
+              "activations, but one microbatch of its stage 4 needs 4096 MiB",
+              "/memory/device_memory", "{\"zero_stage\"");
   expectError(
       replaceNth(sized, "{\"zero_stage\": 1}",
                  "{\"zero_stage\": 1, \"reserved_gib\": 5}"),
@@ -453,9 +451,9 @@ TEST(ProblemJsonLinks, DeviceLinks) {
               "two devices (\"devices\": [a, b])",
               "/network/links/0/separate_path", "true}");
   // The pipeline's only crossing, 3 <-> 4, may use a pair link alone.
-  ParsedProblem ok = parseProblemJson(
-      edit(link, "{\"devices\": [3, 4], \"latency_ms\": 1, "
-                 "\"bandwidth_gbps\": 1}"));
+  ParsedProblem ok =
+      parseProblemJson(edit(link, "{\"devices\": [3, 4], \"latency_ms\": 1, "
+                                  "\"bandwidth_gbps\": 1}"));
   ASSERT_TRUE(ok.ok) << ok.error.message;
   EXPECT_EQ(ok.problem.deviceLinks.size(), 2u);
 }

@@ -87,9 +87,8 @@ TEST(ProblemModel, WgradActivationFromTheShape) {
     EXPECT_EQ(*chunk.wgradActivationBytes, 1600 * kMiB);
   }
   // Fused backward has no W: B releases everything.
-  Problem fused = parseOk(
-      replaceNth(modelDoc(), "\"split_backward\": true",
-                 "\"split_backward\": false"));
+  Problem fused = parseOk(replaceNth(modelDoc(), "\"split_backward\": true",
+                                     "\"split_backward\": false"));
   EXPECT_FALSE(fused.chunks[0].wgradActivationBytes.has_value());
 }
 
@@ -117,8 +116,8 @@ TEST(ProblemModel, DeviceMemoryBudget) {
     EXPECT_EQ(p.memoryLimit(d), 84832 * kMiB);
   }
   // ZeRO-3 shards weights and gradients too: 816 + 816 + 4896 + 2048.
-  Problem z3 = parseOk(replaceNth(text, "\"zero_stage\": 1",
-                                  "\"zero_stage\": 3"));
+  Problem z3 =
+      parseOk(replaceNth(text, "\"zero_stage\": 1", "\"zero_stage\": 3"));
   EXPECT_EQ(z3.memoryLimit(0), (96 * 1024 - 816 - 816 - 4896 - 2048) * kMiB);
 }
 

@@ -127,8 +127,8 @@ TEST(DeviceLink, GreedyModelsTheSharedQueue) {
       }
     for (bool separate : {false, true}) {
       for (DeviceLink &l : p.deviceLinks)
-        l.separatePath = separate && p.dcOfDevice(l.fromDevice) !=
-                                         p.dcOfDevice(l.toDevice);
+        l.separatePath =
+            separate && p.dcOfDevice(l.fromDevice) != p.dcOfDevice(l.toDevice);
       ASSERT_EQ(validate(p), "");
       GreedyOptions options;
       options.includeBaselines = false;

@@ -31,8 +31,7 @@ namespace {
 /// are free of communication, so a peak depends on the order alone.
 Problem single(bool split, int microbatches, uint64_t activation,
                std::optional<uint64_t> held) {
-  Problem p = makeUniform(1, 1, microbatches, split, 1, 1, split ? 1 : 0, 0,
-                          0);
+  Problem p = makeUniform(1, 1, microbatches, split, 1, 1, split ? 1 : 0, 0, 0);
   p.chunks[0].activationBytes = activation;
   p.chunks[0].wgradActivationBytes = held;
   return p;
@@ -149,11 +148,11 @@ TEST(MemoryModel, PeaksOfHandOrdersSubBlocks) {
   // F0 (100), D0 frees 30 + 30 (40), W0.0 frees 20 (20), F1.0 (70), W0.1
   // frees 20 (50), F1.1 (100), ...: the peak stays at one activation, where
   // whole blocks F0 D0 F1 W0 reach 140.
-  EXPECT_EQ(peakOf(p, {b(K::F, 0, 0), b(K::F, 0, 1), b(K::D, 0, 0),
-                       b(K::D, 0, 1), b(K::W, 0, 0), b(K::F, 1, 0),
-                       b(K::W, 0, 1), b(K::F, 1, 1), b(K::D, 1, 0),
-                       b(K::D, 1, 1), b(K::W, 1, 0), b(K::W, 1, 1)}),
-            100u);
+  EXPECT_EQ(
+      peakOf(p, {b(K::F, 0, 0), b(K::F, 0, 1), b(K::D, 0, 0), b(K::D, 0, 1),
+                 b(K::W, 0, 0), b(K::F, 1, 0), b(K::W, 0, 1), b(K::F, 1, 1),
+                 b(K::D, 1, 0), b(K::D, 1, 1), b(K::W, 1, 0), b(K::W, 1, 1)}),
+      100u);
   // Fused: F0, then half of F1 (150) before B0 frees its slices.
   Problem fused = single(false, 2, 100, std::nullopt);
   std::vector<Block> order = {b(K::F, 0, 0), b(K::F, 0, 1), b(K::F, 1, 0),
@@ -216,9 +215,10 @@ uint64_t sweptPeak(const Problem &p, const Schedule &s, const SimResult &r,
     const Block &b = s.order[d][i];
     const Chunk &ch = p.chunks[b.chunk];
     int64_t a = int64_t(ch.activationBytes);
-    int64_t h = p.splitBackward
-                    ? int64_t(ch.wgradActivationBytes.value_or(ch.activationBytes))
-                    : 0;
+    int64_t h =
+        p.splitBackward
+            ? int64_t(ch.wgradActivationBytes.value_or(ch.activationBytes))
+            : 0;
     if (b.kind == BlockKind::F)
       events.push_back({r.times[d][i].startMs, a});
     else if (b.kind == BlockKind::B)
@@ -245,8 +245,8 @@ TEST(MemoryModel, GreedyAndBoundWithPartialRelease) {
   int checked = 0;
   for (int trial = 0; trial < 60; ++trial) {
     int devices = 2 + int(rng() % 3);
-    Placement placement = trial % 3 == 2 ? Placement::Wave
-                                         : Placement::Unidirectional;
+    Placement placement =
+        trial % 3 == 2 ? Placement::Wave : Placement::Unidirectional;
     Problem p = makeUniform(devices, 2, 4 + int(rng() % 5), true, 1,
                             1 + double(rng() % 3) / 2, 1, double(rng() % 4),
                             double(rng() % 3), placement);
@@ -254,7 +254,8 @@ TEST(MemoryModel, GreedyAndBoundWithPartialRelease) {
       c.activationBytes = (2 + rng() % 5) * kMiB;
       c.wgradActivationBytes = c.activationBytes * (rng() % 4) / 4;
     }
-    std::vector<uint64_t> limits = p.limitsRelativeTo1F1BPeak(0.5 + 0.25 * (trial % 4));
+    std::vector<uint64_t> limits =
+        p.limitsRelativeTo1F1BPeak(0.5 + 0.25 * (trial % 4));
     p.memoryLimitBytes = limits;
     for (int d = 0; d < devices; ++d)
       p.memoryLimitBytes[d] =
