@@ -24,8 +24,9 @@ def CrossPipe_ClusterOp : CrossPipe_Op<"cluster", [
     IsolatedFromAbove]> {
   let summary = "Datacenters and the network between them";
   let description = [{
-    A cluster holds `crosspipe.datacenter` ops and the directed
-    `crosspipe.link`s between them. Devices are numbered globally in the
+    A cluster holds `crosspipe.datacenter` ops, the directed
+    `crosspipe.link`s between them and optionally `crosspipe.device_link`s
+    that override them for single device pairs. Devices are numbered globally in the
     order the datacenters appear (the first datacenter's devices come
     first). A link from a datacenter to itself describes the network inside
     it: there every directed device pair is its own link with that cost.
@@ -50,6 +51,8 @@ def CrossPipe_ClusterOp : CrossPipe_Op<"cluster", [
     DatacenterOp getDatacenterOfDevice(int64_t device);
     /// The directed link between two datacenters, or null.
     LinkOp getLink(llvm::StringRef from, llvm::StringRef to);
+    /// The directed link between two devices, or null.
+    DeviceLinkOp getDeviceLink(int64_t from, int64_t to);
   }];
 }
 
@@ -96,6 +99,33 @@ def CrossPipe_LinkOp : CrossPipe_Op<"link", [HasParent<"ClusterOp">]> {
   let hasVerifier = 1;
 }
 
+def CrossPipe_DeviceLinkOp : CrossPipe_Op<"device_link",
+                                          [HasParent<"ClusterOp">]> {
+  let summary = "The cost of sending from one device to another";
+  let description = [{
+    Overrides the link between the devices' datacenters for messages from
+    device `from` to device `to` (global device indices): they pay this
+    latency and bandwidth instead. Between datacenters they still queue on
+    the datacenters' link with every other device pair's messages, unless
+    `separate_path` gives the pair a path of its own.
+
+    ```mlir
+    crosspipe.device_link 3 -> 4 latency 5 ms bandwidth 400 Gbps
+    crosspipe.device_link 0 -> 7 latency 20 ms bandwidth 50 Gbps separate_path
+    ```
+  }];
+  let arguments = (ins CrossPipe_IntAttr:$from, CrossPipe_IntAttr:$to,
+                       CrossPipe_TimeAttr:$latency,
+                       CrossPipe_BandwidthAttr:$bandwidth,
+                       UnitAttr:$separate_path);
+  let assemblyFormat = [{
+    $from `->` $to `latency` custom<Time>($latency)
+    `bandwidth` custom<Bandwidth>($bandwidth)
+    (`separate_path` $separate_path^)? attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Pipeline
 //===----------------------------------------------------------------------===//
@@ -113,8 +143,13 @@ def CrossPipe_PipelineOp : CrossPipe_Op<"pipeline", [
     placed the stages (`custom` when they were placed one by one).
 
     The optional `memory` clause bounds the activation memory of each device
-    (one limit per device); `relative_to_1f1b` records that the limits were
-    derived as f * (P - d) times the device's largest stage activation.
+    (one limit per device) and may say where the limits came from:
+    `relative_to_1f1b f` (f * (P - d) times the device's largest stage
+    activation, what 1F1B holds on device d), `relative_to_1f1b_peak f`
+    (f * P times it on every device: what 1F1B holds on its busiest one), or
+    `device_memory weights [...] gradients [...] optimizer [...] reserved S`
+    (each device's memory, from its datacenter, less what it keeps besides
+    activations; the limit plus these is the device memory).
     `microbatches` and the data-parallel degree `N` are from 1 to 2^31 - 1.
     `data_parallel N span` replicates the pipeline N times; each stage's
     gradient is all-reduced once per step across the replicas, inside a
@@ -139,6 +174,14 @@ def CrossPipe_PipelineOp : CrossPipe_Op<"pipeline", [
                        OptionalAttr<TypedArrayAttrBase<CrossPipe_BytesAttr,
                            "array of byte sizes">>:$memory_limits,
                        OptionalAttr<F64Attr>:$memory_relative,
+                       OptionalAttr<F64Attr>:$memory_relative_peak,
+                       OptionalAttr<TypedArrayAttrBase<CrossPipe_BytesAttr,
+                           "array of byte sizes">>:$memory_weights,
+                       OptionalAttr<TypedArrayAttrBase<CrossPipe_BytesAttr,
+                           "array of byte sizes">>:$memory_gradients,
+                       OptionalAttr<TypedArrayAttrBase<CrossPipe_BytesAttr,
+                           "array of byte sizes">>:$memory_optimizer,
+                       OptionalAttr<CrossPipe_BytesAttr>:$memory_reserved,
                        DefaultValuedAttr<CrossPipe_IntAttr, "1">:$dp_degree,
                        DefaultValuedAttr<CrossPipe_DpSpanAttr,
                            "::crosspipe::DpSpan::intra_dc">:$dp_span);
@@ -146,7 +189,9 @@ def CrossPipe_PipelineOp : CrossPipe_Op<"pipeline", [
   let assemblyFormat = [{
     $sym_name `on` $cluster `microbatches` $microbatches
     `placement` $placement (`split_backward` $split_backward^)?
-    custom<Memory>($memory_limits, $memory_relative)
+    custom<Memory>($memory_limits, $memory_relative, $memory_relative_peak,
+                   $memory_weights, $memory_gradients, $memory_optimizer,
+                   $memory_reserved)
     custom<DataParallel>($dp_degree, $dp_span)
     attr-dict-with-keyword $body
   }];
@@ -163,15 +208,19 @@ def CrossPipe_StageOp : CrossPipe_Op<"stage", [HasParent<"PipelineOp">]> {
   let description = [{
     One model chunk, in model order within its pipeline. Times are per
     microbatch: `forward`, and either `backward` or `dgrad` and `wgrad`
-    (when the pipeline has `split_backward`). `activation` is held from the
-    start of the forward block until the end of the block that releases it
-    (W when split, B otherwise); `message` is the activation sent to the next
-    stage (the gradient sent back has the same size); `gradient` is the size
-    of this chunk's parameter gradient all-reduced across data parallelism.
+    (when the pipeline has `split_backward`). `activation` is allocated by
+    the forward block and released by the backward: all of it by B, or, when
+    split, all but `wgrad_activation` by D and that by W (`wgrad_activation`
+    is what W still needs, the inputs of the weight matmuls; without it W
+    keeps the whole activation). Sub-blocks allocate and release it slice by
+    slice. `message` is the activation sent to the next stage (the gradient
+    sent back has the same size); `gradient` is the size of this chunk's
+    parameter gradient all-reduced across data parallelism.
 
     ```mlir
     crosspipe.stage device 0 forward 38 ms dgrad 38 ms wgrad 30 ms
-        activation 4 GiB message 64 MiB gradient 2000 MiB
+        activation 4 GiB wgrad_activation 1 GiB message 64 MiB
+        gradient 2000 MiB
     ```
   }];
   let arguments = (ins CrossPipe_IntAttr:$device, CrossPipe_TimeAttr:$forward,
@@ -179,12 +228,13 @@ def CrossPipe_StageOp : CrossPipe_Op<"stage", [HasParent<"PipelineOp">]> {
                        OptionalAttr<CrossPipe_TimeAttr>:$dgrad,
                        OptionalAttr<CrossPipe_TimeAttr>:$wgrad,
                        CrossPipe_BytesAttr:$activation,
+                       OptionalAttr<CrossPipe_BytesAttr>:$wgrad_activation,
                        CrossPipe_BytesAttr:$message,
                        CrossPipe_BytesAttr:$gradient);
   let assemblyFormat = [{
     `device` $device `forward` custom<Time>($forward)
     custom<Backward>($backward, $dgrad, $wgrad)
-    `activation` custom<Bytes>($activation)
+    `activation` custom<Activation>($activation, $wgrad_activation)
     `message` custom<Bytes>($message)
     `gradient` custom<Bytes>($gradient) attr-dict
   }];

@@ -36,6 +36,10 @@ std::string runDpVsPp(const Config &config);
 /// the devices): time to first improvement, best makespan and gap over time.
 std::string runSolverScaling(const Config &config);
 
+/// Issue 10's settings: our greedy against the figures of the paper authors'
+/// own schedulers, and against our solver on the Figure 8 wave.
+std::string runTargets(const Config &config);
+
 } // namespace repro
 } // namespace crosspipe
 

@@ -68,6 +68,8 @@ Problem crosspipe::repro::splitChunks(const Problem &ud, Placement placement,
     chunk.dgradMs = stage.dgradMs / perDevice;
     chunk.wgradMs = stage.wgradMs / perDevice;
     chunk.activationBytes = stage.activationBytes / perDevice;
+    if (stage.wgradActivationBytes)
+      chunk.wgradActivationBytes = *stage.wgradActivationBytes / perDevice;
     chunk.gradientBytes = stage.gradientBytes / perDevice;
     // Every boundary carries one full activation; the last chunk sends none.
     chunk.messageBytes = ud.chunks.front().messageBytes;
@@ -80,6 +82,7 @@ Problem crosspipe::repro::splitChunks(const Problem &ud, Placement placement,
   for (int d = 0; d < devices && !ud.memoryLimitBytes.empty(); ++d)
     out.memoryLimitBytes.push_back(ud.memoryLimit(d));
   out.memoryRelativeTo1F1B.reset();
+  out.memoryRelativeTo1F1BPeak.reset();
   return out;
 }
 
@@ -124,7 +127,9 @@ Run crosspipe::repro::runGreedy(const Problem &problem, int subBlocks) {
   }
   run.ok = true;
   run.makespanMs = sim.makespanMs;
-  run.lowerBoundMs = computeLowerBound(problem).makespanMs;
+  // Sub-blocks free their slices early; bound what they may reach.
+  run.lowerBoundMs =
+      computeLowerBound(problem, maxPartsOf(greedy.schedule)).makespanMs;
   run.fitsBudget = fits(problem, sim);
   run.rule = greedy.rule;
   run.schedule = std::move(greedy.schedule);

@@ -19,10 +19,11 @@
 using namespace crosspipe::repro;
 
 static int usage(const std::string &why) {
-  std::cerr << "crosspipe-repro: " << why << "\n"
-            << "usage: crosspipe-repro [--out DIR] [--examples DIR] [--quick]\n"
-               "         [--solver-seconds S] [--scaling-seconds S]\n"
-               "         [--only figure8,tables,dp-vs-pp,solver-scaling]\n";
+  std::cerr
+      << "crosspipe-repro: " << why << "\n"
+      << "usage: crosspipe-repro [--out DIR] [--examples DIR] [--quick]\n"
+         "         [--solver-seconds S] [--scaling-seconds S]\n"
+         "         [--only figure8,tables,dp-vs-pp,solver-scaling,targets]\n";
   return 2;
 }
 
@@ -33,7 +34,7 @@ int main(int argc, char **argv) {
   std::string examples = "examples";
   std::set<std::string> only;
   const std::set<std::string> known = {"figure8", "tables", "dp-vs-pp",
-                                       "solver-scaling"};
+                                       "solver-scaling", "targets"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -87,6 +88,8 @@ int main(int argc, char **argv) {
     summary += runDpVsPp(config);
   if (wanted("solver-scaling"))
     summary += runSolverScaling(config);
+  if (wanted("targets"))
+    summary += runTargets(config);
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();

@@ -73,6 +73,25 @@ static void printOptionalMemory(OpAsmPrinter &printer, Operation *op,
   printBytes(printer, op, attr);
 }
 
+/// `S (wgrad_activation S)?`: the activation and what W keeps of it.
+static ParseResult parseActivation(OpAsmParser &parser, BytesAttr &activation,
+                                   BytesAttr &wgrad) {
+  if (parseBytes(parser, activation))
+    return failure();
+  if (succeeded(parser.parseOptionalKeyword("wgrad_activation")))
+    return parseBytes(parser, wgrad);
+  return success();
+}
+
+static void printActivation(OpAsmPrinter &printer, Operation *op,
+                            BytesAttr activation, BytesAttr wgrad) {
+  printBytes(printer, op, activation);
+  if (!wgrad)
+    return;
+  printer << " wgrad_activation ";
+  printBytes(printer, op, wgrad);
+}
+
 /// `backward T` or `dgrad T wgrad T`.
 static ParseResult parseBackward(OpAsmParser &parser, TimeAttr &backward,
                                  TimeAttr &dgrad, TimeAttr &wgrad) {
@@ -100,11 +119,8 @@ static void printBackward(OpAsmPrinter &printer, Operation *op,
   }
 }
 
-/// `memory [limits...] (relative_to_1f1b f)?`, all optional.
-static ParseResult parseMemory(OpAsmParser &parser, ArrayAttr &limits,
-                               FloatAttr &relative) {
-  if (failed(parser.parseOptionalKeyword("memory")))
-    return success();
+/// `[size, ...]`.
+static ParseResult parseByteList(OpAsmParser &parser, ArrayAttr &list) {
   SmallVector<Attribute> values;
   if (parser.parseCommaSeparatedList(
           OpAsmParser::Delimiter::Square, [&]() -> ParseResult {
@@ -115,31 +131,77 @@ static ParseResult parseMemory(OpAsmParser &parser, ArrayAttr &limits,
             return success();
           }))
     return failure();
-  limits = parser.getBuilder().getArrayAttr(values);
-  if (succeeded(parser.parseOptionalKeyword("relative_to_1f1b"))) {
-    double factor;
-    if (parseNumber(parser, factor))
-      return failure();
-    relative = parser.getBuilder().getF64FloatAttr(factor);
-  }
+  list = parser.getBuilder().getArrayAttr(values);
   return success();
 }
 
-static void printMemory(OpAsmPrinter &printer, Operation *op, ArrayAttr limits,
-                        FloatAttr relative) {
-  if (!limits)
-    return;
-  printer << "memory [";
-  llvm::interleaveComma(limits, printer, [&](Attribute attr) {
+static void printByteList(OpAsmPrinter &printer, Operation *op,
+                          ArrayAttr list) {
+  printer << "[";
+  llvm::interleaveComma(list, printer, [&](Attribute attr) {
     if (auto bytes = llvm::dyn_cast<BytesAttr>(attr))
       printBytes(printer, op, bytes);
     else
       printer.printAttribute(attr);
   });
   printer << "]";
+}
+
+/// `memory [limits...]`, then where they came from: `relative_to_1f1b f`,
+/// `relative_to_1f1b_peak f` or `device_memory weights [...] gradients
+/// [...] optimizer [...] reserved S`; all optional.
+static ParseResult parseMemory(OpAsmParser &parser, ArrayAttr &limits,
+                               FloatAttr &relative, FloatAttr &relativePeak,
+                               ArrayAttr &weights, ArrayAttr &gradients,
+                               ArrayAttr &optimizer, BytesAttr &reserved) {
+  if (failed(parser.parseOptionalKeyword("memory")))
+    return success();
+  if (parseByteList(parser, limits))
+    return failure();
+  if (succeeded(parser.parseOptionalKeyword("relative_to_1f1b_peak"))) {
+    double factor;
+    if (parseNumber(parser, factor))
+      return failure();
+    relativePeak = parser.getBuilder().getF64FloatAttr(factor);
+  } else if (succeeded(parser.parseOptionalKeyword("relative_to_1f1b"))) {
+    double factor;
+    if (parseNumber(parser, factor))
+      return failure();
+    relative = parser.getBuilder().getF64FloatAttr(factor);
+  } else if (succeeded(parser.parseOptionalKeyword("device_memory"))) {
+    if (parser.parseKeyword("weights") || parseByteList(parser, weights) ||
+        parser.parseKeyword("gradients") || parseByteList(parser, gradients) ||
+        parser.parseKeyword("optimizer") || parseByteList(parser, optimizer) ||
+        parser.parseKeyword("reserved") || parseBytes(parser, reserved))
+      return failure();
+  }
+  return success();
+}
+
+static void printMemory(OpAsmPrinter &printer, Operation *op, ArrayAttr limits,
+                        FloatAttr relative, FloatAttr relativePeak,
+                        ArrayAttr weights, ArrayAttr gradients,
+                        ArrayAttr optimizer, BytesAttr reserved) {
+  if (!limits)
+    return;
+  printer << "memory ";
+  printByteList(printer, op, limits);
   if (relative)
     printer << " relative_to_1f1b "
             << formatNumber(relative.getValueAsDouble());
+  if (relativePeak)
+    printer << " relative_to_1f1b_peak "
+            << formatNumber(relativePeak.getValueAsDouble());
+  if (weights && gradients && optimizer && reserved) {
+    printer << " device_memory weights ";
+    printByteList(printer, op, weights);
+    printer << " gradients ";
+    printByteList(printer, op, gradients);
+    printer << " optimizer ";
+    printByteList(printer, op, optimizer);
+    printer << " reserved ";
+    printBytes(printer, op, reserved);
+  }
 }
 
 /// `data_parallel N (intra_dc|cross_dc)`, omitted for one replica.

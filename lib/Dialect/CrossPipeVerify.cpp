@@ -105,12 +105,21 @@ DatacenterOp ClusterOp::getDatacenterOfDevice(int64_t device) {
   return {};
 }
 
+DeviceLinkOp ClusterOp::getDeviceLink(int64_t from, int64_t to) {
+  for (auto link : getBody().getOps<DeviceLinkOp>())
+    if (link.getFrom() == from && link.getTo() == to)
+      return link;
+  return {};
+}
+
 LinkOp ClusterOp::getLink(StringRef from, StringRef to) {
   for (auto link : getBody().getOps<LinkOp>())
     if (link.getFrom() == from && link.getTo() == to)
       return link;
   return {};
 }
+
+static LogicalResult verifyDeviceLinks(ClusterOp cluster);
 
 LogicalResult ClusterOp::verifyRegions() {
   bool hasDatacenter = false;
@@ -120,11 +129,13 @@ LogicalResult ClusterOp::verifyRegions() {
       hasDatacenter = true;
       continue;
     }
+    if (isa<DeviceLinkOp>(op))
+      continue;
     auto link = dyn_cast<LinkOp>(op);
     if (!link)
       return op.emitOpError("is not allowed in a crosspipe.cluster, which "
-                            "holds only crosspipe.datacenter and "
-                            "crosspipe.link ops");
+                            "holds only crosspipe.datacenter, "
+                            "crosspipe.link and crosspipe.device_link ops");
     for (StringRef end : {link.getFrom(), link.getTo()})
       if (!lookupSymbol<DatacenterOp>(end))
         return link.emitOpError("endpoint @")
@@ -145,7 +156,7 @@ LogicalResult ClusterOp::verifyRegions() {
   if (int64_t total = getNumDevices(); total > kMaxCount)
     return emitOpError("has ") << total << " devices in all; at most "
                                << kMaxCount << " are supported";
-  return success();
+  return verifyDeviceLinks(*this);
 }
 
 LogicalResult DatacenterOp::verify() {
@@ -165,6 +176,51 @@ LogicalResult LinkOp::verify() {
   if (!std::isfinite(bandwidth) || bandwidth <= 0)
     return emitOpError("expects a positive bandwidth, got ")
            << formatNumber(bandwidth) << " Gbps";
+  return success();
+}
+
+LogicalResult DeviceLinkOp::verify() {
+  if (getFrom() < 0 || getTo() < 0)
+    return emitOpError("expects device indices, got ")
+           << getFrom() << " -> " << getTo();
+  if (getFrom() == getTo())
+    return emitOpError("joins device ") << getFrom() << " to itself";
+  double latency = getLatency().getMs();
+  if (!std::isfinite(latency) || latency < 0)
+    return emitOpError("expects a non-negative latency, got ")
+           << formatNumber(latency) << " ms";
+  double bandwidth = getBandwidth().getGbps();
+  if (!std::isfinite(bandwidth) || bandwidth <= 0)
+    return emitOpError("expects a positive bandwidth, got ")
+           << formatNumber(bandwidth) << " Gbps";
+  return success();
+}
+
+/// A device link joins devices of the cluster, once per direction, and asks
+/// for a separate path only between datacenters.
+static LogicalResult verifyDeviceLinks(ClusterOp cluster) {
+  int64_t p = cluster.getNumDevices();
+  std::map<std::pair<int64_t, int64_t>, DeviceLinkOp> seen;
+  for (DeviceLinkOp link : cluster.getBody().getOps<DeviceLinkOp>()) {
+    for (int64_t end : {link.getFrom(), link.getTo()})
+      if (end >= p)
+        return link.emitOpError("names device ")
+               << end << ", but cluster @" << cluster.getSymName() << " has "
+               << p << " devices";
+    auto [it, inserted] = seen.insert({{link.getFrom(), link.getTo()}, link});
+    if (!inserted) {
+      InFlightDiagnostic diag = link.emitOpError("duplicates the link ")
+                                << link.getFrom() << " -> " << link.getTo();
+      diag.attachNote(it->second.getLoc()) << "previous link here";
+      return diag;
+    }
+    DatacenterOp a = cluster.getDatacenterOfDevice(link.getFrom());
+    DatacenterOp b = cluster.getDatacenterOfDevice(link.getTo());
+    if (link.getSeparatePath() && a == b)
+      return link.emitOpError("has separate_path, but both devices are in "
+                              "datacenter @")
+             << a.getSymName() << ", where every device pair has its own link";
+  }
   return success();
 }
 
@@ -192,12 +248,42 @@ LogicalResult PipelineOp::verify() {
   if (getDpDegree() < 1)
     return emitOpError("expects a data-parallel degree of at least 1, got ")
            << getDpDegree();
-  if (auto relative = getMemoryRelativeAttr()) {
-    double f = relative.getValueAsDouble();
+  for (auto [attr, name] :
+       {std::make_pair(getMemoryRelativeAttr(), "relative_to_1f1b"),
+        std::make_pair(getMemoryRelativePeakAttr(), "relative_to_1f1b_peak")}) {
+    if (!attr)
+      continue;
+    double f = attr.getValueAsDouble();
     if (!std::isfinite(f) || f <= 0)
-      return emitOpError("expects a positive relative_to_1f1b factor, got ")
-             << formatNumber(f);
+      return emitOpError("expects a positive ")
+             << name << " factor, got " << formatNumber(f);
   }
+  // The device-memory breakdown comes whole or not at all.
+  int breakdown =
+      bool(getMemoryWeightsAttr()) + bool(getMemoryGradientsAttr()) +
+      bool(getMemoryOptimizerAttr()) + bool(getMemoryReservedAttr());
+  if (breakdown != 0 && breakdown != 4)
+    return emitOpError("expects the device_memory breakdown whole: weights, "
+                       "gradients, optimizer and reserved");
+  int sources = bool(getMemoryRelativeAttr()) +
+                bool(getMemoryRelativePeakAttr()) + (breakdown == 4);
+  if (sources > 1)
+    return emitOpError("expects at most one source of its memory limits "
+                       "(relative_to_1f1b, relative_to_1f1b_peak or "
+                       "device_memory)");
+  ArrayAttr limits = getMemoryLimitsAttr();
+  if (sources == 1 && !limits)
+    return emitOpError("says where its memory limits came from but has "
+                       "none");
+  if (breakdown == 4)
+    for (auto [list, name] :
+         {std::make_pair(getMemoryWeightsAttr(), "weights"),
+          std::make_pair(getMemoryGradientsAttr(), "gradients"),
+          std::make_pair(getMemoryOptimizerAttr(), "optimizer")})
+      if (list.size() != limits.size())
+        return emitOpError("lists ")
+               << list.size() << " device_memory " << name << " for "
+               << limits.size() << " memory limits";
   return success();
 }
 
@@ -238,6 +324,17 @@ LogicalResult StageOp::verify() {
       failed(checkPositive(*this, "dgrad", getDgradAttr())) ||
       failed(checkPositive(*this, "wgrad", getWgradAttr())))
     return failure();
+  if (BytesAttr held = getWgradActivationAttr()) {
+    if (!split)
+      return emitOpError("has 'wgrad_activation' but the pipeline does not "
+                         "have split_backward (B releases the whole "
+                         "activation)");
+    if (held.getBytes() > getActivation().getBytes())
+      return emitOpError("expects 'wgrad_activation' (")
+             << bytesText(held.getBytes())
+             << ") to be at most its 'activation' ("
+             << bytesText(getActivation().getBytes()) << ")";
+  }
   return success();
 }
 
@@ -292,8 +389,10 @@ static LogicalResult verifyLinks(ClusterOp cluster,
       continue;
     StringRef a = cluster.getDatacenterOfDevice(src).getSymName();
     StringRef b = cluster.getDatacenterOfDevice(dst).getSymName();
-    for (auto [from, to] : {std::make_pair(a, b), std::make_pair(b, a)}) {
-      if (cluster.getLink(from, to))
+    for (int back = 0; back < 2; ++back) {
+      StringRef from = back ? b : a, to = back ? a : b;
+      if (cluster.getLink(from, to) ||
+          cluster.getDeviceLink(back ? dst : src, back ? src : dst))
         continue;
       InFlightDiagnostic diag =
           stages[i].emitOpError("exchanges messages with stage ")
@@ -307,6 +406,41 @@ static LogicalResult verifyLinks(ClusterOp cluster,
     }
   }
   return success();
+}
+
+/// With a device_memory budget, device d's limit and what it keeps besides
+/// activations add up to the memory its datacenter declares.
+static LogicalResult verifyDeviceMemory(PipelineOp pipeline, ClusterOp cluster,
+                                        int64_t d, uint64_t limit) {
+  ArrayAttr weights = pipeline.getMemoryWeightsAttr();
+  if (!weights)
+    return success();
+  DatacenterOp dc = cluster.getDatacenterOfDevice(d);
+  BytesAttr memory = dc.getDeviceMemoryAttr();
+  if (!memory) {
+    InFlightDiagnostic diag =
+        pipeline.emitOpError("derives the memory limit of device ")
+        << d << " from device memory, but datacenter @" << dc.getSymName()
+        << " declares none";
+    diag.attachNote(dc.getLoc()) << "datacenter defined here";
+    return diag;
+  }
+  uint64_t total = limit;
+  for (ArrayAttr list : {weights, pipeline.getMemoryGradientsAttr(),
+                         pipeline.getMemoryOptimizerAttr()})
+    total = llvm::SaturatingAdd(total, cast<BytesAttr>(list[d]).getBytes());
+  total =
+      llvm::SaturatingAdd(total, pipeline.getMemoryReservedAttr().getBytes());
+  if (total == memory.getBytes())
+    return success();
+  InFlightDiagnostic diag =
+      pipeline.emitOpError("memory limit of device ")
+      << d << " (" << bytesText(limit)
+      << ") plus its weights, gradients, optimizer states and reserve come to "
+      << bytesText(total) << ", not the " << bytesText(memory.getBytes())
+      << " of datacenter @" << dc.getSymName();
+  diag.attachNote(dc.getLoc()) << "datacenter defined here";
+  return diag;
 }
 
 static LogicalResult verifyMemory(PipelineOp pipeline, ClusterOp cluster,
@@ -336,6 +470,8 @@ static LogicalResult verifyMemory(PipelineOp pipeline, ClusterOp cluster,
         first = stage;
     }
     uint64_t limit = cast<BytesAttr>(limits[d]).getBytes();
+    if (failed(verifyDeviceMemory(pipeline, cluster, d, limit)))
+      return failure();
     if (need > limit) {
       InFlightDiagnostic diag =
           pipeline.emitOpError("memory limit of device ")

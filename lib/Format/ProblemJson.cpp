@@ -146,8 +146,15 @@ void ProblemReader::readLinks(const Node &links) {
   };
   for (std::size_t i = 0; i < n; ++i) {
     Node link = links.at(i);
-    link.expectObject(
-        {"between", "from", "to", "latency_ms", "bandwidth_gbps"});
+    link.expectObject({"between", "from", "to", "devices", "latency_ms",
+                       "bandwidth_gbps", "separate_path"});
+    if (auto devices = link.get("devices")) {
+      readDeviceLink(link, *devices, i);
+      continue;
+    }
+    if (auto separate = link.get("separate_path"))
+      separate->fail("only applies to a link between two devices "
+                     "(\"devices\": [a, b])");
     int a, b;
     bool symmetric = false;
     if (auto between = link.get("between")) {
@@ -184,6 +191,56 @@ void ProblemReader::readLinks(const Node &links) {
                   std::to_string(it->second) + "]");
       p.links.push_back(DcLink{from, to, cost, link.loc()});
     }
+  }
+}
+
+void ProblemReader::readDeviceLink(const Node &link, const Node &devices,
+                                   std::size_t index) {
+  if (link.get("between") || link.get("from") || link.get("to"))
+    link.fail("give either 'devices' (a pair of devices) or 'between' or "
+              "'from' and 'to' (datacenters), not both");
+  if (devices.expectArray(2) != 2)
+    devices.fail("expected two device indices, got " +
+                 std::to_string(devices.raw().size()));
+  int numDevices = p.numDevices();
+  int ends[2];
+  for (int k = 0; k < 2; ++k) {
+    Node end = devices.at(k);
+    const json &v = end.raw();
+    bool inRange =
+        v.is_number_integer() &&
+        (v.is_number_unsigned()
+             ? v.get<uint64_t>() < uint64_t(numDevices)
+             : v.get<int64_t>() >= 0 && v.get<int64_t>() < numDevices);
+    if (!inRange)
+      end.fail("expected a device index from 0 to " +
+               std::to_string(numDevices - 1) + ", got " + describe(v));
+    ends[k] = int(v.get<int64_t>());
+  }
+  int a = ends[0], b = ends[1];
+  if (a == b)
+    devices.fail("both ends are device " + std::to_string(a));
+  DeviceLink out;
+  out.cost = readLinkCost(link);
+  out.loc = link.loc();
+  if (auto separate = link.get("separate_path")) {
+    out.separatePath = separate->boolean();
+    int da = p.dcOfDevice(a);
+    if (out.separatePath && da == p.dcOfDevice(b))
+      separate->fail("devices " + std::to_string(a) + " and " +
+                     std::to_string(b) + " are both in datacenter " +
+                     quote(p.datacenters[da].name) +
+                     ", where every device pair has its own link already");
+  }
+  for (auto [from, to] : {std::make_pair(a, b), std::make_pair(b, a)}) {
+    auto [it, inserted] = deviceLinkBy.emplace(std::make_pair(from, to), index);
+    if (!inserted)
+      link.fail("the link between devices " + std::to_string(from) + " and " +
+                std::to_string(to) + " is already given by network.links[" +
+                std::to_string(it->second) + "]");
+    out.fromDevice = from;
+    out.toDevice = to;
+    p.deviceLinks.push_back(out);
   }
 }
 

@@ -160,6 +160,8 @@ void ProblemReader::readModel(const Node &model) {
       {"peak_tflops", "efficiency", "tensor_parallel", "device_memory_gib"});
 
   ModelShape m = readShape(model);
+  modelGiven = true;
+  parameterElementBytes = m.bytesPerElement;
   HardwareSpec hw = readHardware(hardware, m, p);
   // Everything checkCostInputs() rejects was reported at its field above.
   if (auto why = checkCostInputs(m, hw))
@@ -189,6 +191,8 @@ void ProblemReader::readModel(const Node &model) {
     c.wgradMs = cost.wgradMs;
     c.backwardMs = cost.dgradMs + cost.wgradMs;
     c.activationBytes = cost.activationBytes;
+    if (p.splitBackward)
+      c.wgradActivationBytes = cost.wgradActivationBytes;
     // As with explicit stages, the last chunk's message goes nowhere.
     c.messageBytes = i + 1 < n ? cost.messageBytes : 0;
     c.gradientBytes = cost.gradientBytes;

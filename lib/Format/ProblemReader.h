@@ -20,6 +20,7 @@
 #include "crosspipe/Schedule/Problem.h"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -70,6 +71,9 @@ private:
   sched::LinkCost readLinkCost(const Node &node);
   void readNetwork();
   void readLinks(const Node &links);
+  /// A network.links entry with "devices": one pair's own latency and
+  /// bandwidth, both directions.
+  void readDeviceLink(const Node &link, const Node &devices, std::size_t index);
   void readDataParallel();
   void readStages();
   /// Derives the stages from "model" and "hardware" (ProblemModel.cpp).
@@ -84,6 +88,8 @@ private:
   /// Checks stages x microbatches and the byte sums against the limits.
   void checkTotals(const Node &stagesOrModel);
   void readMemory();
+  /// memory.device_memory: the budget device memory leaves.
+  void readDeviceMemory(const Node &node);
 
   const Node &root;
   sched::Problem p;
@@ -91,12 +97,19 @@ private:
   /// Each datacenter's own "intra_dc", if given.
   std::vector<std::optional<Node>> dcIntra;
   std::optional<Node> network;
+  /// Which network.links entry gave each directed device pair.
+  std::map<std::pair<int, int>, std::size_t> deviceLinkBy;
   std::optional<Node> dataParallel;
   /// data_parallel.replicas_share_links, read with the model.
   bool replicasShareLinks = true;
   std::string placementName;
   /// Per stage, the explicit "device" if any.
   std::vector<std::optional<int>> deviceOverride;
+  /// Per explicit stage, whether it gives gradient_mib.
+  std::vector<bool> gradientGiven;
+  /// Costs come from "model"; its dtype sizes the weights.
+  bool modelGiven = false;
+  int parameterElementBytes = 2;
 };
 
 } // namespace json_detail

@@ -10,6 +10,8 @@
 
 #include "ProblemReader.h"
 
+#include "crosspipe/Schedule/MemoryBudget.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -82,13 +84,23 @@ void readBackward(const Node &stage, bool split, Chunk &c) {
 
 Chunk ProblemReader::readStage(const Node &stage, int index, int numStages) {
   stage.expectObject({"forward_ms", "backward_ms", "dgrad_ms", "wgrad_ms",
-                      "activation_mib", "message_mib", "gradient_mib",
-                      "device"});
+                      "activation_mib", "wgrad_activation_mib", "message_mib",
+                      "gradient_mib", "device"});
   Chunk c;
   c.loc = stage.loc();
   c.forwardMs = blockMs(stage.required("forward_ms"));
   readBackward(stage, p.splitBackward, c);
   c.activationBytes = stage.required("activation_mib").mebibytes(kMaxChunkMiB);
+  if (auto held = stage.get("wgrad_activation_mib")) {
+    // Read, and checked, in either mode; only split backward has a W.
+    uint64_t bytes = held->mebibytes(kMaxChunkMiB);
+    if (bytes > c.activationBytes)
+      held->fail("what W keeps (" + mib(bytes) +
+                 " MiB) cannot exceed the stage's activation_mib (" +
+                 mib(c.activationBytes) + " MiB)");
+    if (p.splitBackward)
+      c.wgradActivationBytes = bytes;
+  }
   bool last = index + 1 == numStages;
   if (!last) {
     c.messageBytes =
@@ -100,6 +112,7 @@ Chunk ProblemReader::readStage(const Node &stage, int index, int numStages) {
     // Stages are often written alike; the last one's message goes nowhere.
     message->mebibytes(kMaxChunkMiB);
   }
+  gradientGiven.push_back(stage.get("gradient_mib").has_value());
   if (p.dpDegree > 1)
     c.gradientBytes =
         stage
@@ -209,7 +222,7 @@ void ProblemReader::checkPipelineLinks() {
                        std::to_string(c + 1) + "] (device " +
                        std::to_string(b) + ")";
     if (da == db) {
-      if (!p.dcLinkCost(da, da))
+      if (!p.linkCost(a, b) || !p.linkCost(b, a))
         network->fail(pair + " communicate inside datacenter " +
                       quote(p.datacenters[da].name) +
                       ", which has no network; add network.intra_dc or "
@@ -217,13 +230,16 @@ void ProblemReader::checkPipelineLinks() {
                       std::to_string(da) + "].intra_dc");
       continue;
     }
-    // Activations go forward and gradients come back: both directions.
-    for (auto [from, to] : {std::make_pair(da, db), std::make_pair(db, da)})
-      if (!p.dcLinkCost(from, to))
-        where.fail("no link from datacenter " +
-                   quote(p.datacenters[from].name) + " to " +
-                   quote(p.datacenters[to].name) + ", but " + pair +
-                   " communicate across it; add it to network.links");
+    // Activations go forward and gradients come back: both directions,
+    // over the pair's own link or else their datacenters'.
+    for (auto [x, y] : {std::make_pair(a, b), std::make_pair(b, a)}) {
+      if (p.linkCost(x, y))
+        continue;
+      int from = p.dcOfDevice(x), to = p.dcOfDevice(y);
+      where.fail("no link from datacenter " + quote(p.datacenters[from].name) +
+                 " to " + quote(p.datacenters[to].name) + ", but " + pair +
+                 " communicate across it; add it to network.links");
+    }
   }
 }
 
@@ -299,40 +315,58 @@ void ProblemReader::readMemory() {
   std::optional<Node> memory = root.get("memory");
   if (!memory)
     return;
-  memory->expectObject({"activation_limit_mib", "relative_to_1f1b"});
-  std::optional<Node> absolute = memory->get("activation_limit_mib");
-  std::optional<Node> relative = memory->get("relative_to_1f1b");
-  if (absolute && relative)
-    memory->fail("give either 'activation_limit_mib' or 'relative_to_1f1b', "
-                 "not both");
-  if (!absolute && !relative)
-    memory->fail("expected 'activation_limit_mib' or 'relative_to_1f1b' "
-                 "(omit 'memory' for no limit)");
+  const char *const forms[] = {"activation_limit_mib", "relative_to_1f1b",
+                               "relative_to_1f1b_peak", "device_memory"};
+  memory->expectObject({"activation_limit_mib", "relative_to_1f1b",
+                        "relative_to_1f1b_peak", "device_memory"});
+  std::optional<Node> given;
+  std::string form;
+  for (const char *name : forms) {
+    std::optional<Node> node = memory->get(name);
+    if (!node)
+      continue;
+    if (given)
+      memory->fail("give one of 'activation_limit_mib', 'relative_to_1f1b', "
+                   "'relative_to_1f1b_peak' and 'device_memory', not both '" +
+                   form + "' and '" + name + "'");
+    given = node;
+    form = name;
+  }
+  if (!given)
+    memory->fail("expected 'activation_limit_mib', 'relative_to_1f1b', "
+                 "'relative_to_1f1b_peak' or 'device_memory' (omit 'memory' "
+                 "for no limit)");
   int numDevices = p.numDevices();
   // Where a device's limit came from, for the error below.
-  std::vector<Node> source;
-  if (relative) {
-    double factor = relative->number(/*positive=*/true, kMaxRelative);
-    p.memoryRelativeTo1F1B = factor;
-    p.memoryLimitBytes = p.limitsRelativeTo1F1B(factor);
-    source.assign(numDevices, *relative);
-  } else if (absolute->raw().is_array()) {
-    std::size_t n = absolute->expectArray(1);
+  std::vector<Node> source(numDevices, *given);
+  std::string why;
+  if (form == "relative_to_1f1b" || form == "relative_to_1f1b_peak") {
+    double factor = given->number(/*positive=*/true, kMaxRelative);
+    bool peak = form == "relative_to_1f1b_peak";
+    (peak ? p.memoryRelativeTo1F1BPeak : p.memoryRelativeTo1F1B) = factor;
+    p.memoryLimitBytes = peak ? p.limitsRelativeTo1F1BPeak(factor)
+                              : p.limitsRelativeTo1F1B(factor);
+    why = "a factor of " + formatNumber(factor) +
+          " gives device %d a limit "
+          "of ";
+  } else if (form == "device_memory") {
+    readDeviceMemory(*given);
+    why = "device memory leaves device %d ";
+  } else if (given->raw().is_array()) {
+    std::size_t n = given->expectArray(1);
     if (n != std::size_t(numDevices))
-      absolute->fail("expected one limit per device (" +
-                     std::to_string(numDevices) + "), got " +
-                     std::to_string(n));
+      given->fail("expected one limit per device (" +
+                  std::to_string(numDevices) + "), got " + std::to_string(n));
     for (int d = 0; d < numDevices; ++d) {
-      source.push_back(absolute->at(d));
-      p.memoryLimitBytes.push_back(source.back().mebibytes(kMaxLimitMiB));
+      source[d] = given->at(d);
+      p.memoryLimitBytes.push_back(source[d].mebibytes(kMaxLimitMiB));
     }
   } else {
-    if (!absolute->raw().is_number())
-      absolute->fail("expected a number of MiB or an array with one per "
-                     "device, got " +
-                     describe(absolute->raw()));
-    p.memoryLimitBytes.assign(numDevices, absolute->mebibytes(kMaxLimitMiB));
-    source.assign(numDevices, *absolute);
+    if (!given->raw().is_number())
+      given->fail("expected a number of MiB or an array with one per "
+                  "device, got " +
+                  describe(given->raw()));
+    p.memoryLimitBytes.assign(numDevices, given->mebibytes(kMaxLimitMiB));
   }
   // Every chunk on a device holds its activation of microbatch 0 before the
   // first backward on that device can free anything.
@@ -344,12 +378,39 @@ void ProblemReader::readMemory() {
     uint64_t limit = p.memoryLimitBytes[d];
     if (limit >= need)
       continue;
-    std::string why =
-        relative ? "a factor of " + formatNumber(*p.memoryRelativeTo1F1B) +
-                       " gives device " + std::to_string(d) + " a limit of "
-                 : "device " + std::to_string(d) + " may hold ";
-    source[d].fail(why + mib(limit) +
+    std::string what = why.empty() ? "device %d may hold " : why;
+    what.replace(what.find("%d"), 2, std::to_string(d));
+    source[d].fail(what + mib(limit) +
                    " MiB of activations, but one microbatch of its " +
                    stageList(stages) + " needs " + mib(need) + " MiB");
   }
+}
+
+void ProblemReader::readDeviceMemory(const Node &node) {
+  node.expectObject({"zero_stage", "reserved_gib"});
+  StaticMemorySpec spec;
+  spec.bytesPerElement = parameterElementBytes;
+  if (auto zero = node.get("zero_stage"))
+    spec.zeroStage = int(zero->integer(0, 3));
+  if (auto reserved = node.get("reserved_gib"))
+    spec.reservedBytes = uint64_t(
+        std::llround(reserved->number(/*positive=*/false, kMaxDeviceMemoryGiB) *
+                     double(uint64_t(1) << 30)));
+  // Without a model, the weights are sized from each stage's gradient.
+  for (int i = 0, e = int(gradientGiven.size()); i < e; ++i)
+    if (!gradientGiven[i])
+      node.fail("needs every stage's gradient_mib (the size of its "
+                "parameters, from which weights, gradients and optimizer "
+                "states follow), but stages[" +
+                std::to_string(i) + "] gives none");
+  for (int i = 0, e = int(p.datacenters.size()); i < e; ++i)
+    if (p.datacenters[i].deviceMemoryBytes == 0)
+      node.fail("needs the memory of every device, but datacenters[" +
+                std::to_string(i) + "] (" + quote(p.datacenters[i].name) +
+                ") gives no device_memory_gib" +
+                (modelGiven ? " (nor does hardware)" : ""));
+  p.staticMemory = staticFootprint(p, spec);
+  if (std::string why = limitsFromDeviceMemory(p, p.memoryLimitBytes);
+      !why.empty())
+    node.fail(why);
 }

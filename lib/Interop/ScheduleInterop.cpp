@@ -101,6 +101,15 @@ FailureOr<sched::Problem> crosspipe::buildProblem(PipelineOp pipeline) {
     l.cost.bandwidthGbps = link.getBandwidth().getGbps();
     problem.links.push_back(l);
   }
+  for (DeviceLinkOp link : cluster.getBody().getOps<DeviceLinkOp>()) {
+    sched::DeviceLink l;
+    l.fromDevice = int(link.getFrom());
+    l.toDevice = int(link.getTo());
+    l.cost.latencyMs = link.getLatency().getMs();
+    l.cost.bandwidthGbps = link.getBandwidth().getGbps();
+    l.separatePath = link.getSeparatePath();
+    problem.deviceLinks.push_back(l);
+  }
   problem.placement = toSched(pipeline.getPlacement());
   problem.splitBackward = pipeline.getSplitBackward();
   for (StageOp stage : pipeline.getStages()) {
@@ -114,6 +123,8 @@ FailureOr<sched::Problem> crosspipe::buildProblem(PipelineOp pipeline) {
     if (auto w = stage.getWgradAttr())
       c.wgradMs = w.getMs();
     c.activationBytes = stage.getActivation().getBytes();
+    if (BytesAttr held = stage.getWgradActivationAttr())
+      c.wgradActivationBytes = held.getBytes();
     c.messageBytes = stage.getMessage().getBytes();
     c.gradientBytes = stage.getGradient().getBytes();
     problem.chunks.push_back(c);
@@ -123,6 +134,21 @@ FailureOr<sched::Problem> crosspipe::buildProblem(PipelineOp pipeline) {
       problem.memoryLimitBytes.push_back(cast<BytesAttr>(limit).getBytes());
   if (auto relative = pipeline.getMemoryRelativeAttr())
     problem.memoryRelativeTo1F1B = relative.getValueAsDouble();
+  if (auto relative = pipeline.getMemoryRelativePeakAttr())
+    problem.memoryRelativeTo1F1BPeak = relative.getValueAsDouble();
+  if (ArrayAttr weights = pipeline.getMemoryWeightsAttr()) {
+    ArrayAttr gradients = pipeline.getMemoryGradientsAttr();
+    ArrayAttr optimizer = pipeline.getMemoryOptimizerAttr();
+    uint64_t reserved = pipeline.getMemoryReservedAttr().getBytes();
+    for (size_t d = 0; d < weights.size(); ++d) {
+      sched::StaticMemory fixed;
+      fixed.weightBytes = cast<BytesAttr>(weights[d]).getBytes();
+      fixed.gradientBytes = cast<BytesAttr>(gradients[d]).getBytes();
+      fixed.optimizerBytes = cast<BytesAttr>(optimizer[d]).getBytes();
+      fixed.reservedBytes = reserved;
+      problem.staticMemory.push_back(fixed);
+    }
+  }
   problem.dpDegree = int(pipeline.getDpDegree());
   problem.dpSpan = pipeline.getDpSpan() == DpSpan::cross_dc
                        ? sched::DpSpan::CrossDc
@@ -235,27 +261,24 @@ PipelineOp crosspipe::emitProblem(ModuleOp module,
           FlatSymbolRefAttr::get(ctx, problem.datacenters[link.toDc].name),
           TimeAttr::get(ctx, link.cost.latencyMs),
           BandwidthAttr::get(ctx, link.cost.bandwidthGbps));
+    for (const sched::DeviceLink &link : problem.deviceLinks)
+      cb.create<DeviceLinkOp>(
+          locFor(ctx, file, link.loc), int64_t(link.fromDevice),
+          int64_t(link.toDevice), TimeAttr::get(ctx, link.cost.latencyMs),
+          BandwidthAttr::get(ctx, link.cost.bandwidthGbps), link.separatePath);
   }
-  ArrayAttr limits;
-  if (!problem.memoryLimitBytes.empty()) {
-    SmallVector<Attribute> values;
-    for (uint64_t limit : problem.memoryLimitBytes)
-      values.push_back(BytesAttr::get(ctx, limit));
-    limits = b.getArrayAttr(values);
-  }
-  FloatAttr relative;
-  if (problem.memoryRelativeTo1F1B)
-    relative = b.getF64FloatAttr(*problem.memoryRelativeTo1F1B);
   auto pipeline = b.create<PipelineOp>(
       fileLoc, b.getStringAttr(name),
       FlatSymbolRefAttr::get(ctx, cluster.getSymName()),
       b.getI64IntegerAttr(problem.numMicrobatches),
       PlacementAttr::get(ctx, fromSched(problem.placement)),
-      problem.splitBackward ? b.getUnitAttr() : UnitAttr(), limits, relative,
-      b.getI64IntegerAttr(problem.dpDegree),
+      problem.splitBackward ? b.getUnitAttr() : UnitAttr(), ArrayAttr(),
+      FloatAttr(), FloatAttr(), ArrayAttr(), ArrayAttr(), ArrayAttr(),
+      BytesAttr(), b.getI64IntegerAttr(problem.dpDegree),
       DpSpanAttr::get(ctx, problem.dpSpan == sched::DpSpan::CrossDc
                                ? DpSpan::cross_dc
                                : DpSpan::intra_dc));
+  writeMemoryBudget(pipeline, problem);
   pipeline.getBody().emplaceBlock();
   OpBuilder pb = OpBuilder::atBlockEnd(&pipeline.getBody().front());
   for (const sched::Chunk &c : problem.chunks) {
@@ -268,6 +291,9 @@ PipelineOp crosspipe::emitProblem(ModuleOp module,
                        time(c.dgradMs, problem.splitBackward),
                        time(c.wgradMs, problem.splitBackward),
                        BytesAttr::get(ctx, c.activationBytes),
+                       problem.splitBackward && c.wgradActivationBytes
+                           ? BytesAttr::get(ctx, *c.wgradActivationBytes)
+                           : BytesAttr(),
                        BytesAttr::get(ctx, c.messageBytes),
                        BytesAttr::get(ctx, c.gradientBytes));
   }
@@ -386,17 +412,36 @@ void crosspipe::annotateSchedule(ScheduleOp op, const ScheduleFromIR &read,
 void crosspipe::writeMemoryBudget(PipelineOp pipeline,
                                   const sched::Problem &problem) {
   MLIRContext *ctx = pipeline.getContext();
-  if (problem.memoryLimitBytes.empty()) {
-    pipeline.removeMemoryLimitsAttr();
-  } else {
-    SmallVector<Attribute> limits;
-    for (uint64_t limit : problem.memoryLimitBytes)
-      limits.push_back(BytesAttr::get(ctx, limit));
-    pipeline.setMemoryLimitsAttr(ArrayAttr::get(ctx, limits));
-  }
-  if (problem.memoryRelativeTo1F1B)
-    pipeline.setMemoryRelativeAttr(
-        FloatAttr::get(Float64Type::get(ctx), *problem.memoryRelativeTo1F1B));
-  else
-    pipeline.removeMemoryRelativeAttr();
+  auto bytesList = [&](auto bytesOf, size_t n) {
+    SmallVector<Attribute> values;
+    for (size_t i = 0; i < n; ++i)
+      values.push_back(BytesAttr::get(ctx, bytesOf(i)));
+    return ArrayAttr::get(ctx, values);
+  };
+  auto f64 = [&](std::optional<double> value) {
+    return value ? FloatAttr::get(Float64Type::get(ctx), *value) : FloatAttr();
+  };
+  const std::vector<uint64_t> &limits = problem.memoryLimitBytes;
+  pipeline.setMemoryLimitsAttr(
+      limits.empty()
+          ? ArrayAttr()
+          : bytesList([&](size_t d) { return limits[d]; }, limits.size()));
+  pipeline.setMemoryRelativeAttr(f64(problem.memoryRelativeTo1F1B));
+  pipeline.setMemoryRelativePeakAttr(f64(problem.memoryRelativeTo1F1BPeak));
+  const std::vector<sched::StaticMemory> &fixed = problem.staticMemory;
+  bool breakdown = !fixed.empty() && !limits.empty();
+  size_t n = breakdown ? fixed.size() : 0;
+  pipeline.setMemoryWeightsAttr(
+      breakdown ? bytesList([&](size_t d) { return fixed[d].weightBytes; }, n)
+                : ArrayAttr());
+  pipeline.setMemoryGradientsAttr(
+      breakdown ? bytesList([&](size_t d) { return fixed[d].gradientBytes; }, n)
+                : ArrayAttr());
+  pipeline.setMemoryOptimizerAttr(
+      breakdown
+          ? bytesList([&](size_t d) { return fixed[d].optimizerBytes; }, n)
+          : ArrayAttr());
+  pipeline.setMemoryReservedAttr(
+      breakdown ? BytesAttr::get(ctx, fixed.front().reservedBytes)
+                : BytesAttr());
 }

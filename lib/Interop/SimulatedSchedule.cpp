@@ -47,7 +47,10 @@ FailureOr<SimulatedSchedule> crosspipe::simulateScheduleOp(ScheduleOp op) {
     (void)reportSimulationFailure(op, loaded->read, simulated.result);
     return failure();
   }
-  simulated.lowerBoundMs = sched::computeLowerBound(loaded->problem).makespanMs;
+  simulated.lowerBoundMs =
+      sched::computeLowerBound(loaded->problem,
+                               sched::maxPartsOf(loaded->read.schedule))
+          .makespanMs;
   if (TimeAttr proven = op.getLowerBoundAttr()) {
     // A bound a solver proved holds for every schedule of the problem, so
     // one above this schedule's makespan is false, not a stronger bound.

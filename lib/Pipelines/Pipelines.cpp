@@ -23,6 +23,7 @@ void crosspipe::buildCrossPipeCompilePipeline(OpPassManager &pm,
   schedule.algorithm = options.algorithm;
   schedule.subBlocks = options.subBlocks;
   schedule.memoryRelative = options.memoryRelative;
+  schedule.memoryRelativePeak = options.memoryRelativePeak;
   schedule.memoryLimitMiB = options.memoryLimitMiB;
   schedule.memoryUnlimited = options.memoryUnlimited;
   schedule.timeLimit = options.timeLimit;

@@ -2,12 +2,13 @@
 //
 // The one validation of a problem that every scheduler, the simulator and
 // the solver run before they trust its numbers, and the one rule of how a
-// block holds activation memory.
+// block holds activation memory (the paper's M_F, M_D and M_W, per part).
 //
 //===----------------------------------------------------------------------===//
 
 #include "crosspipe/Schedule/BlockGraph.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -29,6 +30,10 @@ std::string checkChunk(const Problem &p, int i) {
                        : validDuration(ch.backwardMs));
   if (!ok)
     return name + " has a negative or non-finite duration";
+  if (ch.wgradActivationBytes && *ch.wgradActivationBytes > ch.activationBytes)
+    return name + " holds " + std::to_string(*ch.wgradActivationBytes) +
+           " bytes for its W, more than its activation of " +
+           std::to_string(ch.activationBytes) + " bytes";
   if (!validDuration(p.allreduceMs(i)) ||
       !validDuration(p.collectiveMs(i, CollectiveKind::AllGather)) ||
       !validDuration(p.collectiveMs(i, CollectiveKind::ReduceScatter)))
@@ -37,15 +42,39 @@ std::string checkChunk(const Problem &p, int i) {
 }
 } // namespace
 
+ChunkMemory crosspipe::sched::chunkMemory(const Problem &problem, int chunk) {
+  const Chunk &ch = problem.chunks[chunk];
+  ChunkMemory mem;
+  mem.activationBytes = ch.activationBytes;
+  mem.wgradBytes = problem.splitBackward ? ch.heldForWgradBytes() : 0;
+  return mem;
+}
+
 MemoryEffect crosspipe::sched::memoryEffect(const Problem &problem,
                                             const Block &block) {
   MemoryEffect effect;
-  uint64_t act = problem.chunks[block.chunk].activationBytes;
-  if (block.kind == BlockKind::F && block.part == 0)
-    effect.allocBytes = act;
-  BlockGraph graph(problem);
-  if (block.kind == graph.releaseKind() && block.part == block.parts - 1)
-    effect.freeBytes = act;
+  ChunkMemory mem = chunkMemory(problem, block.chunk);
+  int parts = std::max(block.parts, 1);
+  // The backward parts run the layers in reverse: part j ends slice
+  // parts - 1 - j.
+  int reversed = parts - 1 - block.part;
+  switch (block.kind) {
+  case BlockKind::F:
+    effect.allocBytes = sliceBytes(mem.activationBytes, parts, block.part);
+    break;
+  case BlockKind::B:
+    effect.freeBytes = sliceBytes(mem.activationBytes, parts, reversed);
+    break;
+  case BlockKind::D:
+    // The slice's activation less the slice of what W needs; never
+    // negative since wgradBytes <= activationBytes.
+    effect.freeBytes = sliceBytes(mem.activationBytes, parts, reversed) -
+                       sliceBytes(mem.wgradBytes, parts, reversed);
+    break;
+  case BlockKind::W:
+    effect.freeBytes = sliceBytes(mem.wgradBytes, parts, reversed);
+    break;
+  }
   return effect;
 }
 
@@ -86,6 +115,17 @@ std::string crosspipe::sched::validate(const Problem &p) {
         std::isnan(link.cost.bandwidthGbps))
       return "link " + std::to_string(link.fromDc) + "->" +
              std::to_string(link.toDc) + " has a negative or non-finite cost";
+  for (const DeviceLink &link : p.deviceLinks) {
+    std::string name = "device link " + std::to_string(link.fromDevice) + "->" +
+                       std::to_string(link.toDevice);
+    if (link.fromDevice < 0 || link.fromDevice >= devices ||
+        link.toDevice < 0 || link.toDevice >= devices ||
+        link.fromDevice == link.toDevice)
+      return name + " does not join two devices of the problem";
+    if (!validDuration(link.cost.latencyMs) ||
+        std::isnan(link.cost.bandwidthGbps))
+      return name + " has a negative or non-finite cost";
+  }
   return "";
 }
 

@@ -95,6 +95,10 @@ LayerCost crosspipe::sched::estimateLayer(const ModelShape &m,
                     uint64_t(mlpMatrices(m)) * uint64_t(m.ffnHidden)) *
                    e;
   cost.activationBytes = tokens * (replicated + ceilDiv(split, tp));
+  // What W reads: the QKV and MLP inputs (replicated), the attention output
+  // and the MLP's product (split) -- the inputs of the weight matmuls.
+  uint64_t wgradSplit = (d + uint64_t(m.ffnHidden)) * e;
+  cost.wgradActivationBytes = tokens * (2 * d * e + ceilDiv(wgradSplit, tp));
   cost.gradientBytes = ceilDiv(cost.parameters, tp) * e;
   return cost;
 }
@@ -139,6 +143,7 @@ std::vector<ChunkCost> crosspipe::sched::estimateChunks(const ModelShape &m,
     c.dgradMs = n * layer.dgradMs;
     c.wgradMs = n * layer.wgradMs;
     c.activationBytes = uint64_t(n) * layer.activationBytes;
+    c.wgradActivationBytes = uint64_t(n) * layer.wgradActivationBytes;
     c.messageBytes = message;
     c.gradientBytes = uint64_t(n) * layer.gradientBytes;
     chunks.push_back(c);

@@ -7,8 +7,9 @@
 // the blocks that their critical path says were held up by their device,
 // keeping a promotion only if the makespan (then the sum of block end times)
 // drops. The winner is timed by simulate(), which agrees with the engine (or
-// else the rules are ranked by simulate()), and compared with the static
-// baselines that apply and fit the memory budget.
+// else the rules are ranked by simulate()); unless told otherwise its rule
+// is also tried with blocks cut in two; the result is compared with the
+// static baselines that apply and fit the memory budget.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,6 +40,11 @@ constexpr double kImproveBlockBudget = 9e4;
 /// 0.09% off in the last.
 constexpr double kScreenBlocks = 2e4;
 constexpr size_t kScreenKeep = 1;
+/// GreedyOptions::autoSubBlocks: the part count tried, and the most blocks
+/// one run at that count may have (64 devices x 512 microbatches, split,
+/// in two parts: 196,608).
+constexpr int kAutoParts = 2;
+constexpr double kAutoPartsBlocks = 2e5;
 
 double blocksPerRun(const Problem &problem, int parts) {
   return double(problem.numChunks()) * problem.numMicrobatches *
@@ -225,6 +231,9 @@ public:
   std::string simulateBest(SimResult &sim);
   /// Moves the winner into `result`.
   void fill(const SimResult &sim, GreedyResult &result);
+  /// GreedyOptions::autoSubBlocks: the winning rule in kAutoParts parts,
+  /// taken if it simulates better than `result`.
+  void tryMoreParts(GreedyResult &result);
 
 private:
   const Problem &problem;
@@ -341,6 +350,28 @@ void Portfolio::fill(const SimResult &sim, GreedyResult &result) {
   result.schedule.algorithm = "greedy:" + result.rule;
 }
 
+void Portfolio::tryMoreParts(GreedyResult &result) {
+  if (partsList != std::vector<int>{1} ||
+      blocksPerRun(problem, kAutoParts) > kAutoPartsBlocks)
+    return;
+  // One run of the winning rule, without the improvement loop: ranking the
+  // cut and whole runs on fewer microbatches (as the rules are ranked)
+  // missed the largest gains, which build up over the steady state.
+  const GreedyRule &rule = rules[best.rule];
+  GreedyEngine engine(problem, kAutoParts);
+  EngineResult r = engine.run(rule);
+  if (!r.ok)
+    return;
+  SimResult sim = simulate(problem, r.schedule);
+  if (!sim.ok || !tolerantLess(sim.makespanMs, result.makespanMs))
+    return;
+  result.makespanMs = result.greedyMakespanMs = sim.makespanMs;
+  result.predictedMakespanMs = r.makespanMs;
+  result.rule = rule.name + "/s" + std::to_string(kAutoParts);
+  result.schedule = std::move(r.schedule);
+  result.schedule.algorithm = "greedy:" + result.rule;
+}
+
 /// Replaces the greedy's schedule in `result` by each static baseline that
 /// applies, fits the budget and simulates better.
 void preferBaselines(const Problem &problem, GreedyResult &result) {
@@ -390,6 +421,9 @@ GreedyResult crosspipe::sched::scheduleGreedy(const Problem &problem,
   if (!result.error.empty())
     return result;
   portfolio.fill(sim, result);
+  if (options.autoSubBlocks && options.subBlocks == 1 &&
+      !options.exactSubBlocks)
+    portfolio.tryMoreParts(result);
   if (options.includeBaselines)
     preferBaselines(problem, result);
   return result;

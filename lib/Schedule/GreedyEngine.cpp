@@ -344,8 +344,9 @@ void GreedyEngine::start(int d, double t, int c, int k, int m, int part) {
     lastPos[(size_t(c) * M + m) * 3 + k] = int(order[d].size());
   order[d].push_back(Block{graph.kindOfSlot(k), c, m, part, parts});
   starts[d].push_back(t);
-  // F's first part takes its chunk's activation: sched::memoryEffect's
-  // rule, on the engine's cached sizes.
+  // F's first part reserves its chunk's whole activation (its parts
+  // allocate it slice by slice); every backward part gives back its share
+  // when it ends, which no block of this device can start before.
   if (k == KF && part == 0) {
     held[d] += act[c];
     heldChunk[c] += act[c];
@@ -356,6 +357,12 @@ void GreedyEngine::start(int d, double t, int c, int k, int m, int part) {
       ++remLo[d];
     if (d == 0 && firstF0 == kInf)
       firstF0 = t;
+  } else if (uint64_t bytes = partFree[(size_t(c) * 3 + k) * parts + part]) {
+    held[d] -= bytes;
+    heldChunk[c] -= bytes;
+    freed[size_t(d) * M + m] += bytes;
+    while (lo[d] < admitted && freed[size_t(d) * M + lo[d]] >= footprint[d])
+      ++lo[d];
   }
   nextPart[c * 3 + k] = last ? 0 : part + 1;
   if (last)
@@ -377,17 +384,9 @@ void GreedyEngine::finish(int d, int c, int k, int m, double end) {
     times[size_t(c) * M + m].dEnd = end;
   BlockKind kind = graph.kindOfSlot(k);
   deliver(d, {kind, c}, m, end);
-  // The releasing block's last part gives the activation back.
-  if (kind == graph.releaseKind()) {
-    held[d] -= act[c];
-    heldChunk[c] -= act[c];
-    freed[size_t(d) * M + m] += act[c];
-    if (end >= lastBack[c]) {
-      lastBack[c] = end;
-      lastBackMb[c] = m;
-    }
-    while (lo[d] < admitted && freed[size_t(d) * M + lo[d]] >= footprint[d])
-      ++lo[d];
+  if (kind == graph.releaseKind() && end >= lastBack[c]) {
+    lastBack[c] = end;
+    lastBackMb[c] = m;
   }
 }
 

@@ -4,9 +4,9 @@
 // a problem: it keeps, per device, the next block of every (chunk, kind) in
 // microbatch order as the candidates, times them with exactly the simulator's
 // model (FIFO link queues by send time, latency after the bandwidth window,
-// activation memory from F start to W/B end), and admits an F only when the
-// memory state stays safe, so it can never deadlock on memory. Static data of
-// a problem is computed once and shared by every rule that runs on it.
+// activation memory as sched::memoryEffect has it), and admits an F only when
+// the memory state stays safe, so it can never deadlock on memory. Static data
+// of a problem is computed once and shared by every rule that runs on it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -179,8 +179,10 @@ private:
   };
 
   // Setup (GreedySetup.cpp), in the order the constructor runs them.
-  /// Per-chunk durations, activations and devices; memory per device.
+  /// Per-chunk durations and devices; memory per device.
   void setupChunks();
+  /// What each (sub-)block allocates and frees (sched::memoryEffect).
+  void setupMemory();
   /// The link and alpha-beta cost of every chunk boundary.
   void setupLinks();
   /// Which links several devices send on (their messages need the queue).
@@ -234,8 +236,7 @@ private:
   /// Starts part `part` of block (c, k) of microbatch m on `d` at `t`.
   inline void start(int d, double t, int c, int k, int m, int part);
   /// Books the end of the last part of block (c, k) of microbatch m: hands
-  /// its output to the blocks that read it and frees its memory if it is
-  /// the releasing one.
+  /// its output to the blocks that read it.
   inline void finish(int d, int c, int k, int m, double end);
   /// Delivers the output of `from` (microbatch m, ended at `end` on `d`) to
   /// the step of another chunk that reads it: at once on the same device,
@@ -256,7 +257,9 @@ private:
   // Static data.
   std::vector<int> chunkDev;
   std::vector<double> durPart; ///< [c * 3 + kind]
-  std::vector<uint64_t> act;
+  /// The activation F reserves per chunk, what W holds of it, and what each
+  /// backward part frees ([(c * 3 + kind) * parts + part]).
+  std::vector<uint64_t> act, wHeld, partFree;
   std::vector<int> fwdLink, bwdLink; ///< Link of boundary c -> c+1 and back.
   std::vector<double> fwdBw, fwdLat, bwdBw, bwdLat;
   std::vector<bool> fwdCross, bwdCross;

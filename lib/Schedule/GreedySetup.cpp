@@ -57,9 +57,7 @@ void GreedyEngine::setupChunks() {
   int C = numChunks, P = numDev;
   chunkDev.resize(C);
   durPart.assign(size_t(C) * 3, 0.0);
-  act.resize(C);
   devChunks.assign(P, {});
-  footprint.assign(P, 0);
   cycle.assign(P, 0.0);
   for (int c = 0; c < C; ++c) {
     const Chunk &ch = problem.chunks[c];
@@ -69,14 +67,38 @@ void GreedyEngine::setupChunks() {
     durPart[c * 3 + KF] = ch.forwardMs / parts;
     durPart[c * 3 + KD] = back / parts;
     durPart[c * 3 + KW] = w / parts;
-    act[c] = ch.activationBytes;
     devChunks[ch.device].push_back(c);
-    footprint[ch.device] += ch.activationBytes;
     cycle[ch.device] += ch.forwardMs + back + w;
   }
   limit.resize(P);
   for (int d = 0; d < P; ++d)
     limit[d] = problem.memoryLimit(d);
+  setupMemory();
+}
+
+void GreedyEngine::setupMemory() {
+  // sched::memoryEffect, cached per (chunk, kind, part). Admission reserves
+  // a chunk's whole activation when its F's first part starts (F parts
+  // allocate it slice by slice, so the reservation never holds less than
+  // the device does); every backward part gives its share back when it
+  // ends.
+  int C = numChunks, P = numDev;
+  act.assign(C, 0);
+  wHeld.assign(C, 0);
+  partFree.assign(size_t(C) * 3 * parts, 0);
+  footprint.assign(P, 0);
+  for (int c = 0; c < C; ++c) {
+    ChunkMemory mem = chunkMemory(problem, c);
+    wHeld[c] = mem.wgradBytes;
+    for (int k = 0; k < graph.kindsPerChunk(); ++k)
+      for (int part = 0; part < parts; ++part) {
+        Block b{graph.kindOfSlot(k), c, 0, part, parts};
+        MemoryEffect effect = memoryEffect(problem, b);
+        act[c] += effect.allocBytes;
+        partFree[(size_t(c) * 3 + k) * parts + part] = effect.freeBytes;
+      }
+    footprint[chunkDev[c]] += act[c];
+  }
 }
 
 void GreedyEngine::setupLinks() {
@@ -208,6 +230,14 @@ void GreedyEngine::setupInFlight() {
       continue;
     double slots = double(limit[d]) / double(std::max(act[c], footprint[d]));
     double cap = std::floor(slots * devChunks[d].size()) - keep[c];
+    // A deferred W holds only what W needs: the room left beyond the
+    // microbatches in flight, in activations, holds act / wHeld times as
+    // many of them.
+    if (wHeld[c] == 0)
+      cap = numMb;
+    else if (wHeld[c] < act[c])
+      cap = std::floor((slots * devChunks[d].size() - keep[c]) *
+                       double(act[c]) / double(wHeld[c]));
     wCap[c] = int(std::min(double(numMb), std::max(0.0, cap)));
   }
 }
@@ -222,11 +252,16 @@ void GreedyEngine::setupPacing() {
   for (int c = 0; c < C; ++c) {
     int d = chunkDev[c];
     if (limit[d] != kUnlimited && limit[d] > 0) {
-      double hold = headMs[c * 3 + KW] + fullMs(c, KW) - headMs[c * 3 + KF];
-      if (!split)
-        hold = headMs[c * 3 + KD] + fullMs(c, KD) - headMs[c * 3 + KF];
-      memLoad[d] += double(act[c]) * hold / double(limit[d]);
-      holdLoad[c] = double(act[c]) * hold;
+      // Memory-time of one isolated microbatch: the activation until its
+      // backward ends, what W needs until W ends.
+      double toBackward =
+          headMs[c * 3 + KD] + fullMs(c, KD) - headMs[c * 3 + KF];
+      double toW = headMs[c * 3 + KW] + fullMs(c, KW) - headMs[c * 3 + KF];
+      double load = double(act[c] - wHeld[c]) * toBackward;
+      if (split)
+        load += double(wHeld[c]) * toW;
+      memLoad[d] += load / double(limit[d]);
+      holdLoad[c] = load;
       devHoldLoad[d] += holdLoad[c];
     }
   }

@@ -14,6 +14,8 @@
 
 #include "crosspipe/Schedule/LowerBound.h"
 
+#include "crosspipe/Schedule/BlockGraph.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -23,7 +25,7 @@ namespace {
 
 class BoundBuilder {
 public:
-  explicit BoundBuilder(const Problem &p) : p(p) {}
+  BoundBuilder(const Problem &p, int parts) : p(p), parts(parts) {}
 
   bool valid() const;
   LowerBound compute();
@@ -41,6 +43,9 @@ private:
   double dpTailBound(int d) const;
 
   const Problem &p;
+  /// The most parts any block of a schedule is cut into: a sub-block frees
+  /// its slice of the activation early, so memory binds less.
+  int parts = 1;
   int numChunks = 0, m = 0, numDevices = 0;
   std::vector<double> hopF, hopB;
   /// headF[c]: earliest start of any F(c, m).
@@ -138,12 +143,24 @@ double BoundBuilder::deviceBound(int d, bool fromOrigin) const {
   return head + fd + std::max(wsum + minAr, minTail);
 }
 
-/// At most k = floor(limit / a_c) activations of chunk c coexist, so the
-/// M hold intervals (each >= hold[c]) split into k chains of disjoint
-/// intervals (interval graphs are perfect); one chain has ceil(M/k) of them.
-/// Its last interval's D ends at least hold[c] - w_c after that interval
-/// starts and is followed by tail[c]. Separately, the device's memory-time
-/// integral sum(M a_c hold[c]) fits under limit * (end - head).
+/// Memory, per chunk c on d with activation a (F to the end of B/D) of which
+/// h stays until W's end (BlockGraph.h's chunkMemory), blocks cut into at
+/// most n parts (slices of layers, each freed as its backward part ends),
+/// and rt the least time from F(c, m)'s end to D/B(c, m)'s start:
+/// - A microbatch holds all of a from its F's last part start to its D's
+///   first part end, at least rt + (F + D) / n. At most floor(limit / a)
+///   such windows overlap, so the M windows split into that many chains
+///   (interval graphs are perfect); one has ceil(M / k) of them in a row,
+///   and its last D is followed by tail[c].
+/// - Likewise all of h from the F's last part start to the W's first part
+///   end, at least rt + D + (F + W) / n, floor(limit / h) at a time; the
+///   last window's D ends rt + D + F / n after it starts.
+/// - The device's memory-time integral: slice i of n is held from F part i
+///   to the backward part that ends it, (F + D) (n - i) / n + rt for a - h
+///   and (F + W) (n - i) / n + rt + D for h, which fits under
+///   limit * (end - head).
+/// With whole blocks and h = a the first two are the classic bound
+/// headF + ceil(M / k) * hold - W + tail.
 double BoundBuilder::memoryBound(int d, bool &feasible) const {
   uint64_t limit = p.memoryLimit(d);
   const std::vector<int> &chunks = onDevice[d];
@@ -151,26 +168,41 @@ double BoundBuilder::memoryBound(int d, bool &feasible) const {
     return 0;
   // One microbatch holds all of its activations on d at once: F of d's last
   // chunk runs after every earlier F of that microbatch on d and before
-  // any of their W's.
-  uint64_t together = 0;
-  for (int c : chunks)
-    together += p.chunks[c].activationBytes;
+  // any of their D's or W's.
+  uint64_t together = oneMicrobatchBytes(p, d);
   // No schedule exists then; any finite number is a valid bound, and
   // finite numbers keep reports and IR attributes printable.
   if (together > limit) {
     feasible = false;
     return 0;
   }
+  double n = parts, cut = 1.0 / n, mean = (n + 1) / (2 * n);
   double best = 0, integral = 0, head = INFINITY;
   for (int c : chunks) {
-    uint64_t act = p.chunks[c].activationBytes;
+    ChunkMemory mem = chunkMemory(p, c);
+    uint64_t a = mem.activationBytes, h = mem.wgradBytes;
     head = std::min(head, headF[c]);
-    if (act == 0)
+    if (a == 0)
       continue;
-    uint64_t k = limit / act;
-    double rounds = std::ceil(double(m) / double(k));
-    best = std::max(best, headF[c] + rounds * hold[c] - w(c) + tail[c]);
-    integral += double(m) * double(act) * hold[c];
+    double f = p.chunks[c].forwardMs, b = beta(c), wc = w(c);
+    double rt = std::max(0.0, hold[c] - f - b - wc);
+    double rounds = std::ceil(double(m) / double(limit / a));
+    if (parts == 1 && (h == a || !p.splitBackward)) {
+      // Whole blocks holding everything to the release: the classic form,
+      // kept as it was so that its rounding stays what it was.
+      best = std::max(best, headF[c] + rounds * hold[c] - wc + tail[c]);
+      integral += double(m) * double(a) * hold[c];
+      continue;
+    }
+    best = std::max(best, headF[c] + rounds * (rt + (f + b) * cut) + tail[c]);
+    if (h > 0) {
+      double roundsW = std::ceil(double(m) / double(limit / h));
+      double window = rt + b + (f + wc) * cut;
+      best = std::max(best, headF[c] + (roundsW - 1) * window + rt + b +
+                                f * cut + tail[c]);
+    }
+    integral += double(m) * (double(a - h) * (rt + (f + b) * mean) +
+                             double(h) * (rt + b + (f + wc) * mean));
   }
   if (limit > 0)
     best = std::max(best, head + integral / double(limit));
@@ -230,7 +262,8 @@ LowerBound BoundBuilder::compute() {
 
 } // namespace
 
-LowerBound crosspipe::sched::computeLowerBound(const Problem &problem) {
+LowerBound crosspipe::sched::computeLowerBound(const Problem &problem,
+                                               int maxParts) {
   // The DP tail bound assumes one all-reduce per chunk after its last W;
   // gradient buckets may start earlier and ZeRO-1 moves work to the start,
   // so those are bounded without DP, which only ever adds work.
@@ -239,10 +272,18 @@ LowerBound crosspipe::sched::computeLowerBound(const Problem &problem) {
     plain.dpDegree = 1;
     plain.dpBuckets = 1;
     plain.zero1 = false;
-    return computeLowerBound(plain);
+    return computeLowerBound(plain, maxParts);
   }
-  BoundBuilder builder(problem);
+  BoundBuilder builder(problem, std::max(maxParts, 1));
   if (!builder.valid())
     return LowerBound();
   return builder.compute();
+}
+
+int crosspipe::sched::maxPartsOf(const Schedule &schedule) {
+  int most = 1;
+  for (const std::vector<Block> &order : schedule.order)
+    for (const Block &b : order)
+      most = std::max(most, b.parts);
+  return most;
 }

@@ -35,19 +35,31 @@ const LinkCost *Problem::dcLinkCost(int fromDc, int toDc) const {
   return nullptr;
 }
 
+const DeviceLink *Problem::deviceLink(int srcDevice, int dstDevice) const {
+  for (const DeviceLink &link : deviceLinks)
+    if (link.fromDevice == srcDevice && link.toDevice == dstDevice)
+      return &link;
+  return nullptr;
+}
+
 LinkId Problem::linkBetween(int srcDevice, int dstDevice) const {
   int srcDc = dcOfDevice(srcDevice), dstDc = dcOfDevice(dstDevice);
-  if (srcDc != dstDc)
-    return LinkId{srcDc, dstDc, /*crossDc=*/true};
-  return LinkId{srcDevice, dstDevice, /*crossDc=*/false};
+  if (srcDc == dstDc)
+    return LinkId{srcDevice, dstDevice, /*crossDc=*/false};
+  const DeviceLink *own = deviceLink(srcDevice, dstDevice);
+  if (own && own->separatePath)
+    return LinkId{srcDevice, dstDevice, /*crossDc=*/true, /*separate=*/true};
+  return LinkId{srcDc, dstDc, /*crossDc=*/true};
 }
 
 const LinkCost *Problem::linkCost(int srcDevice, int dstDevice) const {
+  if (const DeviceLink *own = deviceLink(srcDevice, dstDevice))
+    return &own->cost;
   return dcLinkCost(dcOfDevice(srcDevice), dcOfDevice(dstDevice));
 }
 
 std::string Problem::linkName(const LinkId &link) const {
-  if (link.crossDc)
+  if (link.crossDc && !link.separate)
     return datacenters[link.src].name + "->" + datacenters[link.dst].name;
   return "dev" + std::to_string(link.src) + "->dev" + std::to_string(link.dst);
 }
@@ -130,15 +142,31 @@ double Problem::maxForwardMs() const {
   return m;
 }
 
-std::vector<uint64_t> Problem::limitsRelativeTo1F1B(double factor) const {
-  int p = numDevices();
-  std::vector<uint64_t> limits(p, kUnlimited);
-  for (int d = 0; d < p; ++d) {
+/// f * count * the largest activation on each device.
+static std::vector<uint64_t> relativeLimits(const Problem &p, double factor,
+                                            bool uniform) {
+  int n = p.numDevices();
+  std::vector<uint64_t> limits(n, kUnlimited);
+  for (int d = 0; d < n; ++d) {
     uint64_t largest = 0;
-    for (const Chunk &c : chunks)
+    for (const Chunk &c : p.chunks)
       if (c.device == d)
         largest = std::max(largest, c.activationBytes);
-    limits[d] = uint64_t(std::floor(factor * double(p - d) * double(largest)));
+    double count = uniform ? n : n - d;
+    limits[d] = uint64_t(std::floor(factor * count * double(largest)));
   }
   return limits;
+}
+
+std::vector<uint64_t> Problem::limitsRelativeTo1F1B(double factor) const {
+  return relativeLimits(*this, factor, /*uniform=*/false);
+}
+
+std::vector<uint64_t> Problem::limitsRelativeTo1F1BPeak(double factor) const {
+  return relativeLimits(*this, factor, /*uniform=*/true);
+}
+
+uint64_t Problem::deviceMemory(int device) const {
+  int dc = dcOfDevice(device);
+  return dc < 0 ? 0 : datacenters[dc].deviceMemoryBytes;
 }

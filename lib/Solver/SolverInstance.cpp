@@ -301,56 +301,91 @@ void Builder::addFifoPairs(const std::map<int, std::vector<int>> &streams) {
 }
 
 /// Expects validateMemoryBudget() to hold: every budget fits one
-/// microbatch, so each chunk may keep at least one activation.
+/// microbatch, so each chunk may keep at least one activation. Memory is
+/// BlockGraph.h's chunkMemory: a microbatch holds the activation a from its
+/// F's start to its backward's (B or D) end, and what W needs, h, on to W's
+/// end.
 void Builder::addMemory() {
-  int m = inst.numMicrobatches, release = releaseSlot();
+  int m = inst.numMicrobatches, back = 1;
+  int wSlot = BlockGraph::slotOf(BlockKind::W);
   for (int d = 0, e = p.numDevices(); d < e; ++d) {
     uint64_t limit = p.memoryLimit(d);
     if (limit == kUnlimited)
       continue;
     std::vector<int> held;
     uint64_t worst = 0;
+    bool partial = false;
     for (int c : p.chunksOnDevice(d)) {
-      uint64_t a = p.chunks[c].activationBytes;
+      ChunkMemory mem = chunkMemory(p, c);
+      uint64_t a = mem.activationBytes, h = mem.wgradBytes;
       if (a == 0)
         continue;
+      // At most k = limit / a microbatches of this chunk alone are between
+      // F and the end of the backward (each holds a there): F(c, mb + k)
+      // waits for that end of (c, mb); likewise for what W keeps until W's
+      // end. Exact when the chunk is alone on the device and h is a (or 0).
       uint64_t k = limit / a;
-      // At most k activations of this chunk alone: F(c, mb + k) waits for
-      // the release of (c, mb). Exact when the chunk is alone on the device.
-      for (int mb = 0; mb + uint64_t(k) < uint64_t(m); ++mb)
-        arc(inst.taskOf(c, mb, release), inst.taskOf(c, mb + int(k), 0),
-            slotDuration(c, release));
-      worst += std::min<uint64_t>(k, uint64_t(m)) * a;
+      int until = h == a ? releaseSlot() : back;
+      for (int mb = 0; mb + k < uint64_t(m); ++mb)
+        arc(inst.taskOf(c, mb, until), inst.taskOf(c, mb + int(k), 0),
+            slotDuration(c, until));
+      uint64_t inFlight = std::min<uint64_t>(k, uint64_t(m));
+      worst += inFlight * a;
+      if (h > 0 && h < a) {
+        partial = true;
+        uint64_t kw = std::max(limit / h, k);
+        for (int mb = 0; mb + kw < uint64_t(m); ++mb)
+          arc(inst.taskOf(c, mb, wSlot), inst.taskOf(c, mb + int(kw), 0),
+              slotDuration(c, wSlot));
+        worst += (std::min<uint64_t>(kw, uint64_t(m)) - inFlight) * h;
+      }
       held.push_back(c);
     }
-    if (held.size() < 2 || worst <= limit)
+    if (!partial && (held.size() < 2 || worst <= limit))
+      continue;
+    if (worst <= limit)
       continue;
     addSharedBudget(d, limit, held);
   }
 }
 
-/// Several chunks share the budget: a cumulative resource in units of the
-/// activations' common divisor (rounded conservatively if huge).
+/// The budget as a cumulative resource in units of the held sizes' common
+/// divisor (rounded conservatively if huge): several chunks share it, or
+/// what W keeps outlives the rest of the activation.
 void Builder::addSharedBudget(int device, uint64_t limit,
                               const std::vector<int> &held) {
-  int m = inst.numMicrobatches, release = releaseSlot();
+  int m = inst.numMicrobatches, back = 1;
+  int wSlot = BlockGraph::slotOf(BlockKind::W);
+  // (height, slot that ends it) per chunk: the whole activation to the
+  // release, or the part W does not need to the backward and the rest to W.
+  auto pieces = [&](int c) {
+    ChunkMemory mem = chunkMemory(p, c);
+    std::vector<std::pair<uint64_t, int>> out;
+    if (mem.wgradBytes == mem.activationBytes || mem.wgradBytes == 0) {
+      out.push_back({mem.activationBytes, mem.wgradBytes ? wSlot : back});
+      return out;
+    }
+    out.push_back({mem.backwardFreeBytes(), back});
+    out.push_back({mem.wgradBytes, wSlot});
+    return out;
+  };
   uint64_t g = limit;
   for (int c : held)
-    g = std::gcd(g, p.chunks[c].activationBytes);
+    for (auto [bytes, slot] : pieces(c))
+      g = std::gcd(g, bytes);
   uint64_t scale = g, largest = limit / g;
   if (largest > (uint64_t(1) << 24))
     scale = g * ((largest >> 24) + 1);
   MemoryGroup group;
   group.device = device;
   group.capacity = int(limit / scale);
-  for (int c : held) {
-    int h = int((p.chunks[c].activationBytes + scale - 1) / scale);
-    for (int mb = 0; mb < m; ++mb) {
-      group.first.push_back(inst.taskOf(c, mb, 0));
-      group.last.push_back(inst.taskOf(c, mb, release));
-      group.height.push_back(h);
-    }
-  }
+  for (int c : held)
+    for (int mb = 0; mb < m; ++mb)
+      for (auto [bytes, slot] : pieces(c)) {
+        group.first.push_back(inst.taskOf(c, mb, 0));
+        group.last.push_back(inst.taskOf(c, mb, slot));
+        group.height.push_back(int((bytes + scale - 1) / scale));
+      }
   inst.memory.push_back(std::move(group));
 }
 

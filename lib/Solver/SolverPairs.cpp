@@ -169,15 +169,21 @@ void forbidCycle(const Term &a, const Term &b, const Term &c,
 }
 
 /// At the start of F(x) the activations held are those whose F ran first
-/// and whose release did not end before it.
+/// and whose release did not end before it. An F may start several holding
+/// intervals (the part of the activation its D frees, and what its W
+/// keeps): one check per F, with all of them as its own need.
 template <typename Before>
 void addMemoryChecks(const MemoryGroup &g, Before before, Instance &inst) {
   size_t n = g.first.size();
   for (size_t i = 0; i < n; ++i) {
+    if (i > 0 && g.first[i - 1] == g.first[i])
+      continue; // Checked with the F's first interval.
     MemoryCheck check;
-    check.capacity = g.capacity - g.height[i];
+    check.capacity = g.capacity;
+    for (size_t j = i; j < n && g.first[j] == g.first[i]; ++j)
+      check.capacity -= g.height[j];
     for (size_t j = 0; j < n; ++j) {
-      if (j == i)
+      if (g.first[j] == g.first[i])
         continue;
       Term started = before(g.first[j], g.first[i]);
       Term released = before(g.last[j], g.first[i]);

@@ -3,7 +3,9 @@
 // `crosspipe-translate --schedule-report`: simulates every schedule in the
 // module and prints one Markdown row each (makespan, distance to the lower
 // bound, bubble, peak memory), fastest first, so users can pick a schedule
-// by its numbers.
+// by its numbers. A pipeline whose budget is what device memory leaves gets
+// a second table: per device its memory, what it keeps besides activations
+// and the activation budget that remains.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +17,7 @@
 #include "llvm/Support/Format.h"
 
 #include <algorithm>
+#include <set>
 
 using namespace mlir;
 using namespace crosspipe;
@@ -26,6 +29,47 @@ struct Row {
   uint64_t peakBytes, budgetBytes;
 };
 } // namespace
+
+static std::string bytes(uint64_t value) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  printByteSize(os, value);
+  return text;
+}
+
+/// The device-memory budget of a pipeline, devices with the same numbers
+/// merged into one row.
+static void printMemoryBreakdown(StringRef pipeline,
+                                 const sched::Problem &problem,
+                                 raw_ostream &os) {
+  const std::vector<sched::StaticMemory> &fixed = problem.staticMemory;
+  int n = problem.numDevices();
+  if (fixed.size() != size_t(n) || problem.memoryLimitBytes.size() != size_t(n))
+    return;
+  os << "\nMemory of @" << pipeline
+     << ": device memory less what each device keeps besides activations\n\n"
+     << "| devices | device memory | weights | gradients | optimizer states "
+        "| reserved | activation budget |\n"
+     << "|---|---:|---:|---:|---:|---:|---:|\n";
+  auto row = [&](int d) {
+    const sched::StaticMemory &f = fixed[d];
+    return std::vector<uint64_t>{
+        problem.deviceMemory(d), f.weightBytes,   f.gradientBytes,
+        f.optimizerBytes,        f.reservedBytes, problem.memoryLimitBytes[d]};
+  };
+  for (int first = 0; first < n;) {
+    int last = first;
+    while (last + 1 < n && row(last + 1) == row(first))
+      ++last;
+    os << "| " << first;
+    if (last > first)
+      os << "-" << last;
+    for (uint64_t value : row(first))
+      os << " | " << bytes(value);
+    os << " |\n";
+    first = last + 1;
+  }
+}
 
 static LogicalResult scheduleReport(Operation *root, raw_ostream &os) {
   FailureOr<std::vector<SimulatedSchedule>> all =
@@ -84,6 +128,12 @@ static LogicalResult scheduleReport(Operation *root, raw_ostream &os) {
        << llvm::format("%.3f", row.makespanMs / row.lowerBoundMs) << " | "
        << llvm::format("%.3f", row.meanBubble) << " | " << peak << " ("
        << budget << ") |\n";
+  }
+  std::set<std::string> shown;
+  for (const SimulatedSchedule &s : *all) {
+    ScheduleOp op = s.op;
+    if (shown.insert(op.getPipeline().str()).second)
+      printMemoryBreakdown(op.getPipeline(), s.problem, os);
   }
   return success();
 }

@@ -163,7 +163,9 @@ LogicalResult DpOverlapPass::placeCollectives(ScheduleOp op) {
   }
   std::vector<sched::CollectiveEvent> collectives = std::move(sim.collectives);
   sim.collectives.clear();
-  double bound = sched::computeLowerBound(*problem).makespanMs;
+  double bound =
+      sched::computeLowerBound(*problem, sched::maxPartsOf(read->schedule))
+          .makespanMs;
   bool sameProblem = buckets == 1 && !zero1;
   if (!sameProblem) {
     // A proof about the schedule without buckets or ZeRO-1 says nothing

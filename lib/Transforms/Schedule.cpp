@@ -106,22 +106,24 @@ LogicalResult SchedulePass::checkOptions() {
   if (subBlocks > kMaxSubBlocks)
     return emitError(loc, "sub-blocks must be at most ")
            << kMaxSubBlocks << ", got " << int(subBlocks);
-  if (!std::isfinite(memoryRelative) ||
-      memoryRelative > double(kMaxMemoryRelative))
-    return emitError(loc, "memory-relative must be a finite factor of at "
-                          "most ")
-           << kMaxMemoryRelative << ", got " << double(memoryRelative);
+  for (auto [value, name] :
+       {std::make_pair(double(memoryRelative), "memory-relative"),
+        std::make_pair(double(memoryRelativePeak), "memory-relative-peak")})
+    if (!std::isfinite(value) || value > double(kMaxMemoryRelative))
+      return emitError(loc, name) << " must be a finite factor of at most "
+                                  << kMaxMemoryRelative << ", got " << value;
   if (!std::isfinite(memoryLimitMiB) ||
       memoryLimitMiB > double(kMaxMemoryLimitMiB))
     return emitError(loc, "memory-limit-mib must be a finite number of at "
                           "most ")
            << kMaxMemoryLimitMiB << " MiB, got " << double(memoryLimitMiB);
-  int overrides =
-      (memoryRelative != 0) + (memoryLimitMiB != 0) + int(memoryUnlimited);
-  if (overrides > 1 || memoryRelative < 0 || memoryLimitMiB < 0) {
-    return emitError(loc,
-                     "give at most one of memory-relative, memory-limit-mib "
-                     "and memory-unlimited, with a positive value");
+  int overrides = (memoryRelative != 0) + (memoryRelativePeak != 0) +
+                  (memoryLimitMiB != 0) + int(memoryUnlimited);
+  if (overrides > 1 || memoryRelative < 0 || memoryRelativePeak < 0 ||
+      memoryLimitMiB < 0) {
+    return emitError(loc, "give at most one of memory-relative, "
+                          "memory-relative-peak, memory-limit-mib and "
+                          "memory-unlimited, with a positive value");
   }
   return success();
 }
@@ -177,13 +179,20 @@ void SchedulePass::runOnOperation() {
 
 LogicalResult SchedulePass::overrideMemory(PipelineOp pipeline,
                                            sched::Problem &problem) {
-  if (memoryRelative == 0 && memoryLimitMiB == 0 && !memoryUnlimited)
+  if (memoryRelative == 0 && memoryRelativePeak == 0 && memoryLimitMiB == 0 &&
+      !memoryUnlimited)
     return success();
   problem.memoryRelativeTo1F1B.reset();
+  problem.memoryRelativeTo1F1BPeak.reset();
+  problem.staticMemory.clear();
   problem.memoryLimitBytes.clear();
   if (memoryRelative > 0) {
     problem.memoryLimitBytes = problem.limitsRelativeTo1F1B(memoryRelative);
     problem.memoryRelativeTo1F1B = double(memoryRelative);
+  } else if (memoryRelativePeak > 0) {
+    problem.memoryLimitBytes =
+        problem.limitsRelativeTo1F1BPeak(memoryRelativePeak);
+    problem.memoryRelativeTo1F1BPeak = double(memoryRelativePeak);
   } else if (memoryLimitMiB > 0) {
     problem.memoryLimitBytes.assign(
         problem.numDevices(), uint64_t(memoryLimitMiB * double(sched::kMiB)));

@@ -456,7 +456,7 @@ crosspipe.schedule @s for @p algorithm "manual" {
 
 crosspipe.cluster @net {
   crosspipe.datacenter @east devices 2
-  // expected-error @+1 {{is not allowed in a crosspipe.cluster, which holds only crosspipe.datacenter and crosspipe.link ops}}
+  // expected-error @+1 {{is not allowed in a crosspipe.cluster, which holds only crosspipe.datacenter, crosspipe.link and crosspipe.device_link ops}}
   builtin.module {}
 }
 
@@ -694,4 +694,131 @@ crosspipe.cluster @net {
 crosspipe.pipeline @p on @net microbatches 1 placement custom {
   // expected-error @+1 {{expects 'device' to be at most 2147483647, got 2147483648}}
   crosspipe.stage device 2147483648 forward 1 ms backward 1 ms activation 1 B message 0 B gradient 0 B
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2
+  // expected-error @+1 {{joins device 1 to itself}}
+  crosspipe.device_link 1 -> 1 latency 1 ms bandwidth 1 Gbps
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2
+  // expected-error @+1 {{expects a positive bandwidth, got 0 Gbps}}
+  crosspipe.device_link 0 -> 1 latency 1 ms bandwidth 0 Gbps
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2
+  // expected-error @+1 {{names device 2, but cluster @net has 2 devices}}
+  crosspipe.device_link 0 -> 2 latency 1 ms bandwidth 1 Gbps
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2
+  crosspipe.datacenter @west devices 2
+  // expected-note @+1 {{previous link here}}
+  crosspipe.device_link 0 -> 2 latency 1 ms bandwidth 1 Gbps
+  // expected-error @+1 {{duplicates the link 0 -> 2}}
+  crosspipe.device_link 0 -> 2 latency 2 ms bandwidth 1 Gbps
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2
+  // expected-error @+1 {{has separate_path, but both devices are in datacenter @east, where every device pair has its own link}}
+  crosspipe.device_link 0 -> 1 latency 1 ms bandwidth 1 Gbps separate_path
+}
+
+// -----
+
+// A device link stands in for the missing datacenter link, one way only.
+// expected-note @+1 {{cluster defined here}}
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  crosspipe.datacenter @west devices 1
+  crosspipe.device_link 0 -> 1 latency 1 ms bandwidth 1 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional {
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 1 MiB message 1 MiB gradient 0 B
+  // expected-error @+1 {{exchanges messages with stage 0 from device 1 to device 0, but cluster @net has no link @west -> @east}}
+  crosspipe.stage device 1 forward 1 ms backward 1 ms activation 1 MiB message 0 B gradient 0 B
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  crosspipe.link @east -> @east latency 0 ms bandwidth 1 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional {
+  // expected-error @+1 {{has 'wgrad_activation' but the pipeline does not have split_backward (B releases the whole activation)}}
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 1 MiB wgrad_activation 1 KiB message 0 B gradient 0 B
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  crosspipe.link @east -> @east latency 0 ms bandwidth 1 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional split_backward {
+  // expected-error @+1 {{expects 'wgrad_activation' (2 MiB) to be at most its 'activation' (1 MiB)}}
+  crosspipe.stage device 0 forward 1 ms dgrad 1 ms wgrad 1 ms activation 1 MiB wgrad_activation 2 MiB message 0 B gradient 0 B
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  crosspipe.link @east -> @east latency 0 ms bandwidth 1 Gbps
+}
+// expected-error @+1 {{expects a positive relative_to_1f1b_peak factor, got 0}}
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional memory [1 GiB] relative_to_1f1b_peak 0 {
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 1 MiB message 0 B gradient 0 B
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 2
+  crosspipe.link @east -> @east latency 0 ms bandwidth 1 Gbps
+}
+// expected-error @+1 {{lists 1 device_memory gradients for 2 memory limits}}
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional memory [1 GiB, 1 GiB] device_memory weights [1 GiB, 1 GiB] gradients [1 GiB] optimizer [1 GiB, 1 GiB] reserved 0 B {
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 1 MiB message 1 MiB gradient 0 B
+  crosspipe.stage device 1 forward 1 ms backward 1 ms activation 1 MiB message 0 B gradient 0 B
+}
+
+// -----
+
+crosspipe.cluster @net {
+  // expected-note @+1 {{datacenter defined here}}
+  crosspipe.datacenter @east devices 1
+  crosspipe.link @east -> @east latency 0 ms bandwidth 1 Gbps
+}
+// expected-error @+1 {{derives the memory limit of device 0 from device memory, but datacenter @east declares none}}
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional memory [1 GiB] device_memory weights [1 GiB] gradients [1 GiB] optimizer [1 GiB] reserved 0 B {
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 1 MiB message 0 B gradient 0 B
+}
+
+// -----
+
+crosspipe.cluster @net {
+  // expected-note @+1 {{datacenter defined here}}
+  crosspipe.datacenter @east devices 1 memory 8 GiB
+  crosspipe.link @east -> @east latency 0 ms bandwidth 1 Gbps
+}
+// expected-error @+1 {{memory limit of device 0 (1 GiB) plus its weights, gradients, optimizer states and reserve come to 5 GiB, not the 8 GiB of datacenter @east}}
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional memory [1 GiB] device_memory weights [1 GiB] gradients [1 GiB] optimizer [1 GiB] reserved 1 GiB {
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 1 MiB message 0 B gradient 0 B
 }

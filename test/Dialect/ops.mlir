@@ -64,3 +64,38 @@ crosspipe.schedule @s for @step algorithm "manual" attributes {makespan = #cross
   crosspipe.transfer act chunk 0 mb 0 from 0 to 1 [38 ms, 40 ms] arrives 40.01 ms
   crosspipe.transfer grad chunk 0 mb 0 from 1 to 0
 }
+
+// A device pair with its own latency and bandwidth (sharing the datacenter
+// link's queue), one with a separate path, stages that say what W keeps of
+// their activation, and a budget uniform over the devices.
+// CHECK-LABEL: crosspipe.cluster @pairs {
+// CHECK-NEXT:    crosspipe.datacenter @a devices 2 memory 80 GiB
+// CHECK-NEXT:    crosspipe.datacenter @b devices 2 memory 80 GiB
+// CHECK-NEXT:    crosspipe.link @a -> @b latency 20 ms bandwidth 100 Gbps
+// CHECK-NEXT:    crosspipe.link @b -> @a latency 20 ms bandwidth 100 Gbps
+// CHECK-NEXT:    crosspipe.device_link 1 -> 2 latency 5 ms bandwidth 400 Gbps
+// CHECK-NEXT:    crosspipe.device_link 2 -> 1 latency 5 ms bandwidth 400 Gbps separate_path
+crosspipe.cluster @pairs {
+  crosspipe.datacenter @a devices 2 memory 80 GiB
+  crosspipe.datacenter @b devices 2 memory 80 GiB
+  crosspipe.link @a -> @b latency 20 ms bandwidth 100 Gbps
+  crosspipe.link @b -> @a latency 20 ms bandwidth 100 Gbps
+  crosspipe.device_link 1 -> 2 latency 5000 us bandwidth 0.4 Tbps
+  crosspipe.device_link 2 -> 1 latency 5 ms bandwidth 400 Gbps separate_path
+}
+
+// CHECK-LABEL: crosspipe.pipeline @held on @pairs microbatches 4 placement custom split_backward memory [8 GiB, 8 GiB, 8 GiB, 8 GiB] relative_to_1f1b_peak 1 {
+// CHECK-NEXT:    crosspipe.stage device 1 forward 1 ms dgrad 1 ms wgrad 1 ms activation 2 GiB wgrad_activation 512 MiB message 1 MiB gradient 0 B
+// CHECK-NEXT:    crosspipe.stage device 2 forward 1 ms dgrad 1 ms wgrad 1 ms activation 2 GiB message 0 B gradient 0 B
+crosspipe.pipeline @held on @pairs microbatches 4 placement custom split_backward memory [8 GiB, 8 GiB, 8 GiB, 8 GiB] relative_to_1f1b_peak 1.0 {
+  crosspipe.stage device 1 forward 1 ms dgrad 1 ms wgrad 1 ms activation 2 GiB wgrad_activation 0.5 GiB message 1 MiB gradient 0 B
+  crosspipe.stage device 2 forward 1 ms dgrad 1 ms wgrad 1 ms activation 2 GiB message 0 B gradient 0 B
+}
+
+// A budget derived from device memory: limit + weights + gradients +
+// optimizer states + reserve = 80 GiB on every device.
+// CHECK-LABEL: crosspipe.pipeline @hardware on @pairs microbatches 4 placement custom split_backward memory [60 GiB, 60 GiB, 60 GiB, 60 GiB] device_memory weights [2 GiB, 2 GiB, 2 GiB, 2 GiB] gradients [2 GiB, 2 GiB, 2 GiB, 2 GiB] optimizer [12 GiB, 12 GiB, 12 GiB, 12 GiB] reserved 4 GiB {
+crosspipe.pipeline @hardware on @pairs microbatches 4 placement custom split_backward memory [60 GiB, 60 GiB, 60 GiB, 60 GiB] device_memory weights [2 GiB, 2 GiB, 2 GiB, 2 GiB] gradients [2 GiB, 2 GiB, 2 GiB, 2 GiB] optimizer [12 GiB, 12 GiB, 12 GiB, 12 GiB] reserved 4096 MiB {
+  crosspipe.stage device 1 forward 1 ms dgrad 1 ms wgrad 1 ms activation 2 GiB message 1 MiB gradient 0 B
+  crosspipe.stage device 2 forward 1 ms dgrad 1 ms wgrad 1 ms activation 2 GiB message 0 B gradient 0 B
+}

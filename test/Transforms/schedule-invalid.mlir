@@ -21,7 +21,7 @@
 // HELP-NEXT: =greedy
 // HELP-NEXT: =optimal
 // SUBBLOCKS: error: sub-blocks must be at least 1, got 0
-// EXCLUSIVE: error: give at most one of memory-relative, memory-limit-mib and memory-unlimited, with a positive value
+// EXCLUSIVE: error: give at most one of memory-relative, memory-relative-peak, memory-limit-mib and memory-unlimited, with a positive value
 // TOOSMALL: error: 'crosspipe.pipeline' op memory budget override leaves device 0 512 KiB, less than the 1 MiB one microbatch needs
 // ZBH1: error: 'crosspipe.pipeline' op cannot be scheduled by zb-h1: zb-h1 needs split backward (D and W), got fused B
 // INTERLEAVED: error: 'crosspipe.pipeline' op cannot be scheduled by interleaved: interleaved needs at least two chunks per device, got one; use 1f1b

@@ -551,3 +551,56 @@ crosspipe.schedule @s for @p algorithm "hand" {
     crosspipe.collective reduce_scatter chunk 1 bucket 1 of 2
   }
 }
+
+// -----
+
+// D gives back the 60 MiB W does not need, so the second F raises device 0
+// to 40 + 100 = 140 MiB, one more than its budget.
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  crosspipe.link @east -> @east latency 0 ms bandwidth 100 Gbps
+}
+crosspipe.pipeline @one on @net microbatches 2 placement unidirectional split_backward memory [139 MiB] {
+  crosspipe.stage device 0 forward 1 ms dgrad 1 ms wgrad 1 ms activation 100 MiB wgrad_activation 40 MiB message 0 B gradient 0 B
+}
+crosspipe.schedule @hand for @one algorithm "manual" {
+  crosspipe.program device 0 {
+    crosspipe.compute F chunk 0 mb 0
+    crosspipe.compute D chunk 0 mb 0
+    // expected-error @+1 {{raises the activation memory of device 0 to 140 MiB, above its budget of 139 MiB}}
+    crosspipe.compute F chunk 0 mb 1
+    crosspipe.compute W chunk 0 mb 0
+    crosspipe.compute D chunk 0 mb 1
+    crosspipe.compute W chunk 0 mb 1
+  }
+}
+
+// -----
+
+// Sub-blocks hold their slice: half of the second F (50 MiB) after the first
+// D and half of its W (40 - 20 + 50 = 70), then the rest (120 MiB), one over
+// a 119 MiB budget.
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  crosspipe.link @east -> @east latency 0 ms bandwidth 100 Gbps
+}
+crosspipe.pipeline @one on @net microbatches 2 placement unidirectional split_backward memory [119 MiB] {
+  crosspipe.stage device 0 forward 1 ms dgrad 1 ms wgrad 1 ms activation 100 MiB wgrad_activation 40 MiB message 0 B gradient 0 B
+}
+crosspipe.schedule @parts for @one algorithm "manual" {
+  crosspipe.program device 0 {
+    crosspipe.compute F chunk 0 mb 0 part 0 of 2
+    crosspipe.compute F chunk 0 mb 0 part 1 of 2
+    crosspipe.compute D chunk 0 mb 0 part 0 of 2
+    crosspipe.compute D chunk 0 mb 0 part 1 of 2
+    crosspipe.compute W chunk 0 mb 0 part 0 of 2
+    crosspipe.compute F chunk 0 mb 1 part 0 of 2
+    // expected-error @+1 {{raises the activation memory of device 0 to 120 MiB, above its budget of 119 MiB}}
+    crosspipe.compute F chunk 0 mb 1 part 1 of 2
+    crosspipe.compute W chunk 0 mb 0 part 1 of 2
+    crosspipe.compute D chunk 0 mb 1 part 0 of 2
+    crosspipe.compute D chunk 0 mb 1 part 1 of 2
+    crosspipe.compute W chunk 0 mb 1 part 0 of 2
+    crosspipe.compute W chunk 0 mb 1 part 1 of 2
+  }
+}

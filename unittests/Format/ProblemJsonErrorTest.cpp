@@ -282,15 +282,16 @@ TEST(ProblemJsonNetwork, LinksThePipelineNeeds) {
 }
 
 TEST(ProblemJsonMemory, BudgetShapesAndFeasibility) {
-  expectError(
-      edit("{\"relative_to_1f1b\": 1.0}",
-           "{\"relative_to_1f1b\": 1.0, \"activation_limit_mib\": 1}"),
-      "memory: give either 'activation_limit_mib' or 'relative_to_1f1b', "
-      "not both",
-      "/memory", "{\"relative_to_1f1b\"");
+  expectError(edit("{\"relative_to_1f1b\": 1.0}",
+                   "{\"relative_to_1f1b\": 1.0, \"activation_limit_mib\": 1}"),
+              "memory: give one of 'activation_limit_mib', 'relative_to_1f1b', "
+              "'relative_to_1f1b_peak' and 'device_memory', not both "
+              "'activation_limit_mib' and 'relative_to_1f1b'",
+              "/memory", "{\"relative_to_1f1b\"");
   expectError(edit("{\"relative_to_1f1b\": 1.0}", "{}"),
-              "memory: expected 'activation_limit_mib' or 'relative_to_1f1b' "
-              "(omit 'memory' for no limit)",
+              "memory: expected 'activation_limit_mib', 'relative_to_1f1b', "
+              "'relative_to_1f1b_peak' or 'device_memory' (omit 'memory' for "
+              "no limit)",
               "/memory", "{}");
   expectError(
       edit("{\"relative_to_1f1b\": 1.0}", "{\"relative_to_1f1b\": -2.5}"),
@@ -325,6 +326,136 @@ TEST(ProblemJsonMemory, BudgetShapesAndFeasibility) {
       "4096 MiB of activations, but one microbatch of its stages 7, 15 "
       "needs 8192 MiB",
       "/memory/relative_to_1f1b", "1.0");
+}
+
+// The uniform form and the budget device memory leaves.
+TEST(ProblemJsonMemory, UniformAndDeviceMemoryBudgets) {
+  // Every device 0.5 x 8 x 4096 MiB; the relative form gives device d
+  // (8 - d) x 4096 MiB.
+  sched::Problem uniform = parseOk(
+      edit("{\"relative_to_1f1b\": 1.0}", "{\"relative_to_1f1b_peak\": 0.5}"));
+  EXPECT_EQ(uniform.memoryLimitBytes,
+            std::vector<uint64_t>(8, 16384 * sched::kMiB));
+  ASSERT_TRUE(uniform.memoryRelativeTo1F1BPeak.has_value());
+  EXPECT_EQ(*uniform.memoryRelativeTo1F1BPeak, 0.5);
+  EXPECT_FALSE(uniform.memoryRelativeTo1F1B.has_value());
+  sched::Problem held = parseOk(edit("\"activation_mib\": 4096,",
+                                     "\"activation_mib\": 4096, "
+                                     "\"wgrad_activation_mib\": 1024,",
+                                     3));
+  EXPECT_EQ(held.chunks[3].wgradActivationBytes, 1024 * sched::kMiB);
+  EXPECT_FALSE(held.chunks[2].wgradActivationBytes.has_value());
+  expectError(
+      edit("{\"relative_to_1f1b\": 1.0}", "{\"relative_to_1f1b_peak\": -0.5}"),
+      "memory.relative_to_1f1b_peak: expected a positive number, got "
+      "-0.5",
+      "/memory/relative_to_1f1b_peak", "-0.5");
+  // Interleaved: two stages of 4096 MiB on a device, 0.25 * 8 of them.
+  expectError(
+      replaceNth(
+          replaceNth(contractDoc(16), "\"unidirectional\"", "\"interleaved\""),
+          "{\"relative_to_1f1b\": 1.0}", "{\"relative_to_1f1b_peak\": 0.125}"),
+      "memory.relative_to_1f1b_peak: a factor of 0.125 gives device 0 a "
+      "limit of 4096 MiB of activations, but one microbatch of its stages 0, "
+      "8 needs 8192 MiB",
+      "/memory/relative_to_1f1b_peak", "0.125");
+  std::string device = edit("{\"relative_to_1f1b\": 1.0}",
+                            "{\"device_memory\": {\"zero_stage\": 1}}");
+  expectError(device,
+              "memory.device_memory: needs the memory of every device, but "
+              "datacenters[0] ('east') gives no device_memory_gib",
+              "/memory/device_memory", "{\"zero_stage\"");
+  std::string sized = replaceNth(replaceNth(device, "\"devices\": 4}",
+                                            "\"devices\": 4, "
+                                            "\"device_memory_gib\": 80}"),
+                                 "\"devices\": 4}",
+                                 "\"devices\": 4, \"device_memory_gib\": 20}");
+  // 2000 MiB of gradient: weights and gradients 2000 MiB each, optimizer
+  // states 12 bytes per 2-byte parameter, 12000 MiB: 16000 MiB < 20 GiB,
+  // leaving 4480 MiB, above one activation of 4096; with 1 GiB reserved
+  // 3456 MiB, below it.
+  ParsedProblem ok = parseProblemJson(sized);
+  ASSERT_TRUE(ok.ok) << ok.error.message;
+  EXPECT_EQ(ok.problem.memoryLimitBytes[7], 4480 * sched::kMiB);
+  expectError(replaceNth(sized, "{\"zero_stage\": 1}",
+                         "{\"zero_stage\": 1, \"reserved_gib\": 1}"),
+              "memory.device_memory: device memory leaves device 4 3456 MiB of "
+              "activations, but one microbatch of its stage 4 needs 4096 MiB",
+              "/memory/device_memory", "{\"zero_stage\"");
+  expectError(
+      replaceNth(sized, "{\"zero_stage\": 1}",
+                 "{\"zero_stage\": 1, \"reserved_gib\": 5}"),
+      "memory.device_memory: device 4 keeps 20.62 GiB of weights (1.95), "
+      "gradients (1.95), optimizer states (11.72) and reserve (5.00), which "
+      "leaves nothing of its 20.00 GiB for activations",
+      "/memory/device_memory", "{\"zero_stage\"");
+  expectError(replaceNth(sized, "{\"zero_stage\": 1}", "{\"zero_stage\": 4}"),
+              "memory.device_memory.zero_stage: must be at most 3, got 4",
+              "/memory/device_memory/zero_stage", "4}");
+  expectError(replaceNth(sized, ", \"gradient_mib\": 2000", "", 2),
+              "memory.device_memory: needs every stage's gradient_mib (the "
+              "size of its parameters, from which weights, gradients and "
+              "optimizer states follow), but stages[2] gives none",
+              "/memory/device_memory", "{\"zero_stage\"");
+}
+
+// What W keeps cannot exceed the activation.
+TEST(ProblemJsonStages, WgradActivation) {
+  expectError(
+      edit("\"activation_mib\": 4096,",
+           "\"activation_mib\": 4096, \"wgrad_activation_mib\": 5000,", 1),
+      "stages[1].wgrad_activation_mib: what W keeps (5000 MiB) cannot exceed "
+      "the stage's activation_mib (4096 MiB)",
+      "/stages/1/wgrad_activation_mib", "5000");
+}
+
+// A device pair's own link: well formed, once, a separate path only between
+// datacenters.
+TEST(ProblemJsonLinks, DeviceLinks) {
+  const std::string link =
+      "{\"between\": [\"east\", \"west\"], \"latency_ms\": 20, "
+      "\"bandwidth_gbps\": 100}";
+  auto with = [&](const std::string &extra) {
+    return edit(link, link + ", " + extra);
+  };
+  expectError(with("{\"devices\": [3, 8], \"latency_ms\": 1, "
+                   "\"bandwidth_gbps\": 1}"),
+              "network.links[1].devices[1]: expected a device index from 0 to "
+              "7, got 8",
+              "/network/links/1/devices/1", "8]");
+  expectError(with("{\"devices\": [3, 3], \"latency_ms\": 1, "
+                   "\"bandwidth_gbps\": 1}"),
+              "network.links[1].devices: both ends are device 3",
+              "/network/links/1/devices", "[3, 3]");
+  expectError(with("{\"devices\": [3, 4], \"between\": [\"east\", "
+                   "\"west\"], \"latency_ms\": 1, \"bandwidth_gbps\": 1}"),
+              "network.links[1]: give either 'devices' (a pair of devices) or "
+              "'between' or 'from' and 'to' (datacenters), not both",
+              "/network/links/1", "{\"devices\": [3, 4], \"between\"");
+  expectError(with("{\"devices\": [0, 1], \"latency_ms\": 1, "
+                   "\"bandwidth_gbps\": 1, \"separate_path\": true}"),
+              "network.links[1].separate_path: devices 0 and 1 are both in "
+              "datacenter 'east', where every device pair has its own link "
+              "already",
+              "/network/links/1/separate_path", "true}");
+  expectError(with("{\"devices\": [3, 4], \"latency_ms\": 1, "
+                   "\"bandwidth_gbps\": 1}, {\"devices\": [4, 3], "
+                   "\"latency_ms\": 2, \"bandwidth_gbps\": 1}"),
+              "network.links[2]: the link between devices 4 and 3 is already "
+              "given by network.links[1]",
+              "/network/links/2", "{\"devices\": [4, 3]");
+  expectError(edit(link, "{\"between\": [\"east\", \"west\"], "
+                         "\"latency_ms\": 20, \"bandwidth_gbps\": 100, "
+                         "\"separate_path\": true}"),
+              "network.links[0].separate_path: only applies to a link between "
+              "two devices (\"devices\": [a, b])",
+              "/network/links/0/separate_path", "true}");
+  // The pipeline's only crossing, 3 <-> 4, may use a pair link alone.
+  ParsedProblem ok =
+      parseProblemJson(edit(link, "{\"devices\": [3, 4], \"latency_ms\": 1, "
+                                  "\"bandwidth_gbps\": 1}"));
+  ASSERT_TRUE(ok.ok) << ok.error.message;
+  EXPECT_EQ(ok.problem.deviceLinks.size(), 2u);
 }
 
 TEST(ProblemJsonDataParallel, DegreeSpanAndGradients) {

@@ -77,6 +77,50 @@ TEST(ProblemModel, M70FromItsShape) {
   EXPECT_EQ(p.memoryLimit(7), 3680 * kMiB);
 }
 
+// W needs the inputs of the weight matmuls: per token 2 x 8192 replicated
+// and (8192 + 28672) / 4 split bf16 elements, 51200 B; x 4096 tokens x 8
+// slots = 1600 MiB of the 3680 MiB, held from D to W.
+TEST(ProblemModel, WgradActivationFromTheShape) {
+  Problem p = parseOk(modelDoc());
+  for (const Chunk &chunk : p.chunks) {
+    ASSERT_TRUE(chunk.wgradActivationBytes.has_value());
+    EXPECT_EQ(*chunk.wgradActivationBytes, 1600 * kMiB);
+  }
+  // Fused backward has no W: B releases everything.
+  Problem fused = parseOk(replaceNth(modelDoc(), "\"split_backward\": true",
+                                     "\"split_backward\": false"));
+  EXPECT_FALSE(fused.chunks[0].wgradActivationBytes.has_value());
+}
+
+// The budget device memory leaves, from the shape: per GPU 3264 MiB of bf16
+// weights (1632 Mi parameters), as much gradient, and 12 bytes of optimizer
+// state per parameter, 19584 MiB; ZeRO-1 over 4 replicas shards that to
+// 4896 MiB. 96 GiB less 3264 + 3264 + 4896 + 2048 reserved
+// leaves 84832 MiB.
+TEST(ProblemModel, DeviceMemoryBudget) {
+  std::string text = replaceNth(
+      replaceNth(replaceNth(modelDoc(), "\"relative_to_1f1b\": 1.0",
+                            "\"device_memory\": {\"zero_stage\": 1, "
+                            "\"reserved_gib\": 2}"),
+                 "\"tensor_parallel\": 4}",
+                 "\"tensor_parallel\": 4, \"device_memory_gib\": 96}"),
+      "\"degree\": 1", "\"degree\": 4");
+  Problem p = parseOk(text);
+  ASSERT_EQ(p.staticMemory.size(), 8u);
+  for (int d = 0; d < 8; ++d) {
+    const StaticMemory &fixed = p.staticMemory[d];
+    EXPECT_EQ(fixed.weightBytes, 3264 * kMiB);
+    EXPECT_EQ(fixed.gradientBytes, 3264 * kMiB);
+    EXPECT_EQ(fixed.optimizerBytes, 4896 * kMiB);
+    EXPECT_EQ(fixed.reservedBytes, 2048 * kMiB);
+    EXPECT_EQ(p.memoryLimit(d), 84832 * kMiB);
+  }
+  // ZeRO-3 shards weights and gradients too: 816 + 816 + 4896 + 2048.
+  Problem z3 =
+      parseOk(replaceNth(text, "\"zero_stage\": 1", "\"zero_stage\": 3"));
+  EXPECT_EQ(z3.memoryLimit(0), (96 * 1024 - 816 - 816 - 4896 - 2048) * kMiB);
+}
+
 TEST(ProblemModel, BundledExampleAgreesWithTheHandWrittenOne) {
   Problem derived = parseOk(readExample("m70-2dc-model.json"));
   Problem written = parseOk(readExample("m70-2dc.json"));

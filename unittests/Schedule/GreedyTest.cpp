@@ -524,3 +524,42 @@ TEST(Greedy, InterleavedMemorySharesNearOptimum) {
 }
 
 } // namespace
+
+namespace {
+
+// GreedyOptions::autoSubBlocks: on latency-bound pipelines the winning rule
+// in two parts is taken when it simulates better (never worse, within the
+// budget), and asking for whole blocks alone turns it off.
+TEST(GreedyTest, TriesSubBlocksByItself) {
+  int improved = 0;
+  for (int devices : {8, 16, 32})
+    for (int m : {32, 64})
+      for (bool uniform : {false, true}) {
+        Problem p = makeUniform(devices, 2, m, true, 1, 1, 1, 2, 0.25);
+        p.memoryLimitBytes = uniform ? p.limitsRelativeTo1F1BPeak(1.0)
+                                     : p.limitsRelativeTo1F1B(1.0);
+        GreedyOptions whole;
+        whole.autoSubBlocks = false;
+        GreedyResult a = scheduleGreedy(p, whole);
+        GreedyResult b = scheduleGreedy(p);
+        ASSERT_TRUE(a.ok && b.ok) << a.error << b.error;
+        EXPECT_LE(b.makespanMs, a.makespanMs + 1e-9);
+        SimResult sim = simulate(p, b.schedule);
+        ASSERT_TRUE(sim.ok) << sim.error;
+        EXPECT_NEAR(sim.makespanMs, b.makespanMs, 1e-9);
+        for (int d = 0; d < devices; ++d)
+          EXPECT_LE(sim.peakMemoryBytes[d], p.memoryLimit(d));
+        if (b.makespanMs < a.makespanMs - 1e-9) {
+          ++improved;
+          EXPECT_NE(b.rule.find("/s2"), std::string::npos) << b.rule;
+        }
+        GreedyOptions exact;
+        exact.exactSubBlocks = true;
+        GreedyResult c = scheduleGreedy(p, exact);
+        EXPECT_EQ(c.rule.find("/s"), std::string::npos) << c.rule;
+      }
+  // 32 x 64 at (2, 0.25): 259 vs 259.5, both budgets.
+  EXPECT_GE(improved, 2);
+}
+
+} // namespace

@@ -146,18 +146,33 @@ inline NaiveResult naiveSimulate(const Problem &p, const Schedule &s) {
     r.converged = !changed;
   }
 
-  // Memory by sweeping timed events; frees sort before allocations.
+  // Memory by sweeping timed events; frees sort before allocations. A part
+  // is a slice of layers: slice k of n holds A / n bytes (one more for the
+  // first A % n slices); F part k allocates slice k, backward part j frees
+  // slice n - 1 - j: B all of it, D all but W's share, W that share.
   r.peakMemory.assign(numDev, 0);
-  BlockKind freeKind = p.splitBackward ? BlockKind::W : BlockKind::B;
+  auto slice = [](long long bytes, int n, int k) {
+    return bytes / n + (k < bytes % n ? 1 : 0);
+  };
   for (int d = 0; d < numDev; ++d) {
     std::vector<std::pair<double, long long>> events;
     for (int i = 0; i < int(s.order[d].size()); ++i) {
       const Block &b = s.order[d][i];
-      long long act = (long long)p.chunks[b.chunk].activationBytes;
-      if (b.kind == BlockKind::F && b.part == 0)
-        events.emplace_back(r.start[d][i], act);
-      if (b.kind == freeKind && b.part == b.parts - 1)
-        events.emplace_back(r.end[d][i], -act);
+      const Chunk &ch = p.chunks[b.chunk];
+      long long act = (long long)ch.activationBytes;
+      long long keep = (long long)std::min(
+          ch.wgradActivationBytes.value_or(ch.activationBytes),
+          ch.activationBytes);
+      int n = b.parts, back = b.parts - 1 - b.part;
+      if (b.kind == BlockKind::F)
+        events.emplace_back(r.start[d][i], slice(act, n, b.part));
+      else if (b.kind == BlockKind::B)
+        events.emplace_back(r.end[d][i], -slice(act, n, back));
+      else if (b.kind == BlockKind::D)
+        events.emplace_back(r.end[d][i],
+                            -(slice(act, n, back) - slice(keep, n, back)));
+      else
+        events.emplace_back(r.end[d][i], -slice(keep, n, back));
     }
     std::sort(events.begin(), events.end());
     long long held = 0, peak = 0;
@@ -179,6 +194,8 @@ inline NaiveResult naiveSimulate(const Problem &p, const Schedule &s) {
   if (origin == 1e300)
     origin = first;
   if (p.dpDegree > 1) {
+    // The gradient is complete when the chunk's last W (or B) ends.
+    BlockKind freeKind = p.splitBackward ? BlockKind::W : BlockKind::B;
     std::map<int, std::vector<std::pair<double, int>>> perDevice;
     for (int c = 0; c < numChunks; ++c) {
       double readyAt = 0;

@@ -45,8 +45,8 @@ void expectSameAsNaive(const Problem &prob, const Schedule &s,
   }
 }
 
-/// Gives every chunk its own durations, message size and activation so that
-/// nothing lines up by accident.
+/// Gives every chunk its own durations, message size, activation and share
+/// of it that W keeps, so that nothing lines up by accident.
 void perturb(Problem &prob, std::mt19937 &rng) {
   std::uniform_real_distribution<double> time(0.2, 3.0), scale(0.3, 2.0);
   std::uniform_int_distribution<int> act(1, 4);
@@ -56,7 +56,11 @@ void perturb(Problem &prob, std::mt19937 &rng) {
     c.dgradMs = prob.splitBackward ? time(rng) : 0;
     c.wgradMs = prob.splitBackward ? time(rng) : 0;
     c.messageBytes = uint64_t(double(kMessageBytes) * scale(rng));
-    c.activationBytes = uint64_t(act(rng)) * kMiB;
+    c.activationBytes = uint64_t(act(rng)) * kMiB + uint64_t(act(rng));
+    // Some chunks let D free part of the activation (odd sizes, so that
+    // sub-blocks split it unevenly), others keep it all until W.
+    if (act(rng) > 2)
+      c.wgradActivationBytes = c.activationBytes / uint64_t(act(rng) + 1);
     c.gradientBytes = uint64_t(double(kMessageBytes) * scale(rng));
   }
 }

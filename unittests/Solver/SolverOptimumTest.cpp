@@ -109,6 +109,34 @@ TEST(SolverOptimum, WaveSharedBudget) {
   expectOptimum(p);
 }
 
+// D frees 3 of a chunk's 4 MiB, W the last one: a device with 6 MiB may
+// start the next F once D ended (1 + 4 MiB), not only after W, which the
+// precedences alone cannot say; the budget becomes a cumulative of two
+// intervals per microbatch.
+TEST(SolverOptimum, PartialReleaseAtD) {
+  Problem p = makeUniform(2, 2, 2, true, 1, 1, 1, 2, 1);
+  for (Chunk &c : p.chunks) {
+    c.activationBytes = 4 * kMiB;
+    c.wgradActivationBytes = kMiB;
+  }
+  p.memoryLimitBytes = {6 * kMiB, 5 * kMiB};
+  expectOptimum(p);
+}
+
+// Both chunks of a one-device V share 5 MiB; each holds 2 MiB until its D
+// and 1 MiB of it until its W. (Two devices with split backward are beyond
+// brute force.)
+TEST(SolverOptimum, WavePartialReleaseSharedBudget) {
+  Problem p = makeUniform(1, 1, 2, true, 1, 1, 1, 0, 0, Placement::Wave);
+  for (Chunk &c : p.chunks) {
+    c.activationBytes = 2 * kMiB;
+    c.wgradActivationBytes = kMiB;
+  }
+  p.chunks[1].wgradMs = 2;
+  p.memoryLimitBytes.assign(1, 5 * kMiB);
+  expectOptimum(p);
+}
+
 TEST(SolverOptimum, BucketsAndZeroOne) {
   Problem p = makeUniform(2, 2, 2, true, 1, 1, 2, 1, 1);
   withDp(p, /*buckets=*/2, /*zero1=*/true);

@@ -30,6 +30,11 @@ struct CompileOptions : mlir::PassPipelineOptions<CompileOptions> {
       *this, "memory-relative",
       llvm::cl::desc("override the memory budget relative to 1F1B (0: keep)"),
       llvm::cl::init(0)};
+  Option<double> memoryRelativePeak{
+      *this, "memory-relative-peak",
+      llvm::cl::desc("override the memory budget relative to 1F1B's peak, "
+                     "the same on every device (0: keep)"),
+      llvm::cl::init(0)};
   Option<double> memoryLimitMiB{
       *this, "memory-limit-mib",
       llvm::cl::desc("override the memory budget in MiB per device (0: keep)"),

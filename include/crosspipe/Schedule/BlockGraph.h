@@ -5,10 +5,11 @@
 // a microbatch reads the output of which (F feeds the F of the next chunk and
 // its own B or D; the B or D of chunk c + 1 feeds that of chunk c; D feeds
 // W), which of those edges carry a message across a stage boundary, and how
-// a block holds activation memory (F allocates its chunk's activation when
-// its first part starts; the releasing block, W or B when fused, frees it
-// when its last part ends). The simulator, the verifiers, the execution
-// plan, the greedy and the solver all ask this header; none re-derives it.
+// a block holds activation memory (F allocates its chunk's activation part
+// by part; B releases it, or D all but what W needs and W the rest, each
+// part freeing its slice). The simulator, the verifiers, the lower bounds,
+// the execution plan, the greedy and the solver all ask this header; none
+// re-derives it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -72,8 +73,8 @@ public:
   }
   /// The block that carries the gradient to the previous chunk: D or B.
   BlockKind backwardKind() const { return split ? BlockKind::D : BlockKind::B; }
-  /// The last block of a chunk's microbatch, which frees its activation and
-  /// completes its parameter gradient: W, or B when fused.
+  /// The last block of a chunk's microbatch, which frees the last of its
+  /// activation and completes its parameter gradient: W, or B when fused.
   BlockKind releaseKind() const { return split ? BlockKind::W : BlockKind::B; }
   /// Whether a problem with this graph runs blocks of `kind`.
   bool usesKind(BlockKind kind) const {
@@ -143,15 +144,38 @@ private:
   bool split;
 };
 
+/// How one microbatch of a chunk holds activation memory, the paper's M_F,
+/// M_D and M_W: F allocates `activationBytes`; the backward block (B, or D
+/// when split) releases all of it but `wgradBytes`, which W releases. Fused
+/// backward has no W, so `wgradBytes` is 0 there.
+struct ChunkMemory {
+  uint64_t activationBytes = 0;
+  uint64_t wgradBytes = 0;
+  /// What the backward block (B or D) releases.
+  uint64_t backwardFreeBytes() const { return activationBytes - wgradBytes; }
+};
+ChunkMemory chunkMemory(const Problem &problem, int chunk);
+
 /// The activation memory a (sub-)block takes when it starts and gives back
-/// when it ends: F's first part takes its chunk's activation; the releasing
-/// block's last part gives it back. Frees at an instant come before
-/// allocations at the same instant.
+/// when it ends. A sub-block is a slice of the chunk's layers: F part i
+/// allocates slice i of the activation, and the backward parts run the
+/// layers in reverse, so part j of B, D and W releases its share of slice
+/// parts - 1 - j (D the slice's activation less what W still needs, W
+/// that). Slices split a size as evenly as bytes allow (sliceBytes), so the
+/// parts of a block always add up to the whole. Frees at an instant come
+/// before allocations at the same instant.
 struct MemoryEffect {
   uint64_t allocBytes = 0;
   uint64_t freeBytes = 0;
 };
 MemoryEffect memoryEffect(const Problem &problem, const Block &block);
+
+/// Slice `slice` of `bytes` cut into `parts` slices: bytes / parts, plus one
+/// for the first bytes % parts slices.
+inline uint64_t sliceBytes(uint64_t bytes, int parts, int slice) {
+  uint64_t n = uint64_t(parts);
+  return bytes / n + (uint64_t(slice) < bytes % n ? 1 : 0);
+}
 
 /// The activations one microbatch keeps on a device at once in the worst
 /// case: every chunk of the device holds its activation.

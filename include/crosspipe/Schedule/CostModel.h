@@ -65,8 +65,11 @@ struct LayerCost {
   double forwardMs = 0;
   double dgradMs = 0;
   double wgradMs = 0;
-  /// Activations held from F until W, per GPU.
+  /// Activations held from F until D, per GPU.
   uint64_t activationBytes = 0;
+  /// The part of them W needs, held on until W: the inputs of the weight
+  /// matmuls (QKV, attention output, MLP, MLP down projection).
+  uint64_t wgradActivationBytes = 0;
   /// Weights of the linear layers of the whole layer.
   uint64_t parameters = 0;
   /// Their gradient per GPU, in the element type.
@@ -80,6 +83,7 @@ struct ChunkCost {
   double dgradMs = 0;
   double wgradMs = 0;
   uint64_t activationBytes = 0;
+  uint64_t wgradActivationBytes = 0;
   uint64_t messageBytes = 0;
   uint64_t gradientBytes = 0;
 };
@@ -99,7 +103,11 @@ std::optional<std::string> checkCostInputs(const ModelShape &model,
 /// no dropout and no recomputation: per token 4 d elements replicated across
 /// tensor parallelism (both norm inputs, the QKV and the MLP inputs) plus
 /// Q, K, V, the attention output and the MLP's intermediates split across
-/// it. Gradients cover the linear weights (norms are replicated and tiny).
+/// it. Of these W needs only the inputs of the weight matmuls, which stay
+/// held from D to W: per token 2 d replicated (QKV and MLP inputs) and
+/// d + ffn split (the attention output into O, the MLP product into the
+/// down projection). Gradients cover the linear weights (norms are
+/// replicated and tiny).
 /// Requires checkCostInputs() to pass.
 LayerCost estimateLayer(const ModelShape &model, const HardwareSpec &hardware);
 

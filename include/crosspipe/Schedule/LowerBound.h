@@ -13,6 +13,7 @@
 #define CROSSPIPE_SCHEDULE_LOWERBOUND_H
 
 #include "crosspipe/Schedule/Problem.h"
+#include "crosspipe/Schedule/Schedule.h"
 
 namespace crosspipe {
 namespace sched {
@@ -27,9 +28,9 @@ struct LowerBound {
   /// per hop, then its W and all-reduce tails.
   double roundTripBoundMs = 0;
   /// Little's law per chunk: a device that can hold k activations of a
-  /// chunk, each for at least the chunk's round trip, needs ceil(M/k)
-  /// rounds; and the memory-time integral over all chunks of a device.
-  /// 0 without a budget.
+  /// chunk (or k' of what its W keeps), each for at least the chunk's round
+  /// trip, needs ceil(M/k) rounds; and the memory-time integral over all
+  /// chunks of a device. 0 without a budget.
   double memoryBoundMs = 0;
   /// Per device, the all-reduces queued behind the earliest possible end of
   /// each chunk's last W (or B). Without DP: the latest chunk completion.
@@ -44,7 +45,14 @@ struct LowerBound {
 /// microbatches, a chunk on a missing device) yields all zeros. Makespan is
 /// measured as the simulator does, from the first F on device 0; when device
 /// 0 holds chunks but not chunk 0, only its own device bound is valid.
-LowerBound computeLowerBound(const Problem &problem);
+/// The bounds hold for every schedule whose blocks are cut into at most
+/// `maxParts` parts: sub-blocks free their slices of an activation early
+/// (BlockGraph.h), which loosens the memory bound.
+LowerBound computeLowerBound(const Problem &problem, int maxParts = 1);
+
+/// The most parts any block of `schedule` is cut into (1 for whole blocks):
+/// the `maxParts` under which computeLowerBound() bounds it.
+int maxPartsOf(const Schedule &schedule);
 
 } // namespace sched
 } // namespace crosspipe

@@ -13,6 +13,7 @@
 
 #include "crosspipe/Schedule/Placement.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -68,6 +69,18 @@ struct DcLink {
   SourceLoc loc;
 };
 
+/// A directed link between two devices whose cost overrides their
+/// datacenters' link for messages from `fromDevice` to `toDevice`. Between
+/// datacenters its messages still queue on the datacenters' link with those
+/// of every other device pair, unless `separatePath` gives the pair its own.
+struct DeviceLink {
+  int fromDevice = 0;
+  int toDevice = 0;
+  LinkCost cost;
+  bool separatePath = false;
+  SourceLoc loc;
+};
+
 /// One model chunk (pipeline stage) in model order.
 struct Chunk {
   int device = 0;
@@ -75,25 +88,63 @@ struct Chunk {
   double backwardMs = 0; ///< Used when !Problem::splitBackward.
   double dgradMs = 0;    ///< Used when Problem::splitBackward.
   double wgradMs = 0;    ///< Used when Problem::splitBackward.
-  uint64_t activationBytes = 0; ///< Held from F start to W (or B) end.
+  /// Activation memory of one microbatch, allocated by F. With fused
+  /// backward B releases all of it; with split backward D releases all but
+  /// wgradActivationBytes and W the rest (BlockGraph.h, memoryEffect).
+  uint64_t activationBytes = 0;
+  /// The part of the activation W still needs (the inputs of the weight
+  /// matmuls), held from D to W; nullopt means all of it.
+  std::optional<uint64_t> wgradActivationBytes;
+  /// wgradActivationBytes, or the whole activation when not given.
+  uint64_t heldForWgradBytes() const {
+    return std::min(wgradActivationBytes.value_or(activationBytes),
+                    activationBytes);
+  }
   uint64_t messageBytes = 0;    ///< Activation sent to chunk+1 (and gradient back).
   uint64_t gradientBytes = 0;   ///< Parameter gradient all-reduced across DP.
   SourceLoc loc;
 };
 
+/// What a device holds besides activations when its budget is what device
+/// memory leaves (MemoryBudget.h): its chunks' weights, gradients and
+/// optimizer states, as ZeRO shards them, and a reserve.
+struct StaticMemory {
+  uint64_t weightBytes = 0;
+  uint64_t gradientBytes = 0;
+  uint64_t optimizerBytes = 0;
+  uint64_t reservedBytes = 0;
+  /// Their sum, saturating at kUnlimited.
+  uint64_t totalBytes() const {
+    uint64_t sum = 0;
+    for (uint64_t part :
+         {weightBytes, gradientBytes, optimizerBytes, reservedBytes})
+      sum = sum > std::numeric_limits<uint64_t>::max() - part
+                ? std::numeric_limits<uint64_t>::max()
+                : sum + part;
+    return sum;
+  }
+};
+
 /// Identifies the resource a message queues on. Cross-datacenter messages
-/// share the directed datacenter link; inside a datacenter each directed
-/// device pair is its own link.
+/// share the directed datacenter link, except those of a device pair with a
+/// separate path (DeviceLink::separatePath); inside a datacenter each
+/// directed device pair is its own link.
 struct LinkId {
-  int src = 0; ///< Datacenter index (cross-DC) or device index (intra-DC).
+  /// Datacenter indices for a shared cross-DC link, else device indices.
+  int src = 0;
   int dst = 0;
   bool crossDc = false;
+  /// A cross-DC device pair with its own path (src and dst are devices).
+  bool separate = false;
   bool operator==(const LinkId &o) const {
-    return src == o.src && dst == o.dst && crossDc == o.crossDc;
+    return src == o.src && dst == o.dst && crossDc == o.crossDc &&
+           separate == o.separate;
   }
   bool operator<(const LinkId &o) const {
     if (crossDc != o.crossDc)
       return crossDc < o.crossDc;
+    if (separate != o.separate)
+      return separate < o.separate;
     return src != o.src ? src < o.src : dst < o.dst;
   }
 };
@@ -103,6 +154,8 @@ struct Problem {
   int numMicrobatches = 0;
   std::vector<Datacenter> datacenters;
   std::vector<DcLink> links;
+  /// Per device pair overrides of the datacenter links (directed).
+  std::vector<DeviceLink> deviceLinks;
   Placement placement = Placement::Unidirectional;
   bool splitBackward = false;
   std::vector<Chunk> chunks;
@@ -111,6 +164,12 @@ struct Problem {
   std::vector<uint64_t> memoryLimitBytes;
   /// When the budget was given relative to 1F1B, the factor (else nullopt).
   std::optional<double> memoryRelativeTo1F1B;
+  /// When it was given relative to 1F1B's peak (every device f * P times
+  /// its largest activation), the factor.
+  std::optional<double> memoryRelativeTo1F1BPeak;
+  /// When it is what device memory leaves: per device, what else it holds
+  /// (limit = device memory - staticMemory[d].totalBytes()); else empty.
+  std::vector<StaticMemory> staticMemory;
   int dpDegree = 1;
   DpSpan dpSpan = DpSpan::IntraDc;
   /// Gradient buckets per chunk (>= 1). Bucket b holds a 1/dpBuckets share
@@ -130,9 +189,13 @@ struct Problem {
   int dcOfDevice(int device) const;
   /// Directed link cost between two datacenters, if declared.
   const LinkCost *dcLinkCost(int fromDc, int toDc) const;
-  /// The link a message from device src to device dst (src != dst) uses.
+  /// The per-pair override from src to dst, if any.
+  const DeviceLink *deviceLink(int srcDevice, int dstDevice) const;
+  /// The link a message from device src to device dst (src != dst) queues
+  /// on.
   LinkId linkBetween(int srcDevice, int dstDevice) const;
-  /// Alpha-beta cost of the link between two devices; nullptr if none.
+  /// Alpha-beta cost of a message between two devices: the pair's own
+  /// link if given, else their datacenters'; nullptr if none.
   const LinkCost *linkCost(int srcDevice, int dstDevice) const;
   /// Human-readable link name for traces: "east->west" or "dev0->dev1".
   std::string linkName(const LinkId &link) const;
@@ -157,8 +220,15 @@ struct Problem {
   static int placeChunk(Placement placement, int chunk, int numDevices) {
     return sched::placeChunk(placement, chunk, numDevices);
   }
-  /// Per-device limits f * (P - d) * max activation on d (the JSON contract).
+  /// Per-device limits f * (P - d) * max activation on d (the JSON contract):
+  /// what 1F1B holds on device d.
   std::vector<uint64_t> limitsRelativeTo1F1B(double factor) const;
+  /// Per-device limits f * P * max activation on d: devices have equal
+  /// memory, so every one may hold what 1F1B holds on the busiest (device
+  /// 0), as the paper's and the zero-bubble authors' code budget it.
+  std::vector<uint64_t> limitsRelativeTo1F1BPeak(double factor) const;
+  /// Device memory of a device (0 = unknown).
+  uint64_t deviceMemory(int device) const;
 };
 
 } // namespace sched

@@ -54,6 +54,11 @@ def SchedulePass : Pass<"crosspipe-schedule", "mlir::ModuleOp"> {
     Option<"memoryRelative", "memory-relative", "double", /*default=*/"0",
            "override the budget: device d holds f*(P-d) of its largest "
            "stage activation (0 keeps the pipeline's budget)">,
+    Option<"memoryRelativePeak", "memory-relative-peak", "double",
+           /*default=*/"0",
+           "override the budget: every device holds f*P of its largest "
+           "stage activation, what 1F1B holds on its busiest device (0 keeps "
+           "the pipeline's budget)">,
     Option<"memoryLimitMiB", "memory-limit-mib", "double", /*default=*/"0",
            "override the budget: this many MiB of activations per device "
            "(0 keeps the pipeline's budget)">,
