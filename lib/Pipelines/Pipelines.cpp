@@ -26,6 +26,7 @@ void crosspipe::buildCrossPipeCompilePipeline(OpPassManager &pm,
   schedule.memoryUnlimited = options.memoryUnlimited;
   schedule.timeLimit = options.timeLimit;
   schedule.threads = options.threads;
+  schedule.timeResolution = options.timeResolution;
   pm.addPass(createSchedulePass(schedule));
   // Simulation annotates the makespan and lower bound that the runtime
   // prints next to the measured step.
