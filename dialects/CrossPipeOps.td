@@ -259,7 +259,10 @@ def CrossPipe_ScheduleOp : CrossPipe_Op<"schedule", [
     order, and optionally the `crosspipe.transfer`s between devices with
     their link occupancy. The simulator annotates `makespan`,
     `lower_bound` (the best bound known on the optimal makespan) and, for
-    the optimal solver, `optimal` and `gap`.
+    the optimal solver, `optimal` and `gap`, its model's time `resolution`
+    and `optimal_within_resolution`: the solver proved the optimum of its
+    model, whose durations are rounded to that resolution, so any gap left
+    is rounding.
 
     ```mlir
     crosspipe.schedule @s for @step algorithm "1f1b" {
@@ -276,7 +279,9 @@ def CrossPipe_ScheduleOp : CrossPipe_Op<"schedule", [
                        OptionalAttr<CrossPipe_TimeAttr>:$makespan,
                        OptionalAttr<CrossPipe_TimeAttr>:$lower_bound,
                        OptionalAttr<BoolAttr>:$optimal,
-                       OptionalAttr<F64Attr>:$gap);
+                       OptionalAttr<F64Attr>:$gap,
+                       OptionalAttr<CrossPipe_TimeAttr>:$resolution,
+                       OptionalAttr<BoolAttr>:$optimal_within_resolution);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
     $sym_name `for` $pipeline `algorithm` $algorithm

@@ -306,11 +306,11 @@ ScheduleOp crosspipe::emitSchedule(PipelineOp pipeline,
   MLIRContext *ctx = pipeline.getContext();
   OpBuilder b(ctx);
   b.setInsertionPointAfter(pipeline);
-  auto op =
-      b.create<ScheduleOp>(pipeline.getLoc(), b.getStringAttr(name),
-                           FlatSymbolRefAttr::get(ctx, pipeline.getSymName()),
-                           b.getStringAttr(schedule.algorithm), TimeAttr(),
-                           TimeAttr(), BoolAttr(), FloatAttr());
+  auto op = b.create<ScheduleOp>(
+      pipeline.getLoc(), b.getStringAttr(name),
+      FlatSymbolRefAttr::get(ctx, pipeline.getSymName()),
+      b.getStringAttr(schedule.algorithm), TimeAttr(), TimeAttr(), BoolAttr(),
+      FloatAttr(), TimeAttr(), BoolAttr());
   op.getBody().emplaceBlock();
   OpBuilder sb = OpBuilder::atBlockEnd(&op.getBody().front());
   for (size_t d = 0; d < schedule.order.size(); ++d) {

@@ -28,6 +28,7 @@ void crosspipe::buildCrossPipeCompilePipeline(OpPassManager &pm,
   schedule.memoryUnlimited = options.memoryUnlimited;
   schedule.timeLimit = options.timeLimit;
   schedule.threads = options.threads;
+  schedule.timeResolution = options.timeResolution;
   pm.addPass(createSchedulePass(schedule));
   pm.addPass(createVerifySchedulePass());
   // The plan is built, proven and written as data: no plan IR (hundreds of

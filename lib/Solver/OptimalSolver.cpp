@@ -62,6 +62,8 @@ std::string checkOptions(const SolverOptions &options) {
            std::to_string(options.threads);
   if (std::isnan(options.timeLimitSeconds))
     return "the time limit is not a number";
+  if (!std::isfinite(options.timeResolutionMs) || options.timeResolutionMs < 0)
+    return "the time resolution must be a finite number of ms >= 0";
   return "";
 }
 
@@ -76,6 +78,7 @@ bool buildWithinLimits(const Problem &problem, const Schedule &seed,
   }
   BuildLimits limits;
   limits.clock = &clock;
+  limits.timeResolutionMs = options.timeResolutionMs;
   // Saturates instead of overflowing for absurd caps.
   limits.maxBytes = options.memoryLimitMiB >= (uint64_t(1) << 43)
                         ? UINT64_MAX
@@ -136,12 +139,15 @@ SolverResult crosspipe::sched::solveOptimal(const Problem &problem,
     return result;
   }
   result.unitsPerMs = inst.unitsPerMs;
+  result.resolutionMs = 1.0 / inst.unitsPerMs;
   result.exactTimes = inst.exactTimes;
   result.orderVariables = int(inst.pairs.size());
 
   SearchState state(problem, inst, options, clock, result);
   state.bound.modelBoundValid = !originShifted(problem);
   state.run();
+  result.optimalWithinResolution = state.modelOptimumProven();
+  result.roundingMs = state.roundingMs();
   finishResult(result, clock);
   return result;
 }

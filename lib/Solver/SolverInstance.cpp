@@ -42,6 +42,17 @@ bool isIntegral(double units) {
          1e-9 * std::max(1.0, std::fabs(units));
 }
 
+/// The units per ms of a resolution of `resolutionMs`, at most `limit`
+/// (the horizon must stay in range), and whether every value is a whole
+/// number of them.
+std::pair<double, bool> givenScale(const std::vector<double> &values,
+                                   double resolutionMs, double limit) {
+  double s = std::min(1.0 / resolutionMs, limit);
+  bool exact = std::all_of(values.begin(), values.end(),
+                           [&](double v) { return isIntegral(v * s); });
+  return {s, exact};
+}
+
 /// The coarsest unit 1/s ms (s = 2^i 5^j) that makes every value a whole
 /// number of units; else the finest that keeps the horizon in range.
 std::pair<double, bool> chooseScale(const std::vector<double> &values,
@@ -153,7 +164,11 @@ std::string Builder::chooseUnits(double upperBoundMs) {
   for (double v : values)
     if (!std::isfinite(v) || v < 0)
       return "the problem has a negative or non-finite duration";
-  auto [scale, exact] = chooseScale(values, upperBoundMs);
+  auto [scale, exact] =
+      limits.timeResolutionMs > 0
+          ? givenScale(values, limits.timeResolutionMs,
+                       kMaxUnits / std::max(upperBoundMs, 1e-9))
+          : chooseScale(values, upperBoundMs);
   inst.unitsPerMs = scale;
   inst.exactTimes = exact;
   inst.horizon = int(std::min(kMaxUnits * 2, std::ceil(upperBoundMs * scale) +

@@ -52,6 +52,8 @@ private:
 struct BuildLimits {
   const SearchClock *clock = nullptr;
   uint64_t maxBytes = 0;
+  /// SolverOptions::timeResolutionMs (0 = automatic).
+  double timeResolutionMs = 0;
   bool expired() const { return clock && clock->expired(); }
 };
 

@@ -459,6 +459,7 @@ void crosspipe::sched::solver::finishResult(SolverResult &result,
   if (result.optimal) {
     result.gap = 0;
     result.lowerBoundMs = m;
+    result.optimalWithinResolution = true;
   }
   result.seconds = clock.elapsed();
   result.progress.push_back({result.seconds, m, result.lowerBoundMs});

@@ -65,6 +65,10 @@ public:
               const SolverOptions &options, const SearchClock &clock,
               SolverResult &result);
   void run();
+  /// Whether the search proved the optimum of its model (in whole units,
+  /// durations rounded), and what that rounding may hide, in ms.
+  bool modelOptimumProven() const { return closed() && bound.modelBoundValid; }
+  double roundingMs() const { return inst.toMs(roundingSlack + 1); }
 
   struct {
     /// False when the model's optimum does not bound the simulator's

@@ -45,6 +45,10 @@ struct Scheduled {
   struct Proof {
     double makespanMs, lowerBoundMs, gap;
     bool optimal;
+    /// The model's time unit (0: no model was built) and whether its
+    /// optimum was proven.
+    double resolutionMs;
+    bool optimalWithinResolution;
   };
   std::optional<Proof> proof;
 };
@@ -80,6 +84,7 @@ static constexpr int kMaxSubBlocks = 1024;
 static constexpr int64_t kMaxTimeLimitSeconds = 1000000;
 static constexpr int64_t kMaxMemoryRelative = 1000000;
 static constexpr int64_t kMaxMemoryLimitMiB = int64_t(1) << 40; // 1 EiB
+static constexpr int64_t kMaxTimeResolutionMs = 1000000;
 
 LogicalResult SchedulePass::checkOptions() {
   ModuleOp module = getOperation();
@@ -99,6 +104,13 @@ LogicalResult SchedulePass::checkOptions() {
   if (threads > kMaxThreads)
     return emitError(loc, "threads must be at most ")
            << kMaxThreads << ", got " << int(threads);
+  if (!std::isfinite(timeResolution) || timeResolution < 0 ||
+      timeResolution > double(kMaxTimeResolutionMs))
+    return emitError(loc, "time-resolution must be a number of ms from 0 "
+                          "(automatic) to ")
+           << kMaxTimeResolutionMs << ", got " << formatNumber(timeResolution);
+  if (timeResolution != 0 && algorithm != ScheduleAlgorithm::Optimal)
+    return emitError(loc, "time-resolution applies to the optimal solver");
   if (subBlocks < 1) {
     return emitError(loc, "sub-blocks must be at least 1, got ")
            << int(subBlocks);
@@ -173,6 +185,11 @@ void SchedulePass::runOnOperation() {
       op.setLowerBoundAttr(TimeAttr::get(ctx, proof->lowerBoundMs));
       op.setOptimalAttr(BoolAttr::get(ctx, proof->optimal));
       op.setGapAttr(FloatAttr::get(Float64Type::get(ctx), proof->gap));
+      if (proof->resolutionMs > 0) {
+        op.setResolutionAttr(TimeAttr::get(ctx, proof->resolutionMs));
+        op.setOptimalWithinResolutionAttr(
+            BoolAttr::get(ctx, proof->optimalWithinResolution));
+      }
     }
   }
 }
@@ -216,6 +233,7 @@ FailureOr<Scheduled> SchedulePass::solve(PipelineOp pipeline,
   sched::SolverOptions options;
   options.timeLimitSeconds = timeLimit;
   options.threads = threads;
+  options.timeResolutionMs = timeResolution;
   sched::SolverResult result = sched::solveOptimal(problem, options);
   if (!result.ok)
     return pipeline.emitOpError("cannot be scheduled by the optimal solver: ")
@@ -223,7 +241,9 @@ FailureOr<Scheduled> SchedulePass::solve(PipelineOp pipeline,
   result.schedule.algorithm = "optimal";
   return Scheduled{result.schedule,
                    Scheduled::Proof{result.makespanMs, result.lowerBoundMs,
-                                    result.gap, result.optimal}};
+                                    result.gap, result.optimal,
+                                    result.resolutionMs,
+                                    result.optimalWithinResolution}};
 #else
   return pipeline.emitOpError("cannot be scheduled by the optimal solver: "
                               "this build has no solver (configured with "

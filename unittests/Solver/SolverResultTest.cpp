@@ -216,3 +216,50 @@ TEST(SolverLimits, DefaultCapLeavesSmallModelsAlone) {
 }
 
 } // namespace
+
+namespace {
+
+SolverOptions withResolution(double ms) {
+  SolverOptions o;
+  o.timeLimitSeconds = 120;
+  o.failLimit = 200000;
+  o.timeResolutionMs = ms;
+  return o;
+}
+
+// The model's time unit: automatic (the coarsest exact one, here 1 ms for
+// 1 ms blocks and links), or given. Where no unit makes every duration
+// exact (a message takes 1/3 ms), the solver proves the optimum of its
+// rounded model and says so: optimal within the resolution, with a gap no
+// larger than what the rounding can add.
+TEST(SolverResult, TimeResolution) {
+  Problem exact = makeUniform(4, 2, 8, true, 1, 1, 1, 1, 0);
+  exact.memoryLimitBytes = exact.limitsRelativeTo1F1BPeak(1.0);
+  SolverResult automatic = solveOptimal(exact, withResolution(0));
+  ASSERT_TRUE(automatic.ok) << automatic.error;
+  EXPECT_EQ(automatic.resolutionMs, 1.0);
+  EXPECT_TRUE(automatic.exactTimes);
+  EXPECT_TRUE(automatic.optimal);
+  EXPECT_TRUE(automatic.optimalWithinResolution);
+  SolverResult fine = solveOptimal(exact, withResolution(0.1));
+  ASSERT_TRUE(fine.ok) << fine.error;
+  EXPECT_DOUBLE_EQ(fine.resolutionMs, 0.1);
+  EXPECT_TRUE(fine.optimal);
+  EXPECT_DOUBLE_EQ(fine.makespanMs, automatic.makespanMs);
+
+  Problem third = makeUniform(4, 2, 8, true, 1, 1, 1, 1, 1.0 / 3);
+  third.memoryLimitBytes = third.limitsRelativeTo1F1BPeak(1.0);
+  SolverResult r = solveOptimal(third, withResolution(0));
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_FALSE(r.exactTimes);
+  EXPECT_LT(r.resolutionMs, 1e-5);
+  EXPECT_TRUE(r.optimalWithinResolution);
+  EXPECT_LE(r.makespanMs - r.lowerBoundMs, r.roundingMs + 1e-9);
+  EXPECT_LT(r.gap, 1e-4);
+
+  SolverOptions bad = withResolution(-1);
+  EXPECT_EQ(solveOptimal(third, bad).error,
+            "the time resolution must be a finite number of ms >= 0");
+}
+
+} // namespace

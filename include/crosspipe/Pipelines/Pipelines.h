@@ -50,6 +50,10 @@ struct CompileOptions : mlir::PassPipelineOptions<CompileOptions> {
   Option<int> threads{*this, "threads",
                       llvm::cl::desc("optimal: search threads"),
                       llvm::cl::init(1)};
+  Option<double> timeResolution{
+      *this, "time-resolution",
+      llvm::cl::desc("optimal: the model's time unit in ms (0: automatic)"),
+      llvm::cl::init(0)};
   Option<PlanBackend> backend{
       *this, "backend",
       llvm::cl::desc("how the plan maps onto processes and GPUs"),

@@ -44,6 +44,13 @@ struct SolverOptions {
   uint64_t failLimit = 0;
   /// The schedule to start from; empty means the greedy's.
   Schedule seed;
+  /// The model's time unit in ms (0 = automatic: the coarsest unit that
+  /// makes every duration a whole number of units, else one fine enough
+  /// that rounding stays far below any gap worth reporting). Coarser units
+  /// search faster; durations that are not multiples are rounded up and
+  /// the proof discounted by that rounding. Raised where the step would not
+  /// fit the model's integer range.
+  double timeResolutionMs = 0;
 };
 
 /// A point of the anytime curve: best makespan and best proven bound so far.
@@ -84,6 +91,14 @@ struct SolverResult {
   /// they were rounded up and the bound discounted by the rounding).
   double unitsPerMs = 0;
   bool exactTimes = true;
+  /// 1 / unitsPerMs: the time resolution in ms (0 when no model was built).
+  double resolutionMs = 0;
+  /// The search proved the optimum of its model, whose durations are
+  /// rounded to the resolution: makespanMs is optimal up to `roundingMs`
+  /// (what that rounding can add along a path), and the gap, if any, is
+  /// no more than that. Always true when `optimal`.
+  bool optimalWithinResolution = false;
+  double roundingMs = 0;
   /// Model size and search effort.
   int orderVariables = 0;
   uint64_t nodes = 0;

@@ -31,7 +31,10 @@ def SchedulePass : Pass<"crosspipe-schedule", "mlir::ModuleOp"> {
       greedy schedule and never worse than it. It stops at a proven optimum
       or after `time-limit` seconds and sets `makespan`, `lower_bound` (the
       best proven bound: the solver's or the analytic one), `optimal` and
-      `gap` = (makespan - lower_bound) / makespan on the schedule.
+      `gap` = (makespan - lower_bound) / makespan on the schedule, with
+      `resolution` (the model's time unit, `time-resolution`) and
+      `optimal_within_resolution` (the model's optimum is proven; a gap
+      left is the rounding of durations to the resolution).
 
     An algorithm that does not apply to the pipeline (1F1B on a wave
     placement, a static schedule that exceeds the memory budget) is an error,
@@ -69,7 +72,10 @@ def SchedulePass : Pass<"crosspipe-schedule", "mlir::ModuleOp"> {
     Option<"timeLimit", "time-limit", "double", /*default=*/"10",
            "optimal: wall-clock budget in seconds">,
     Option<"threads", "threads", "int", /*default=*/"1",
-           "optimal: search threads (1 keeps results deterministic)">
+           "optimal: search threads (1 keeps results deterministic)">,
+    Option<"timeResolution", "time-resolution", "double", /*default=*/"0",
+           "optimal: the model's time unit in ms (0 picks the coarsest "
+           "exact one); written as the schedule's `resolution`">
   ];
   let dependentDialects = ["::crosspipe::CrossPipeDialect"];
 }
