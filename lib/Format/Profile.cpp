@@ -181,11 +181,39 @@ int count(const std::string &text, const std::string &where,
   return int(v);
 }
 
+/// A '#' comment line may carry the run's time scale ("... time_scale X"),
+/// as crosspipe-host-run's --profile writes it; times are then divided by it.
+/// Prose that mentions time_scale without a number after it is skipped.
+void readTimeScale(const std::string &line, int n, double &scale) {
+  for (size_t at = line.find("time_scale "); at != std::string::npos;
+       at = line.find("time_scale ", at + 1)) {
+    std::stringstream rest(line.substr(at + 11));
+    std::string value;
+    rest >> value;
+    char *end = nullptr;
+    double v = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0')
+      continue;
+    if (!(v > 0) || !std::isfinite(v) || v > 1e15)
+      fail("line " + std::to_string(n), "time_scale must be positive");
+    scale = v;
+  }
+}
+
 void readCsv(std::string_view text, Samples &out) {
   std::stringstream lines{std::string(text)};
   std::string line;
-  if (!std::getline(lines, line))
-    fail("line 1", "the profile is empty");
+  int n = 1;
+  double scale = 1;
+  // Comment lines ('#') may precede the header.
+  for (; std::getline(lines, line); ++n) {
+    if (line.empty() || line[0] != '#')
+      break;
+    readTimeScale(line, n, scale);
+  }
+  if (line.empty() || line[0] == '#')
+    fail("line " + std::to_string(n), "the profile is empty");
+  std::string headerLine = "line " + std::to_string(n);
   std::vector<std::string> header = splitCells(line);
   std::map<std::string, size_t> col;
   for (size_t i = 0; i < header.size(); ++i)
@@ -194,10 +222,10 @@ void readCsv(std::string_view text, Samples &out) {
   const char *kindCol = has("kind") ? "kind" : "op";
   if (!has("chunk") || !has(kindCol) ||
       !(has("ms") || (has("start_ms") && has("end_ms"))))
-    fail("line 1", "the header must name the columns chunk, kind (or op) "
-                   "and ms (or start_ms and end_ms)");
-  for (int n = 2; std::getline(lines, line); ++n) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos)
+    fail(headerLine, "the header must name the columns chunk, kind (or op) "
+                     "and ms (or start_ms and end_ms)");
+  for (++n; std::getline(lines, line); ++n) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#')
       continue;
     std::string where = "line " + std::to_string(n);
     std::vector<std::string> cells = splitCells(line);
@@ -218,9 +246,11 @@ void readCsv(std::string_view text, Samples &out) {
                      : number(cell("end_ms"), where, "end_ms") -
                            number(cell("start_ms"), where, "start_ms");
     if (s.ms < 0)
-      fail(where, has("ms") ? "column ms is negative" : "ends before it starts");
+      fail(where,
+           has("ms") ? "column ms is negative" : "ends before it starts");
     if (has("parts"))
       s.ms *= std::max(count(cell("parts"), where, "parts"), 1);
+    s.ms /= scale;
     out.blocks.push_back(s);
   }
 }

@@ -114,3 +114,23 @@ TEST(ProfileTest, RefusesWhatDoesNotFit) {
 }
 
 } // namespace
+
+namespace {
+// crosspipe-host-run --profile: comment lines first, one naming the time
+// scale; times are divided by it, sends and receives are skipped.
+TEST(ProfileTest, RuntimeProfileWithTimeScale) {
+  Problem p = test::makeUniform(2, 2, 4, false, 1, 2, 0, 3, 1);
+  ProfileFit fit = fitProfile(
+      p, "# crosspipe measured profile\n# plan x algorithm y time_scale 0.5\n"
+         "step,device,op,chunk,mb,part,parts,start_ms,end_ms,model_ms\n"
+         "1,0,F,0,0,0,1,0,2.5,0.5\n1,0,SEND_ACT,0,0,0,1,2.5,3,0.5\n"
+         "1,1,B,1,0,0,1,4,5.5,1\n");
+  ASSERT_TRUE(fit.ok) << fit.error;
+  EXPECT_DOUBLE_EQ(p.chunks[0].forwardMs, 5);
+  EXPECT_DOUBLE_EQ(p.chunks[1].backwardMs, 3);
+  Problem q = test::makeUniform(2, 2, 4, false, 1, 2, 0, 3, 1);
+  ProfileFit bad = fitProfile(q, "# time_scale 0\nchunk,kind,ms\n0,F,1\n");
+  ASSERT_FALSE(bad.ok);
+  EXPECT_EQ(bad.error, "line 1: time_scale must be positive");
+}
+} // namespace

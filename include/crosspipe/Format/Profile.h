@@ -11,7 +11,8 @@
 //     `start_ms` and `end_ms` are required; `device` (checked against the
 //     placement) and `parts` (a sub-block's time counts parts times) are
 //     optional; other columns (step, mb, ...) and rows of other kinds are
-//     ignored.
+//     ignored; '#' lines are comments, and one saying "time_scale X" (as
+//     crosspipe-host-run --profile writes) divides every time by X.
 // Each chunk's F, B (or D and W) becomes the median of its samples after
 // dropping outliers (more than 3 scaled median absolute deviations from the
 // median); each link's bandwidth the median over its messages of message
