@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "crosspipe/Support/Create.h"
 #include "crosspipe/Interop/PlanInterop.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -244,7 +245,7 @@ private:
 
 void PlanEmitter::emitBuffers() {
   for (const plan::Buffer &buf : p.buffers)
-    b.create<BufferOp>(
+    createOp<BufferOp>(b,
         op.getLoc(), TypeRange{}, ValueRange{},
         ArrayRef<NamedAttribute>{
             named("sym_name", b.getStringAttr(buf.name)),
@@ -275,7 +276,7 @@ Operation *PlanEmitter::emitExec(const plan::Action &a, ValueRange waits) {
   slot("stash", "stash_slot", a.stash);
   if (a.grads >= 0)
     attrs.push_back(named("grads", sym(a.grads)));
-  return b.create<ExecOp>(compute.getLoc(), TypeRange{b.getNoneType()}, waits,
+  return createOp<ExecOp>(b, compute.getLoc(), TypeRange{b.getNoneType()}, waits,
                           attrs);
 }
 
@@ -295,10 +296,10 @@ Operation *PlanEmitter::emitTransfer(const plan::Action &a, ValueRange waits) {
   if (send) {
     attrs.push_back(named("start", time(a.occupancy.startMs)));
     attrs.push_back(named("end", time(a.occupancy.endMs)));
-    return b.create<SendOp>(locOf(a.anchor), TypeRange{none}, waits, attrs);
+    return createOp<SendOp>(b, locOf(a.anchor), TypeRange{none}, waits, attrs);
   }
   attrs.push_back(named("arrival", time(a.arrivalMs)));
-  return b.create<RecvOp>(locOf(a.anchor), TypeRange{none}, waits, attrs);
+  return createOp<RecvOp>(b, locOf(a.anchor), TypeRange{none}, waits, attrs);
 }
 
 Operation *PlanEmitter::emitReduce(const plan::Action &a, ValueRange waits) {
@@ -306,13 +307,13 @@ Operation *PlanEmitter::emitReduce(const plan::Action &a, ValueRange waits) {
       named("chunk", i64(a.chunk)), named("device", i64(a.device)),
       named("buffer", sym(a.gradBuffer)), named("start", time(a.time.startMs)),
       named("end", time(a.time.endMs))};
-  return b.create<DpAllReduceOp>(op.getLoc(), TypeRange{b.getNoneType()}, waits,
+  return createOp<DpAllReduceOp>(b, op.getLoc(), TypeRange{b.getNoneType()}, waits,
                                  attrs);
 }
 
 PlanOp PlanEmitter::emit(StringRef name) {
   b.setInsertionPointAfter(op);
-  auto planOp = b.create<PlanOp>(op.getLoc(), b.getStringAttr(name),
+  auto planOp = createOp<PlanOp>(b, op.getLoc(), b.getStringAttr(name),
                                  FlatSymbolRefAttr::get(ctx, op.getSymName()),
                                  b.getI64IntegerAttr(p.numDevices),
                                  TimeAttr::get(ctx, p.makespanMs));

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "crosspipe/Support/Create.h"
 #include "crosspipe/Interop/ScheduleInterop.h"
 
 #include "mlir/IR/SymbolTable.h"
@@ -243,7 +244,7 @@ PipelineOp crosspipe::emitProblem(ModuleOp module,
       ch = '_';
   if (llvm::isDigit(name.front()))
     name = "_" + name;
-  auto cluster = b.create<ClusterOp>(fileLoc, name + "_net");
+  auto cluster = createOp<ClusterOp>(b, fileLoc, name + "_net");
   cluster.getBody().emplaceBlock();
   {
     OpBuilder cb = OpBuilder::atBlockEnd(&cluster.getBody().front());
@@ -251,23 +252,23 @@ PipelineOp crosspipe::emitProblem(ModuleOp module,
       BytesAttr memory = dc.deviceMemoryBytes
                              ? BytesAttr::get(ctx, dc.deviceMemoryBytes)
                              : BytesAttr();
-      cb.create<DatacenterOp>(locFor(ctx, file, dc.loc), dc.name,
+      createOp<DatacenterOp>(cb, locFor(ctx, file, dc.loc), dc.name,
                               int64_t(dc.numDevices), memory);
     }
     for (const sched::DcLink &link : problem.links)
-      cb.create<LinkOp>(
+      createOp<LinkOp>(cb,
           locFor(ctx, file, link.loc),
           FlatSymbolRefAttr::get(ctx, problem.datacenters[link.fromDc].name),
           FlatSymbolRefAttr::get(ctx, problem.datacenters[link.toDc].name),
           TimeAttr::get(ctx, link.cost.latencyMs),
           BandwidthAttr::get(ctx, link.cost.bandwidthGbps));
     for (const sched::DeviceLink &link : problem.deviceLinks)
-      cb.create<DeviceLinkOp>(
+      createOp<DeviceLinkOp>(cb,
           locFor(ctx, file, link.loc), int64_t(link.fromDevice),
           int64_t(link.toDevice), TimeAttr::get(ctx, link.cost.latencyMs),
           BandwidthAttr::get(ctx, link.cost.bandwidthGbps), link.separatePath);
   }
-  auto pipeline = b.create<PipelineOp>(
+  auto pipeline = createOp<PipelineOp>(b,
       fileLoc, b.getStringAttr(name),
       FlatSymbolRefAttr::get(ctx, cluster.getSymName()),
       b.getI64IntegerAttr(problem.numMicrobatches),
@@ -285,7 +286,7 @@ PipelineOp crosspipe::emitProblem(ModuleOp module,
     auto time = [&](double ms, bool present) {
       return present ? TimeAttr::get(ctx, ms) : TimeAttr();
     };
-    pb.create<StageOp>(locFor(ctx, file, c.loc), int64_t(c.device),
+    createOp<StageOp>(pb, locFor(ctx, file, c.loc), int64_t(c.device),
                        TimeAttr::get(ctx, c.forwardMs),
                        time(c.backwardMs, !problem.splitBackward),
                        time(c.dgradMs, problem.splitBackward),
@@ -306,7 +307,7 @@ ScheduleOp crosspipe::emitSchedule(PipelineOp pipeline,
   MLIRContext *ctx = pipeline.getContext();
   OpBuilder b(ctx);
   b.setInsertionPointAfter(pipeline);
-  auto op = b.create<ScheduleOp>(
+  auto op = createOp<ScheduleOp>(b,
       pipeline.getLoc(), b.getStringAttr(name),
       FlatSymbolRefAttr::get(ctx, pipeline.getSymName()),
       b.getStringAttr(schedule.algorithm), TimeAttr(), TimeAttr(), BoolAttr(),
@@ -314,7 +315,7 @@ ScheduleOp crosspipe::emitSchedule(PipelineOp pipeline,
   op.getBody().emplaceBlock();
   OpBuilder sb = OpBuilder::atBlockEnd(&op.getBody().front());
   for (size_t d = 0; d < schedule.order.size(); ++d) {
-    auto program = sb.create<ProgramOp>(pipeline.getLoc(), int64_t(d),
+    auto program = createOp<ProgramOp>(sb, pipeline.getLoc(), int64_t(d),
                                         FloatAttr(), BytesAttr());
     program.getBody().emplaceBlock();
     OpBuilder kb = OpBuilder::atBlockEnd(&program.getBody().front());
@@ -324,7 +325,7 @@ ScheduleOp crosspipe::emitSchedule(PipelineOp pipeline,
         part = kb.getI64IntegerAttr(block.part);
         parts = kb.getI64IntegerAttr(block.parts);
       }
-      kb.create<ComputeOp>(pipeline.getLoc(), fromSched(block.kind),
+      createOp<ComputeOp>(kb, pipeline.getLoc(), fromSched(block.kind),
                            int64_t(block.chunk), int64_t(block.mb), part, parts,
                            TimeAttr(), TimeAttr());
     }
@@ -356,7 +357,7 @@ void crosspipe::annotateSchedule(ScheduleOp op, const ScheduleFromIR &read,
     ProgramOp &program = programs[d];
     if (!program) {
       b.setInsertionPointToEnd(&op.getBody().front());
-      program = b.create<ProgramOp>(op.getLoc(), int64_t(d), FloatAttr(),
+      program = createOp<ProgramOp>(b, op.getLoc(), int64_t(d), FloatAttr(),
                                     BytesAttr());
       program.getBody().emplaceBlock();
     }
@@ -380,7 +381,7 @@ void crosspipe::annotateSchedule(ScheduleOp op, const ScheduleFromIR &read,
                                     int(event.kind), int64_t(event.bucket)}];
     if (!existing) {
       b.setInsertionPointToEnd(&program.getBody().front());
-      existing = b.create<CollectiveOp>(op.getLoc(), int64_t(event.chunk),
+      existing = createOp<CollectiveOp>(b, op.getLoc(), int64_t(event.chunk),
                                         TimeAttr(), TimeAttr());
     }
     existing.setStartAttr(TimeAttr::get(ctx, event.time.startMs));
@@ -401,7 +402,7 @@ void crosspipe::annotateSchedule(ScheduleOp op, const ScheduleFromIR &read,
       });
   b.setInsertionPointToEnd(&op.getBody().front());
   for (const sched::TransferEvent *t : transfers)
-    b.create<TransferOp>(
+    createOp<TransferOp>(b,
         op.getLoc(), t->gradient ? TransferKind::grad : TransferKind::act,
         int64_t(t->boundary()), int64_t(t->mb), int64_t(t->srcDevice),
         int64_t(t->dstDevice), TimeAttr::get(ctx, t->occupancy.startMs),

@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "crosspipe/Support/Create.h"
 #include "crosspipe/Format/ProblemJson.h"
 #include "crosspipe/Format/TorchSchedule.h"
 #include "crosspipe/Interop/ScheduleDiagnostics.h"
@@ -155,7 +156,7 @@ static void locateAndAddCollectives(ScheduleOp op,
     else
       b.setInsertionPointAfter(
           &*std::next(body.begin(), n.computeBefore - 1));
-    b.create<CollectiveOp>(locOf(read.collectiveCells[k]), int64_t(n.chunk),
+    createOp<CollectiveOp>(b, locOf(read.collectiveCells[k]), int64_t(n.chunk),
                            TimeAttr(), TimeAttr());
   }
 }

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "crosspipe/Support/Create.h"
 #include "crosspipe/Interop/ScheduleDiagnostics.h"
 #include "crosspipe/Interop/ScheduleInterop.h"
 #include "crosspipe/Schedule/LowerBound.h"
@@ -123,7 +124,7 @@ void DpOverlapPass::insertCollectives(
     CollectiveKindAttr kind;
     if (event.kind != sched::CollectiveKind::AllReduce)
       kind = CollectiveKindAttr::get(ctx, fromSched(event.kind));
-    auto created = b.create<CollectiveOp>(
+    auto created = createOp<CollectiveOp>(b,
         op.getLoc(), int64_t(event.chunk),
         TimeAttr::get(ctx, event.time.startMs),
         TimeAttr::get(ctx, event.time.endMs), kind, bucket, of);

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "crosspipe/Support/Create.h"
 #include "EmitCBuilder.h"
 
 #include <charconv>
@@ -46,7 +47,7 @@ void EmitCBuilder::callVoid(StringRef callee, ArrayRef<CallArg> args) {
       argAttrs.push_back(arg.literal);
     }
   }
-  b.create<emitc::CallOpaqueOp>(loc, TypeRange(), callee, operands,
+  createOp<emitc::CallOpaqueOp>(b, loc, TypeRange(), callee, operands,
                                 b.getArrayAttr(argAttrs), ArrayAttr());
 }
 
@@ -70,6 +71,6 @@ static std::string escapeForComment(StringRef text) {
 }
 
 void EmitCBuilder::comment(const Twine &text) {
-  b.create<emitc::VerbatimOp>(
+  createOp<emitc::VerbatimOp>(b,
       loc, b.getStringAttr("// " + escapeForComment(text.str())));
 }

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "crosspipe/Support/Create.h"
 #include "crosspipe/Conversion/CrossPipeToEmitC/CrossPipeToEmitC.h"
 
 #include "EmitCBuilder.h"
@@ -97,7 +98,7 @@ std::string TableEmitter::global(StringRef name, StringRef type, int64_t count,
     return "nullptr";
   auto arrayType = emitc::ArrayType::get({count}, e.type(type));
   auto init = emitc::OpaqueAttr::get(b.getContext(), "{\n" + rows + "}");
-  b.create<emitc::GlobalOp>(loc, name, arrayType, init,
+  createOp<emitc::GlobalOp>(b, loc, name, arrayType, init,
                             /*extern_specifier=*/false,
                             /*static_specifier=*/true,
                             /*const_specifier=*/true);
@@ -200,17 +201,17 @@ void TableEmitter::header(const std::string &chunkTable,
       << int64_t(p.num_links) << ", " << linkTable << ",\n  " << programTable
       << "\n";
   auto init = emitc::OpaqueAttr::get(b.getContext(), "{\n" + t.take() + "}");
-  b.create<emitc::GlobalOp>(loc, "crosspipe_plan_data",
+  createOp<emitc::GlobalOp>(b, loc, "crosspipe_plan_data",
                             e.type("crosspipe_plan"), init, false, true, true);
   // const crosspipe_plan *crosspipe_compiled_plan(void) (Plan.h).
   Type result = e.pointer("const crosspipe_plan");
-  auto func = b.create<emitc::FuncOp>(loc, "crosspipe_compiled_plan",
+  auto func = createOp<emitc::FuncOp>(b, loc, "crosspipe_compiled_plan",
                                       b.getFunctionType({}, {result}));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToEnd(func.addEntryBlock());
   Value address =
-      b.create<emitc::LiteralOp>(loc, result, "&crosspipe_plan_data");
-  b.create<emitc::ReturnOp>(loc, address);
+      createOp<emitc::LiteralOp>(b, loc, result, "&crosspipe_plan_data");
+  createOp<emitc::ReturnOp>(b, loc, address);
 }
 
 void TableEmitter::emit() {
@@ -234,11 +235,11 @@ void crosspipe::emitPlanModule(ModuleOp module, Location loc,
                                const plan::Plan &plan, PlanForm form) {
   OpBuilder b(module.getContext());
   b.setInsertionPointToEnd(module.getBody());
-  b.create<emitc::IncludeOp>(loc, "crosspipe/Runtime/Plan.h",
+  createOp<emitc::IncludeOp>(b, loc, "crosspipe/Runtime/Plan.h",
                              /*standard=*/false);
   // Rows leave their trailing zero fields out on purpose (-Wextra would
   // warn once per row).
-  b.create<emitc::VerbatimOp>(
+  createOp<emitc::VerbatimOp>(b,
       loc, b.getStringAttr("#ifdef __GNUC__\n#pragma GCC diagnostic ignored "
                            "\"-Wmissing-field-initializers\"\n#endif"));
   EmitCBuilder(b, loc).comment("Plan " + std::string(tables.plan().name) +

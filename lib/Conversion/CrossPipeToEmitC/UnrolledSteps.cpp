@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "crosspipe/Support/Create.h"
 #include "UnrolledSteps.h"
 
 #include "EmitCBuilder.h"
@@ -93,7 +94,7 @@ private:
 
 /// `static void crosspipe_step_device_<d>(crosspipe_runtime *rt)`.
 emitc::FuncOp UnrolledEmitter::deviceFunction(int device) {
-  auto func = b.create<emitc::FuncOp>(
+  auto func = createOp<emitc::FuncOp>(b,
       loc, "crosspipe_step_device_" + std::to_string(device),
       b.getFunctionType({runtimeType()}, {}));
   func.setSpecifiersAttr(b.getStrArrayAttr({"static"}));
@@ -115,14 +116,14 @@ emitc::FuncOp UnrolledEmitter::deviceFunction(int device) {
       e.callVoid("crosspipe_exec", {rt, e.i32(device), e.i32(first)});
     ++i;
   }
-  b.create<emitc::ReturnOp>(loc, Value());
+  createOp<emitc::ReturnOp>(b, loc, Value());
   return func;
 }
 
 /// `void crosspipe_compiled_step(crosspipe_runtime *rt, int32_t device)`:
 /// the function of `device`, or nothing for a device the plan lacks.
 void UnrolledEmitter::step(ArrayRef<emitc::FuncOp> functions) {
-  auto func = b.create<emitc::FuncOp>(
+  auto func = createOp<emitc::FuncOp>(b,
       loc, "crosspipe_compiled_step",
       b.getFunctionType({runtimeType(), b.getI32Type()}, {}));
   OpBuilder::InsertionGuard guard(b);
@@ -130,15 +131,15 @@ void UnrolledEmitter::step(ArrayRef<emitc::FuncOp> functions) {
   Value rt = func.getArgument(0), device = func.getArgument(1);
   for (auto [d, callee] : llvm::enumerate(functions)) {
     Value literal =
-        b.create<emitc::LiteralOp>(loc, b.getI32Type(), std::to_string(d));
-    Value mine = b.create<emitc::CmpOp>(
+        createOp<emitc::LiteralOp>(b, loc, b.getI32Type(), std::to_string(d));
+    Value mine = createOp<emitc::CmpOp>(b,
         loc, b.getI1Type(), emitc::CmpPredicate::eq, device, literal);
-    b.create<emitc::IfOp>(loc, mine, [&](OpBuilder &nested, Location l) {
-      nested.create<emitc::CallOp>(l, callee, ValueRange{rt});
-      nested.create<emitc::YieldOp>(l);
+    createOp<emitc::IfOp>(b, loc, mine, [&](OpBuilder &nested, Location l) {
+      createOp<emitc::CallOp>(nested, l, callee, ValueRange{rt});
+      createOp<emitc::YieldOp>(nested, l);
     });
   }
-  b.create<emitc::ReturnOp>(loc, Value());
+  createOp<emitc::ReturnOp>(b, loc, Value());
 }
 
 void UnrolledEmitter::emit() {
@@ -146,7 +147,7 @@ void UnrolledEmitter::emit() {
   // runtime's own declarations, if any, must agree).
   e.comment("The runtime runs one entry of a program; this file's step "
             "runs a device's whole program, one call per entry.");
-  b.create<emitc::VerbatimOp>(
+  createOp<emitc::VerbatimOp>(b,
       loc, b.getStringAttr(
                "extern \"C\" {\n"
                "typedef struct crosspipe_runtime crosspipe_runtime;\n"
