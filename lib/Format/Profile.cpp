@@ -32,6 +32,15 @@ struct Transfer {
   std::string where;
   int boundary = 0, src = 0, dst = 0;
   double ms = 0;
+  /// Arrival minus the end of the link window, when the profile has both.
+  double latencyMs = -1;
+};
+
+/// One half of a measured message in a runtime profile.
+struct Half {
+  std::string where;
+  int device = 0;
+  double startMs = 0, endMs = 0;
 };
 
 struct Samples {
@@ -213,6 +222,8 @@ void readCsv(std::string_view text, Samples &out) {
   }
   if (line.empty() || line[0] == '#')
     fail("line " + std::to_string(n), "the profile is empty");
+  // (step, gradient, boundary, mb) -> each half of a message.
+  std::map<std::tuple<int, bool, int, int>, Half> sends, recvs;
   std::string headerLine = "line " + std::to_string(n);
   std::vector<std::string> header = splitCells(line);
   std::map<std::string, size_t> col;
@@ -234,8 +245,25 @@ void readCsv(std::string_view text, Samples &out) {
                   "header " + std::to_string(header.size()));
     auto cell = [&](const char *c) { return cells[col[c]]; };
     Sample s;
-    if (!parseKind(cell(kindCol), s.kind)) {
-      ++out.ignored; // Sends, receives, collectives.
+    std::string op = cell(kindCol);
+    bool send = op == "SEND_ACT" || op == "SEND_GRAD";
+    bool recv = op == "RECV_ACT" || op == "RECV_GRAD";
+    if ((send || recv) && has("step") && has("device") && has("mb") &&
+        has("start_ms") && has("end_ms")) {
+      // The runtime's sends and receives: a message's link window, and its
+      // arrival (a receive ends when the message arrives).
+      Half h{where, count(cell("device"), where, "device"),
+             number(cell("start_ms"), where, "start_ms") / scale,
+             number(cell("end_ms"), where, "end_ms") / scale};
+      auto key = std::make_tuple(count(cell("step"), where, "step"),
+                                 op.back() == 'D',
+                                 count(cell("chunk"), where, "chunk"),
+                                 count(cell("mb"), where, "mb"));
+      (send ? sends : recvs)[key] = h;
+      continue;
+    }
+    if (!parseKind(op, s.kind)) {
+      ++out.ignored; // Collectives, or messages without their times.
       continue;
     }
     s.where = where;
@@ -252,6 +280,21 @@ void readCsv(std::string_view text, Samples &out) {
       s.ms *= std::max(count(cell("parts"), where, "parts"), 1);
     s.ms /= scale;
     out.blocks.push_back(s);
+  }
+  for (const auto &[key, h] : sends) {
+    auto r = recvs.find(key);
+    if (r == recvs.end()) {
+      ++out.ignored;
+      continue;
+    }
+    Transfer t;
+    t.where = h.where;
+    t.boundary = std::get<2>(key);
+    t.src = h.device;
+    t.dst = r->second.device;
+    t.ms = h.endMs - h.startMs;
+    t.latencyMs = std::max(0.0, r->second.endMs - h.endMs);
+    out.transfers.push_back(t);
   }
 }
 
@@ -380,8 +423,14 @@ void fitBlocks(Problem &problem, const Samples &s, ProfileFit &fit) {
 
 void fitLinks(Problem &problem, const Samples &s, ProfileFit &fit) {
   // Keyed by (from DC, to DC): the links the model has.
-  std::map<std::pair<int, int>, std::vector<double>> gbps;
+  std::map<std::pair<int, int>, std::vector<double>> gbps, latency;
+  bool arrivals = false;
   for (const Transfer &t : s.transfers) {
+    if (t.latencyMs >= 0) {
+      arrivals = true;
+      latency[{problem.dcOfDevice(t.src), problem.dcOfDevice(t.dst)}]
+          .push_back(t.latencyMs);
+    }
     uint64_t bytes = problem.chunks[t.boundary].messageBytes;
     if (bytes == 0 || t.ms <= 0)
       continue;
@@ -404,7 +453,22 @@ void fitLinks(Problem &problem, const Samples &s, ProfileFit &fit) {
       fit.figures.push_back(f);
     }
   }
-  if (!s.transfers.empty())
+  for (auto &[pair, values] : latency)
+    for (DcLink &link : problem.links) {
+      if (link.fromDc != pair.first || link.toDc != pair.second)
+        continue;
+      ProfileFigure f;
+      f.what = "link " + problem.datacenters[pair.first].name + "->" +
+               problem.datacenters[pair.second].name + " latency";
+      f.fromDc = pair.first;
+      f.toDc = pair.second;
+      f.latency = true;
+      f.modelValue = link.cost.latencyMs;
+      f.measuredValue = robustMedian(values, f.dropped);
+      f.samples = int(values.size());
+      fit.figures.push_back(f);
+    }
+  if (!s.transfers.empty() && !arrivals)
     fit.notes.push_back("link latencies kept: the profile carries no "
                         "arrival times");
 }
@@ -420,7 +484,8 @@ void apply(Problem &problem, const ProfileFit &fit) {
     }
     for (DcLink &link : problem.links)
       if (link.fromDc == f.fromDc && link.toDc == f.toDc)
-        link.cost.bandwidthGbps = f.measuredValue;
+        (f.latency ? link.cost.latencyMs : link.cost.bandwidthGbps) =
+            f.measuredValue;
   }
 }
 } // namespace

@@ -132,7 +132,10 @@ struct ImportProfilePass
       StringRef to = problem.datacenters[f.toDc].name;
       for (LinkOp link : cluster.getBody().getOps<LinkOp>())
         if (link.getFrom() == from && link.getTo() == to) {
-          link.setBandwidthAttr(BandwidthAttr::get(ctx, f.measuredValue));
+          if (f.latency)
+            link.setLatencyAttr(TimeAttr::get(ctx, f.measuredValue));
+          else
+            link.setBandwidthAttr(BandwidthAttr::get(ctx, f.measuredValue));
           link.emitRemark() << describe(f);
         }
     }

@@ -117,17 +117,25 @@ TEST(ProfileTest, RefusesWhatDoesNotFit) {
 
 namespace {
 // crosspipe-host-run --profile: comment lines first, one naming the time
-// scale; times are divided by it, sends and receives are skipped.
+// scale; times are divided by it, and each send paired with its receive
+// gives a link sample (bandwidth from the window, latency from the arrival).
 TEST(ProfileTest, RuntimeProfileWithTimeScale) {
   Problem p = test::makeUniform(2, 2, 4, false, 1, 2, 0, 3, 1);
+  p.chunks[0].messageBytes = 1 << 20;
   ProfileFit fit = fitProfile(
       p, "# crosspipe measured profile\n# plan x algorithm y time_scale 0.5\n"
          "step,device,op,chunk,mb,part,parts,start_ms,end_ms,model_ms\n"
          "1,0,F,0,0,0,1,0,2.5,0.5\n1,0,SEND_ACT,0,0,0,1,2.5,3,0.5\n"
-         "1,1,B,1,0,0,1,4,5.5,1\n");
+         "1,1,RECV_ACT,0,0,0,1,0,4.5,1.5\n1,1,B,1,0,0,1,4,5.5,1\n");
   ASSERT_TRUE(fit.ok) << fit.error;
   EXPECT_DOUBLE_EQ(p.chunks[0].forwardMs, 5);
   EXPECT_DOUBLE_EQ(p.chunks[1].backwardMs, 3);
+  // The message holds the link [2.5, 3] and arrives at 4.5 (at time scale
+  // 0.5): 1 ms of link time and 3 ms of latency in the model's units.
+  const LinkCost *cost = p.linkCost(0, 1);
+  ASSERT_NE(cost, nullptr);
+  EXPECT_DOUBLE_EQ(cost->latencyMs, 3);
+  EXPECT_DOUBLE_EQ(cost->bandwidthGbps, 1.0 * (1 << 20) * 8 / 1e-3 / 1e9);
   Problem q = test::makeUniform(2, 2, 4, false, 1, 2, 0, 3, 1);
   ProfileFit bad = fitProfile(q, "# time_scale 0\nchunk,kind,ms\n0,F,1\n");
   ASSERT_FALSE(bad.ok);

@@ -16,8 +16,10 @@
 // Each chunk's F, B (or D and W) becomes the median of its samples after
 // dropping outliers (more than 3 scaled median absolute deviations from the
 // median); each link's bandwidth the median over its messages of message
-// bytes / link time. Latency needs arrival times, which neither form
-// carries, so it is kept. A profile that does not fit the problem (a chunk
+// bytes / link time, and, where a runtime profile pairs each send (its link
+// window) with its receive (which ends at the arrival), its latency the
+// median of arrival - window end. A Chrome trace carries no arrivals, so
+// latencies are then kept. A profile that does not fit the problem (a chunk
 // or device it lacks, a chunk on another device, a block kind of the other
 // backward form) is refused with the line or event that does not fit.
 //
@@ -43,6 +45,7 @@ struct ProfileFigure {
   int chunk = -1; ///< Compute figures.
   BlockKind kind = BlockKind::F;
   int fromDc = -1, toDc = -1; ///< Link figures (a DC to itself: inside it).
+  bool latency = false;        ///< A link's latency, else its bandwidth.
   double modelValue = 0, measuredValue = 0;
   const char *unit = "ms";
   int samples = 0, dropped = 0;

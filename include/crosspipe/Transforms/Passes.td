@@ -137,8 +137,10 @@ def ImportProfilePass : Pass<"crosspipe-import-profile", "mlir::ModuleOp"> {
     of its measured blocks after dropping outliers (more than 3 scaled
     median absolute deviations from the median; a sub-block counts its
     share), and each link's `bandwidth` the median of message size / link
-    time over its measured transfers. Latencies are kept (neither form
-    carries arrival times). Every fitted figure is reported as a remark at
+    time over its measured transfers, and its `latency` the median of
+    arrival - link-window end where a runtime profile pairs each send with
+    its receive (a Chrome trace has no arrivals: latencies are then kept).
+    Every fitted figure is reported as a remark at
     its op against the model's value (`chunk 1 F: measured 12 ms (model
     10 ms, +20.0%; 8 samples)`); what the profile lacks keeps its value.
 
