@@ -203,8 +203,9 @@ void readTimeScale(const std::string &line, int n, double &scale) {
     double v = std::strtod(value.c_str(), &end);
     if (value.empty() || *end != '\0')
       continue;
-    if (!(v > 0) || !std::isfinite(v) || v > 1e15)
-      fail("line " + std::to_string(n), "time_scale must be positive");
+    if (!(v >= 1e-9 && v <= 1e9))
+      fail("line " + std::to_string(n),
+           "time_scale must be in [1e-9, 1e9]");
     scale = v;
   }
 }
@@ -414,6 +415,8 @@ void fitBlocks(Problem &problem, const Samples &s, ProfileFit &fit) {
       f.modelValue = *cost;
       f.measuredValue = robustMedian(it->second, f.dropped);
       f.samples = int(it->second.size());
+      if (!std::isfinite(f.measuredValue))
+        fail(what, "measured a time the model cannot hold");
       if (!(f.measuredValue > 0))
         fail(what, "measured " + shortNumber(f.measuredValue) +
                        " ms; a block takes a positive time");
@@ -450,6 +453,8 @@ void fitLinks(Problem &problem, const Samples &s, ProfileFit &fit) {
       f.modelValue = link.cost.bandwidthGbps;
       f.measuredValue = robustMedian(values, f.dropped);
       f.samples = int(values.size());
+      if (!std::isfinite(f.measuredValue))
+        fail(f.what, "measured a value the model cannot hold");
       fit.figures.push_back(f);
     }
   }
@@ -466,6 +471,8 @@ void fitLinks(Problem &problem, const Samples &s, ProfileFit &fit) {
       f.modelValue = link.cost.latencyMs;
       f.measuredValue = robustMedian(values, f.dropped);
       f.samples = int(values.size());
+      if (!std::isfinite(f.measuredValue))
+        fail(f.what, "measured a value the model cannot hold");
       fit.figures.push_back(f);
     }
   if (!s.transfers.empty() && !arrivals)

@@ -139,6 +139,6 @@ TEST(ProfileTest, RuntimeProfileWithTimeScale) {
   Problem q = test::makeUniform(2, 2, 4, false, 1, 2, 0, 3, 1);
   ProfileFit bad = fitProfile(q, "# time_scale 0\nchunk,kind,ms\n0,F,1\n");
   ASSERT_FALSE(bad.ok);
-  EXPECT_EQ(bad.error, "line 1: time_scale must be positive");
+  EXPECT_EQ(bad.error, "line 1: time_scale must be in [1e-9, 1e9]");
 }
 } // namespace
