@@ -91,6 +91,15 @@ crosspipe::simulateSchedules(Operation *root, StringRef only, StringRef what) {
   return all;
 }
 
+const SimulatedSchedule &
+crosspipe::fastest(const std::vector<SimulatedSchedule> &all) {
+  const SimulatedSchedule *best = &all.front();
+  for (const SimulatedSchedule &s : all)
+    if (s.result.makespanMs < best->result.makespanMs)
+      best = &s;
+  return *best;
+}
+
 sched::TraceSummary crosspipe::summarize(const SimulatedSchedule &simulated) {
   ScheduleOp op = simulated.op;
   sched::TraceSummary summary;

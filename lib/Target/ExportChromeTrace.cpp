@@ -30,12 +30,9 @@ static LogicalResult exportChromeTrace(Operation *root, raw_ostream &os) {
       simulateSchedules(root, traceSchedule, "export");
   if (failed(all))
     return failure();
-  const SimulatedSchedule *best = &all->front();
-  for (const SimulatedSchedule &s : *all)
-    if (s.result.makespanMs < best->result.makespanMs)
-      best = &s;
-  os << sched::writeChromeTrace(best->problem, best->read.schedule,
-                                best->result, summarize(*best));
+  const SimulatedSchedule &best = fastest(*all);
+  os << sched::writeChromeTrace(best.problem, best.read.schedule, best.result,
+                                summarize(best));
   return success();
 }
 

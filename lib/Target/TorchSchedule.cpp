@@ -65,10 +65,7 @@ static LogicalResult exportTorchSchedule(Operation *root, raw_ostream &os) {
       simulateSchedules(root, torchSchedule, "export");
   if (failed(all))
     return failure();
-  const SimulatedSchedule *best = &all->front();
-  for (const SimulatedSchedule &s : *all)
-    if (s.result.makespanMs < best->result.makespanMs)
-      best = &s;
+  const SimulatedSchedule *best = &fastest(*all);
   SmallVector<CollectiveOp> collectiveOps;
   std::vector<sched::CollectiveNote> collectives =
       readCollectives(best->op, collectiveOps);

@@ -49,6 +49,10 @@ mlir::FailureOr<std::vector<SimulatedSchedule>>
 simulateSchedules(mlir::Operation *root, llvm::StringRef only,
                   llvm::StringRef what);
 
+/// The schedule of `all` (not empty) with the smallest simulated makespan,
+/// the first of equals.
+const SimulatedSchedule &fastest(const std::vector<SimulatedSchedule> &all);
+
 /// The summary a trace or picture of the schedule carries.
 sched::TraceSummary summarize(const SimulatedSchedule &simulated);
 
