@@ -290,12 +290,12 @@ void PlanBuilder::buildExecAndMessageNodes() {
     }
   for (size_t i = 0; i < messages.size(); ++i) {
     Message &m = messages[i];
-    Node recv{ActionKind::Recv, m.event->dstDevice, -1.0, int(i), {}, {}};
-    if (m.recvSlotPrevReader.device >= 0) {
+    // Issued with its send, at the send's time (order()).
+    Node recv{ActionKind::Recv, m.event->dstDevice, m.event->sendMs, int(i),
+              {}, {}};
+    if (m.recvSlotPrevReader.device >= 0)
       recv.waits.push_back(
           execNode[m.recvSlotPrevReader.device][m.recvSlotPrevReader.index]);
-      recv.key = timeAt(m.recvSlotPrevReader).endMs;
-    }
     m.recvNode = int(nodes.size());
     nodes.push_back(recv);
     Node send{
@@ -408,34 +408,51 @@ void PlanBuilder::buildReduceNodes() {
 }
 
 /// Kahn's algorithm, earliest simulated time first; at equal times
-/// receives are posted first and sends follow their producers.
+/// receives are posted first and sends follow their producers. A message's
+/// receive and send are issued together, right after each other, as one
+/// unit at its send time: every device then issues its NCCL operations in
+/// the order of this one sequence, which NCCL needs to guarantee progress
+/// across communicators (Runtime/IssueOrder.h).
 bool PlanBuilder::order(std::vector<int> &sorted) {
+  std::vector<int> unitOf(nodes.size());
+  std::vector<std::vector<int>> members(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i)
+    unitOf[i] = int(i);
+  for (const Message &m : messages)
+    unitOf[m.sendNode] = m.recvNode;
+  for (size_t i = 0; i < nodes.size(); ++i)
+    members[unitOf[i]].push_back(int(i)); // a receive before its send
   std::vector<int> pending(nodes.size(), 0);
   std::vector<std::vector<int>> users(nodes.size());
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    std::vector<int> deps(nodes[i].waits.begin(), nodes[i].waits.end());
-    deps.insert(deps.end(), nodes[i].after.begin(), nodes[i].after.end());
+  for (size_t u = 0; u < nodes.size(); ++u) {
+    std::vector<int> deps;
+    for (int i : members[u])
+      for (const std::vector<int> *list : {&nodes[i].waits, &nodes[i].after})
+        for (int d : *list)
+          if (unitOf[d] != int(u))
+            deps.push_back(unitOf[d]);
     std::sort(deps.begin(), deps.end());
     deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
-    pending[i] = int(deps.size());
+    pending[u] = int(deps.size());
     for (int d : deps)
-      users[d].push_back(int(i));
+      users[d].push_back(int(u));
   }
-  using Entry = std::tuple<double, int, int, int>; // key, kind, device, node
+  using Entry = std::tuple<double, int, int, int>; // key, kind, device, unit
   std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> ready;
-  auto push = [&](int i) {
-    ready.push({nodes[i].key, int(nodes[i].kind), nodes[i].device, i});
+  auto push = [&](int u) {
+    const Node &last = nodes[members[u].back()]; // the send of a message
+    ready.push({last.key, int(nodes[u].kind), last.device, u});
   };
-  for (size_t i = 0; i < nodes.size(); ++i)
-    if (!pending[i])
-      push(int(i));
+  for (size_t u = 0; u < nodes.size(); ++u)
+    if (!members[u].empty() && !pending[u])
+      push(int(u));
   while (!ready.empty()) {
-    int i = std::get<3>(ready.top());
+    int u = std::get<3>(ready.top());
     ready.pop();
-    sorted.push_back(i);
-    for (int u : users[i])
-      if (--pending[u] == 0)
-        push(u);
+    sorted.insert(sorted.end(), members[u].begin(), members[u].end());
+    for (int v : users[u])
+      if (--pending[v] == 0)
+        push(v);
   }
   return sorted.size() == nodes.size();
 }

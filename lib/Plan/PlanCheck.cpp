@@ -282,8 +282,8 @@ bool Checker::checkChannels() {
 Fault Checker::run() {
   if (checkShape() && collect() && checkPrograms() && checkTransfers()) {
     buildHappensBefore();
-    if (checkData() && checkSlots())
-      checkDeadlock();
+    if (checkData() && checkSlots() && checkDeadlock())
+      checkIssueOrder();
   }
   return fault;
 }

@@ -3,11 +3,13 @@
 // The half of the plan proof that needs happens-before: every consumer waits
 // for what it reads, every reduction for the gradients it reduces, no slot
 // is overwritten while in use, and an abstract run in which every send
-// blocks until its receive is at the head of its stream finishes.
+// blocks until its receive is at the head of its stream finishes; and the
+// NCCL operations are issued in one order all devices agree with.
 //
 //===----------------------------------------------------------------------===//
 
 #include "PlanChecker.h"
+#include "crosspipe/Runtime/IssueOrder.h"
 
 #include <algorithm>
 #include <map>
@@ -389,5 +391,38 @@ bool Checker::reportDeadlock() {
     notes.push_back(note(i, std::move(text)));
   }
   return fail(FaultKind::Deadlock, -1, "deadlocks: no stream can make progress",
+              std::move(notes));
+}
+
+/// Every device's sends, receives and collectives in one global order
+/// (Runtime/IssueOrder.h): a send and its receive are one operation, and so
+/// is a collective on every data-parallel replica (they run one program).
+bool Checker::checkIssueOrder() {
+  auto key = [](uint64_t what, int chunk, int index) {
+    return (what << 60) | (uint64_t(uint32_t(chunk)) << 30) |
+           uint64_t(uint32_t(index) & 0x3fffffffu);
+  };
+  std::vector<std::vector<rt::IssuedOp>> ops(problem.numDevices());
+  for (int i = 0; i < int(plan.actions.size()); ++i) {
+    const Action &a = at(i);
+    if (isTransfer(a))
+      ops[a.device].push_back({key(a.gradient, a.boundary, a.mb), i});
+    else if (a.kind == ActionKind::Reduce)
+      ops[a.device].push_back(
+          {key(2 + uint64_t(a.collectiveKind), a.chunk, a.bucket), i});
+  }
+  std::vector<rt::IssueEdge> cycle;
+  if (rt::consistentIssueOrder(ops, cycle))
+    return true;
+  std::vector<FaultNote> notes;
+  for (const rt::IssueEdge &e : cycle)
+    notes.push_back(note(int(e.after), "device " + num(e.device) +
+                                           " issues this after " +
+                                           describe(int(e.before))));
+  return fail(FaultKind::IssueOrder, int(cycle[0].before),
+              "NCCL operations are issued in orders no single order agrees "
+              "with (NCCL may hang): device " +
+                  num(cycle[0].device) + " issues this before " +
+                  describe(int(cycle[0].after)),
               std::move(notes));
 }

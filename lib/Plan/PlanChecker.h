@@ -145,6 +145,7 @@ private:
   int partnerOf(int i) const;
   bool atHead(int i) const;
   bool reportDeadlock();
+  bool checkIssueOrder();
 
   const Plan &plan;
   const sched::Problem &problem;

@@ -89,6 +89,12 @@ bool checkPlan(const crosspipe_plan *plan, CheckLevel level, PlanFault &fault);
 /// passed; `totalActions` is the sum of its programs' counts.
 bool checkConsistency(const crosspipe_plan &plan, int64_t totalActions,
                       PlanFault &fault);
+/// Whether a plan that passed checkPlan(Full) issues its NCCL operations
+/// in orders one global order agrees with (Runtime/IssueOrder.h), as the
+/// NCCL backend needs with one process per device; executors that emulate
+/// channels (host threads, one process) do not. False with `fault` at the
+/// first action of a cycle otherwise.
+bool checkNcclIssueOrder(const crosspipe_plan &plan, PlanFault &fault);
 /// One line: "device 1 action 7 (F chunk 1 mb 0): ...", "buffer 3: ...".
 std::string formatFault(const PlanFault &fault);
 /// Copies `text` into a C error buffer (truncating, always terminated).

@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <set>
 
 using namespace crosspipe::rt;
 using namespace crosspipe::rt::cuda;
@@ -124,6 +125,13 @@ bool CudaExecutor::load(const PlanIndex &index, const ExecutorConfig &runConfig,
     return false;
   }
   if (!emulate) {
+    // NCCL guarantees progress across communicators only for operations
+    // issued in one order on every rank.
+    PlanFault fault;
+    if (!checkNcclIssueOrder(p, fault)) {
+      error = "the plan cannot run on NCCL: " + formatFault(fault);
+      return false;
+    }
     if (size % p.devices != 0 || (size == 1 && p.devices > 1)) {
       error = "the plan has " + std::to_string(p.devices) +
               " devices; launch one process per device (mpirun -np " +
@@ -164,7 +172,7 @@ bool CudaExecutor::load(const PlanIndex &index, const ExecutorConfig &runConfig,
   if (!createPlanResources(index, error))
     return false;
   if (!emulate && size > 1) {
-    if (!bootNccl(error) || !splitChannels(index, error))
+    if (!bootNccl(error) || !splitChannels(index, {}, error))
       return false;
     startWatchdog();
   }
@@ -550,36 +558,14 @@ bool CudaExecutor::swap(const PlanIndex &next, std::string &kept,
             arrangementName(cur.arrangement) + ")";
     return false;
   }
-  // Communicators exist for the running plan's channels of this device;
-  // the new plan may only use channels with the same endpoints.
-  std::map<std::tuple<int, int, int>, ncclComm_t> byEnds;
-  for (int c = 0; c < cur.num_channels; ++c)
-    byEnds[{cur.channels[c].src, cur.channels[c].dst, cur.channels[c].role}] =
-        c < int(channelComms.size()) ? channelComms[c] : nullptr;
+  PlanFault fault;
+  if (!emulate && !checkNcclIssueOrder(p, fault)) {
+    error = "the new plan cannot run on NCCL: " + formatFault(fault);
+    return false;
+  }
   int reused = 0;
-  for (int c = 0; c < p.num_channels; ++c) {
-    const crosspipe_channel &ch = p.channels[c];
-    if (!emulate && size > 1 && (ch.src == myDevice || ch.dst == myDevice) &&
-        !byEnds.count({ch.src, ch.dst, ch.role})) {
-      error = std::string("the new plan's channel ") + std::to_string(c) +
-              " (" + roleName(ch.role) + " " + std::to_string(ch.src) +
-              " -> " + std::to_string(ch.dst) +
-              ") has no communicator in this run";
-      return false;
-    }
-  }
-  if (!emulate && size > 1) {
-    std::vector<ncclComm_t> comms(p.num_channels, nullptr);
-    for (int c = 0; c < p.num_channels; ++c) {
-      const crosspipe_channel &ch = p.channels[c];
-      auto it = byEnds.find({ch.src, ch.dst, ch.role});
-      if (it != byEnds.end() && it->second) {
-        comms[c] = it->second;
-        ++reused;
-      }
-    }
-    channelComms = comms;
-  }
+  if (!emulate && size > 1 && !swapComms(next, reused, error))
+    return false;
   destroyPlanResources();
   plan = &next;
   if (!createPlanResources(next, error))
@@ -588,6 +574,39 @@ bool CudaExecutor::swap(const PlanIndex &next, std::string &kept,
          "and buffers re-created (" + std::to_string(streams.size()) +
          " streams)";
   return true;
+}
+
+/// The new plan's channels keep the communicators of running channels with
+/// the same endpoints and role; the others are split (every rank decides
+/// alike: both plans are the same everywhere), and the communicators of
+/// channels the new plan drops are released. The watchdog pauses meanwhile.
+bool CudaExecutor::swapComms(const PlanIndex &next, int &kept,
+                             std::string &error) {
+  const crosspipe_plan &p = next.plan(), &cur = plan->plan();
+  std::set<std::tuple<int, int, int>> wanted;
+  for (int c = 0; c < p.num_channels; ++c)
+    wanted.insert({p.channels[c].src, p.channels[c].dst, p.channels[c].role});
+  CommsByEnds keep;
+  std::vector<ncclComm_t> dropped;
+  for (int c = 0; c < cur.num_channels; ++c) {
+    const crosspipe_channel &ch = cur.channels[c];
+    ncclComm_t comm = c < int(channelComms.size()) ? channelComms[c] : nullptr;
+    if (wanted.count({ch.src, ch.dst, ch.role})) {
+      keep[{ch.src, ch.dst, ch.role}] = comm;
+      kept += comm != nullptr;
+    } else {
+      dropped.push_back(comm);
+    }
+  }
+  stopWatchdog();
+  if (commsAborted.load()) {
+    error = "the communicators were aborted: " + watchdogError;
+    return false;
+  }
+  releaseComms(dropped);
+  bool ok = splitChannels(next, keep, error);
+  startWatchdog();
+  return ok;
 }
 
 void CudaExecutor::close() {

@@ -30,10 +30,12 @@
 
 #include <atomic>
 #include <cuda_runtime.h>
+#include <map>
 #include <mutex>
 #include <nccl.h>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace crosspipe {
@@ -136,7 +138,18 @@ private:
 
   // NCCL (CudaNccl.cpp).
   bool bootNccl(std::string &error);
-  bool splitChannels(const PlanIndex &index, std::string &error);
+  /// Communicators by channel (src, dst, role).
+  using CommsByEnds = std::map<std::tuple<int, int, int>, ncclComm_t>;
+  bool splitChannels(const PlanIndex &index, const CommsByEnds &kept,
+                     std::string &error);
+  bool splitChannel(const crosspipe_channel &ch, int c, ncclComm_t &comm,
+                    std::string &error);
+  bool connectChannels(const crosspipe_plan &p,
+                       const std::vector<int> &channels, std::string &error);
+  bool awaitStream(cudaStream_t stream, const std::string &what,
+                   std::string &error);
+  void releaseComms(const std::vector<ncclComm_t> &comms);
+  bool swapComms(const PlanIndex &next, int &kept, std::string &error);
   bool waitComm(ncclComm_t comm, const std::string &what, std::string &error);
   void startWatchdog();
   void stopWatchdog();

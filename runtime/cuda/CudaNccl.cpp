@@ -6,7 +6,8 @@
 // channel (one direction of one kind between two devices) gets its own
 // two-rank communicator split from it with a config: non-blocking,
 // splitShare (the channels share the parent's resources), CTAs bounded to
-// 1..--max-ctas. NCCL 2.28's config has no launch-order field; the runner
+// 1..--max-ctas; a hot swap splits only the channels the new plan adds and
+// releases those it drops. NCCL 2.28's config has no launch-order field; the runner
 // sets NCCL_LAUNCH_ORDER_IMPLICIT=1 (NCCL >= 2.26) unless the user set it,
 // so kernels of different communicators launch in host issue order. All
 // channels connect in one group before the first step. A watchdog thread
@@ -20,6 +21,7 @@
 #include "cuda/CudaExecutor.h"
 #include "host/MpiWorld.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -97,43 +99,37 @@ bool CudaExecutor::bootNccl(std::string &error) {
 #endif
 }
 
-bool CudaExecutor::splitChannels(const PlanIndex &index, std::string &error) {
+/// One communicator per channel, split from the world one. Splits are
+/// collective over the world communicator: every rank calls them in the
+/// plan's channel order, non-members with NCCL_SPLIT_NOCOLOR. A channel
+/// whose endpoints and role are in `kept` (the running plan's channels, the
+/// same on every rank) keeps its communicator and is not split again.
+bool CudaExecutor::splitChannels(const PlanIndex &index, const CommsByEnds &kept,
+                                 std::string &error) {
   const crosspipe_plan &p = index.plan();
   channelComms.assign(p.num_channels, nullptr);
-  // Splits are collective over the world communicator: every rank calls
-  // them in the plan's channel order, non-members with NCCL_SPLIT_NOCOLOR.
+  std::vector<int> fresh;
   for (int c = 0; c < p.num_channels; ++c) {
     const crosspipe_channel &ch = p.channels[c];
-    bool member = myDevice == ch.src || myDevice == ch.dst;
-    ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
-    config.blocking = 0;
-    config.splitShare = 1;
-    config.minCTAs = 1;
-    config.maxCTAs = options.maxCtas;
-    config.commName = "crosspipe-channel";
-    ncclComm_t comm = nullptr;
-    ncclResult_t r =
-        ncclCommSplit(worldComm, member ? replica : NCCL_SPLIT_NOCOLOR,
-                      myDevice == ch.src ? 0 : 1, &comm, &config);
-    std::string what = "splitting channel " + std::to_string(c) + " (" +
-                       roleName(ch.role) + " " + std::to_string(ch.src) +
-                       " -> " + std::to_string(ch.dst) + ")";
-    if (r != ncclSuccess && r != ncclInProgress) {
-      error = what + ": " + ncclGetErrorString(r);
-      return false;
+    auto old = kept.find({ch.src, ch.dst, ch.role});
+    if (old != kept.end()) {
+      channelComms[c] = old->second;
+      continue;
     }
-    if (!waitComm(worldComm, what, error) ||
-        (comm && !waitComm(comm, what, error)))
+    ncclComm_t comm = nullptr;
+    if (!splitChannel(ch, c, comm, error))
       return false;
     channelComms[c] = comm;
-    if (comm)
+    if (comm) {
       commNames.push_back({"channel " + std::to_string(c), comm});
+      fresh.push_back(c);
+    }
   }
   bool collectives = false;
   for (int i = 0; i < p.programs[myDevice].count; ++i)
     collectives |= isCollective(index.info(myDevice, i).op);
   // Every rank decides alike: the plan is the same everywhere.
-  if (replicas > 1 && collectives) {
+  if (replicas > 1 && collectives && !dpComm) {
     ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
     config.blocking = 0;
     config.splitShare = 1;
@@ -149,9 +145,37 @@ bool CudaExecutor::splitChannels(const PlanIndex &index, std::string &error) {
     }
     commNames.push_back({"dp", dpComm});
   }
+  return connectChannels(p, fresh, error);
+}
 
-  // NCCL connects peers lazily on their first operation; one group with a
-  // byte over every channel connects them all before any step.
+bool CudaExecutor::splitChannel(const crosspipe_channel &ch, int c,
+                                ncclComm_t &comm, std::string &error) {
+  bool member = myDevice == ch.src || myDevice == ch.dst;
+  ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+  config.blocking = 0;
+  config.splitShare = 1;
+  config.minCTAs = 1;
+  config.maxCTAs = options.maxCtas;
+  config.commName = "crosspipe-channel";
+  ncclResult_t r =
+      ncclCommSplit(worldComm, member ? replica : NCCL_SPLIT_NOCOLOR,
+                    myDevice == ch.src ? 0 : 1, &comm, &config);
+  std::string what = "splitting channel " + std::to_string(c) + " (" +
+                     roleName(ch.role) + " " + std::to_string(ch.src) +
+                     " -> " + std::to_string(ch.dst) + ")";
+  if (r != ncclSuccess && r != ncclInProgress) {
+    error = what + ": " + ncclGetErrorString(r);
+    return false;
+  }
+  return waitComm(worldComm, what, error) &&
+         (!comm || waitComm(comm, what, error));
+}
+
+/// NCCL connects peers lazily on their first operation; one group with a
+/// byte over each new channel connects them all before any step.
+bool CudaExecutor::connectChannels(const crosspipe_plan &p,
+                                   const std::vector<int> &channels,
+                                   std::string &error) {
   cudaStream_t control = nullptr;
   char *scratch = nullptr;
   if (!cudaOk(cudaStreamCreateWithFlags(&control, cudaStreamNonBlocking),
@@ -160,13 +184,12 @@ bool CudaExecutor::splitChannels(const PlanIndex &index, std::string &error) {
   bool ok = cudaOk(cudaMalloc(&scratch, 256), "cudaMalloc (connect)", error);
   if (ok) {
     ncclResult_t r = ncclGroupStart();
-    for (int c = 0; c < p.num_channels && r == ncclSuccess; ++c) {
-      ncclComm_t comm = channelComms[c];
-      if (!comm)
-        continue;
+    for (size_t k = 0; k < channels.size() && r == ncclSuccess; ++k) {
+      int c = channels[k];
       r = myDevice == p.channels[c].src
-              ? ncclSend(scratch, 1, ncclUint8, 1, comm, control)
-              : ncclRecv(scratch + 1, 1, ncclUint8, 0, comm, control);
+              ? ncclSend(scratch, 1, ncclUint8, 1, channelComms[c], control)
+              : ncclRecv(scratch + 1, 1, ncclUint8, 0, channelComms[c],
+                         control);
     }
     ncclResult_t end = ncclGroupEnd();
     if (r != ncclSuccess || (end != ncclSuccess && end != ncclInProgress)) {
@@ -177,24 +200,54 @@ bool CudaExecutor::splitChannels(const PlanIndex &index, std::string &error) {
     for (auto &named : commNames)
       if (ok && !waitComm(named.second, "connecting " + named.first, error))
         ok = false;
-    auto deadline = Clock::now() + std::chrono::duration<double>(kInitTimeoutS);
-    while (ok) {
-      cudaError_t q = cudaStreamQuery(control);
-      if (q == cudaSuccess)
-        break;
-      if (q != cudaErrorNotReady || Clock::now() > deadline) {
-        error = "connecting the channels: " +
-                std::string(q == cudaErrorNotReady ? "timed out"
-                                                   : cudaGetErrorString(q));
-        ok = false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    ok = ok && awaitStream(control, "connecting the channels", error);
   }
   if (scratch)
     cudaFree(scratch);
   cudaStreamDestroy(control);
   return ok;
+}
+
+bool CudaExecutor::awaitStream(cudaStream_t stream, const std::string &what,
+                               std::string &error) {
+  auto deadline = Clock::now() + std::chrono::duration<double>(kInitTimeoutS);
+  for (;;) {
+    cudaError_t q = cudaStreamQuery(stream);
+    if (q == cudaSuccess)
+      return true;
+    if (q != cudaErrorNotReady || Clock::now() > deadline) {
+      error = what + ": " +
+              std::string(q == cudaErrorNotReady ? "timed out"
+                                                 : cudaGetErrorString(q));
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+/// Finalizes and destroys the communicators of `comms` (bounded; aborts
+/// what does not finish) and forgets them.
+void CudaExecutor::releaseComms(const std::vector<ncclComm_t> &comms) {
+  for (ncclComm_t comm : comms) {
+    if (!comm)
+      continue;
+    ncclResult_t r = ncclCommFinalize(comm);
+    auto deadline = Clock::now() + std::chrono::seconds(30);
+    while (r == ncclInProgress && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      if (ncclCommGetAsyncError(comm, &r) != ncclSuccess)
+        break;
+    }
+    if (r == ncclSuccess)
+      ncclCommDestroy(comm);
+    else
+      ncclCommAbort(comm);
+    commNames.erase(std::remove_if(commNames.begin(), commNames.end(),
+                                   [&](const auto &named) {
+                                     return named.second == comm;
+                                   }),
+                    commNames.end());
+  }
 }
 
 void CudaExecutor::startWatchdog() {
@@ -253,24 +306,11 @@ void CudaExecutor::destroyComms() {
   std::lock_guard<std::mutex> lock(watchdogMutex);
   if (commsAborted.load())
     return;
-  // Finalize (flush) each, children before the world one, bounded; abort
-  // what does not finish.
-  for (auto it = commNames.rbegin(); it != commNames.rend(); ++it) {
-    ncclComm_t comm = it->second;
-    if (!comm)
-      continue;
-    ncclResult_t r = ncclCommFinalize(comm);
-    auto deadline = Clock::now() + std::chrono::seconds(30);
-    while (r == ncclInProgress && Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      if (ncclCommGetAsyncError(comm, &r) != ncclSuccess)
-        break;
-    }
-    if (r == ncclSuccess)
-      ncclCommDestroy(comm);
-    else
-      ncclCommAbort(comm);
-  }
+  // Children before the world one.
+  std::vector<ncclComm_t> comms;
+  for (auto it = commNames.rbegin(); it != commNames.rend(); ++it)
+    comms.push_back(it->second);
+  releaseComms(comms);
   commNames.clear();
   channelComms.clear();
   worldComm = dpComm = nullptr;

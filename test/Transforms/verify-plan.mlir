@@ -38,12 +38,61 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 1 size 1 MiB
+  %0 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
+  %1 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
+  %2 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%0)
+  %3 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%1)
+  %4 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
+  %5 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
+  %6 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%4)
+  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%5)
+}
+
+// -----
+
+// NCCL operations of different communicators must be issued in one order
+// every device agrees with (with NCCL_LAUNCH_ORDER_IMPLICIT the GPU starts
+// them in host order): posting each device's receive first makes device 0
+// order the gradient before the activation and device 1 the reverse.
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  crosspipe.datacenter @west devices 1
+  crosspipe.link @east -> @west latency 2 ms bandwidth 8.388608 Gbps
+  crosspipe.link @west -> @east latency 2 ms bandwidth 8.388608 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional {
+  crosspipe.stage device 0 forward 1 ms backward 2 ms activation 1 MiB message 1 MiB gradient 2 MiB
+  crosspipe.stage device 1 forward 1 ms backward 2 ms activation 1 MiB message 0 B gradient 2 MiB
+}
+crosspipe.schedule @s for @p algorithm "1f1b" {
+  crosspipe.program device 0 {
+    crosspipe.compute F chunk 0 mb 0
+    crosspipe.compute B chunk 0 mb 0
+  }
+  crosspipe.program device 1 {
+    crosspipe.compute F chunk 1 mb 0
+    crosspipe.compute B chunk 1 mb 0
+  }
+}
+crosspipe.plan @s_plan for @s devices 2 {
+  crosspipe.buffer @stash0 device 0 stash chunk 0 slots 1 size 1 MiB
+  crosspipe.buffer @pgrad0 device 0 param_grad chunk 0 slots 1 size 2 MiB
+  crosspipe.buffer @stash1 device 1 stash chunk 1 slots 1 size 1 MiB
+  crosspipe.buffer @pgrad1 device 1 param_grad chunk 1 slots 1 size 2 MiB
+  crosspipe.buffer @act0_d0 device 0 act chunk 0 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
+  crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 1 size 1 MiB
+  crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 1 size 1 MiB
+  // expected-error @+1 {{NCCL operations are issued in orders no single order agrees with (NCCL may hang): device 0 issues this before send act chunk 0 mb 0 to device 1}}
   %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
   %1 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
   %2 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
+  // expected-note @+1 {{device 0 issues this after recv grad chunk 0 mb 0 from device 1}}
   %3 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%2)
   %4 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%1)
   %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
+  // expected-note @+1 {{device 1 issues this after recv act chunk 0 mb 0 from device 0}}
   %6 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%5)
   %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
 }
@@ -744,24 +793,24 @@ crosspipe.plan @s_plan for @s devices 2 {
   crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 2 size 1 MiB
   crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 2 size 1 MiB
-  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
-  %1 = crosspipe.recv grad chunk 0 mb 1 from 1 to 0 on recv_next buffer @grad0_d0[1]
+  %0 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
+  %1 = crosspipe.exec F chunk 0 mb 1 device 0 out @act0_d0[1] stash @stash0[1]
   %2 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0]
-  %3 = crosspipe.recv act chunk 0 mb 1 from 0 to 1 on recv_prev buffer @act0_d1[1]
-  %4 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0]
-  %5 = crosspipe.exec F chunk 0 mb 1 device 0 out @act0_d0[1] stash @stash0[1]
-  %6 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%4)
-  %7 = crosspipe.send act chunk 0 mb 1 from 0 to 1 on send_next buffer @act0_d0[1] after(%5)
-  %8 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%2)
-  %9 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
-  %10 = crosspipe.exec F chunk 1 mb 1 device 1 in @act0_d1[1] stash @stash1[0] after(%3)
-  %11 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%9)
-  %12 = crosspipe.exec B chunk 1 mb 1 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1 after(%11)
-  %13 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0)
-  %14 = crosspipe.send grad chunk 0 mb 1 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%12)
-  %15 = crosspipe.exec B chunk 0 mb 1 device 0 in @grad0_d0[1] stash @stash0[1] grads @pgrad0 after(%1)
+  %3 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%0)
+  %4 = crosspipe.recv act chunk 0 mb 1 from 0 to 1 on recv_prev buffer @act0_d1[1]
+  %5 = crosspipe.send act chunk 0 mb 1 from 0 to 1 on send_next buffer @act0_d0[1] after(%1)
+  %6 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%2)
+  %7 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1
+  %8 = crosspipe.exec F chunk 1 mb 1 device 1 in @act0_d1[1] stash @stash1[0] after(%4)
+  %9 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0]
+  %10 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%7)
+  %11 = crosspipe.exec B chunk 1 mb 1 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1 after(%10)
+  %12 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%9)
+  %13 = crosspipe.recv grad chunk 0 mb 1 from 1 to 0 on recv_next buffer @grad0_d0[1]
+  %14 = crosspipe.send grad chunk 0 mb 1 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%11)
+  %15 = crosspipe.exec B chunk 0 mb 1 device 0 in @grad0_d0[1] stash @stash0[1] grads @pgrad0 after(%13)
   %16 = crosspipe.dp_allreduce chunk 0 device 0 buffer @pgrad0 after(%15)
-  %17 = crosspipe.dp_allreduce chunk 1 device 1 buffer @pgrad1 after(%12)
+  %17 = crosspipe.dp_allreduce chunk 1 device 1 buffer @pgrad1 after(%11)
 }
 
 // -----

@@ -93,6 +93,15 @@ void erase(plan::Plan &pl, int victim) {
   }
 }
 
+/// Moves action `from` to the earlier index `to`, renumbering the waits.
+void moveEarlier(plan::Plan &pl, int from, int to) {
+  std::rotate(pl.actions.begin() + to, pl.actions.begin() + from,
+              pl.actions.begin() + from + 1);
+  for (plan::Action &a : pl.actions)
+    for (int &w : a.waits)
+      w = w == from ? to : w >= to && w < from ? w + 1 : w;
+}
+
 void eraseWait(plan::Action &a, int wait) {
   auto it = std::find(a.waits.begin(), a.waits.end(), wait);
   ASSERT_NE(it, a.waits.end());
@@ -186,16 +195,15 @@ TEST(PlanCheckTest, DroppedExec) {
 }
 
 TEST(PlanCheckTest, SwappedReceives) {
-  // GPipe posts both activation receives of device 1 before any send; the
-  // second one now takes microbatch 0 and the first microbatch 1.
+  // Device 1's two activation receives, each issued right before its send:
+  // the receive of microbatch 1 moves before that of microbatch 0, so the
+  // channel's first receive no longer matches its first send.
   Planned p = twoStages(2, BaselineKind::GPipe);
-  int first = find(p.plan, transfer(ActionKind::Recv, false, 0));
-  int second = find(p.plan, transfer(ActionKind::Recv, false, 1));
+  moveEarlier(p.plan, find(p.plan, transfer(ActionKind::Recv, false, 1)),
+              find(p.plan, transfer(ActionKind::Recv, false, 0)));
+  int first = find(p.plan, transfer(ActionKind::Recv, false, 1));
   int send = find(p.plan, transfer(ActionKind::Send, false, 0));
-  ASSERT_LT(first, second);
-  ASSERT_LT(second, send);
-  std::swap(p.plan.actions[first].mb, p.plan.actions[second].mb);
-  std::swap(p.plan.actions[first].buffer, p.plan.actions[second].buffer);
+  ASSERT_LT(first, find(p.plan, transfer(ActionKind::Recv, false, 0)));
   plan::Fault f = p.check();
   EXPECT_EQ(f.kind, FaultKind::ChannelOrder);
   EXPECT_EQ(f.action, first);
@@ -268,12 +276,25 @@ TEST(PlanCheckTest, MissingReduction) {
 }
 
 TEST(PlanCheckTest, WaitThatDeadlocks) {
-  // Device 0 sends its activation only after the gradient it needs that
-  // activation to produce has arrived.
+  // Device 0 posts its gradient receive first and sends its activation
+  // only after the gradient it needs that activation to produce has
+  // arrived.
   Planned p = twoStages(1, BaselineKind::OneFOneB);
+  moveEarlier(p.plan, find(p.plan, transfer(ActionKind::Recv, true, 0)), 0);
   int recvGrad = find(p.plan, transfer(ActionKind::Recv, true, 0));
   int sendAct = find(p.plan, transfer(ActionKind::Send, false, 0));
-  ASSERT_LT(recvGrad, sendAct);
+  ASSERT_EQ(recvGrad, 0);
+  // That alone is a fault: the two devices issue the two messages in
+  // opposite orders, which NCCL cannot make progress on.
+  plan::Fault order = p.check();
+  EXPECT_EQ(order.kind, FaultKind::IssueOrder);
+  EXPECT_EQ(order.action, recvGrad);
+  EXPECT_EQ(order.message,
+            "NCCL operations are issued in orders no single order agrees "
+            "with (NCCL may hang): device 0 issues this before send act "
+            "chunk 0 mb 0 to device 1");
+  ASSERT_EQ(order.notes.size(), 2u);
+  EXPECT_EQ(order.notes[0].action, sendAct);
   p.plan.actions[sendAct].waits.push_back(recvGrad);
   plan::Fault f = p.check();
   EXPECT_EQ(f.kind, FaultKind::Deadlock);

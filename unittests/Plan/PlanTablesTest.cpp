@@ -244,12 +244,14 @@ TEST(PlanTablesTest, TwoStagesByHand) {
   EXPECT_STREQ(h.links[1].name, "dc1->dc0");
 
   // {op, chunk, mb, slot, out, stash, part, parts}; a WAIT names an entry.
+  // Each receive is issued with its send, so both devices issue the
+  // activation before the gradient (one order for NCCL).
   EXPECT_EQ(rows(t, 0), (std::vector<Row>{
-                            {CROSSPIPE_OP_RECV_GRAD, 0, 0, 0, 0, 0, 0, 0},
                             {CROSSPIPE_OP_F, 0, 0, 0, 0, 0, 0, 0},
-                            {CROSSPIPE_OP_WAIT, 1, 0, 0, 0, 0, 0, 0},
-                            {CROSSPIPE_OP_SEND_ACT, 0, 0, 0, 0, 0, 0, 0},
                             {CROSSPIPE_OP_WAIT, 0, 0, 0, 0, 0, 0, 0},
+                            {CROSSPIPE_OP_SEND_ACT, 0, 0, 0, 0, 0, 0, 0},
+                            {CROSSPIPE_OP_RECV_GRAD, 0, 0, 0, 0, 0, 0, 0},
+                            {CROSSPIPE_OP_WAIT, 3, 0, 0, 0, 0, 0, 0},
                             {CROSSPIPE_OP_B, 0, 0, 0, 0, 0, 0, 0},
                         }));
   EXPECT_EQ(rows(t, 1), (std::vector<Row>{

@@ -7,7 +7,9 @@
 // no slot is overwritten before its last reader is done (happens-before over
 // stream order and events, per device); the data-parallel reductions follow
 // the blocks that write their gradients; and an abstract run in which every
-// send blocks until its receive heads its stream finishes (no deadlock).
+// send blocks until its receive heads its stream finishes (no deadlock);
+// and the devices issue their NCCL operations (sends, receives and
+// collectives) in orders one global order agrees with, as NCCL needs.
 // The first fault comes back as data (where, what, and notes) so the pass
 // can turn it into a diagnostic and tests can check it directly. Free of
 // MLIR.
@@ -56,6 +58,8 @@ enum class FaultKind {
                      ///< outside the problem's bucket and ZeRO-1 layout.
   MissingReduce,     ///< A collective of that layout never runs.
   Deadlock,          ///< The abstract run gets stuck.
+  IssueOrder,        ///< NCCL operations issued in orders no single order
+                     ///< agrees with (Runtime/IssueOrder.h).
 };
 
 /// A note of a fault: at an action, or else at a block of the schedule.

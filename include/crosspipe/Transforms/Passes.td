@@ -216,8 +216,11 @@ def ExecutionPlanPass : Pass<"crosspipe-execution-plan", "mlir::ModuleOp"> {
 
     - every cross-device dependency becomes a send on the producer's device,
       enqueued after its block, and a receive on the consumer's device,
-      posted as soon as its buffer slot is free and waited for only by the
-      consuming block; receives on a channel follow the order of its sends;
+      issued together with its send (at the send's simulated time, once its
+      buffer slot is free) and waited for only by the consuming block;
+      receives on a channel follow the order of its sends, and every device
+      issues its NCCL operations in the order of one global sequence, which
+      NCCL needs to make progress across communicators;
     - buffers are sized from the simulated timeline: each chunk's stash,
       send and receive buffers get as many slots as the schedule keeps
       microbatches in flight, and each microbatch a slot, so a step never
@@ -249,9 +252,13 @@ def VerifyPlanPass : Pass<"crosspipe-verify-plan", "mlir::ModuleOp"> {
     written while an earlier access may still be in flight (happens-before
     over stream order and events); and an abstract run of the streams in
     which each send blocks until its receive heads its stream terminates,
-    which proves the NCCL program deadlock-free. Violations are errors at
-    the offending op with a note at the related one; for a deadlock, a note
-    per stuck stream says what it waits for.
+    which proves the NCCL program deadlock-free; and the devices issue
+    their NCCL operations (sends, receives, collectives) in orders that one
+    global order agrees with (NCCL guarantees progress across communicators
+    only then; with `NCCL_LAUNCH_ORDER_IMPLICIT` the GPU starts them in
+    host order). Violations are errors at the offending op with a note at
+    the related one; for a deadlock, a note per stuck stream says what it
+    waits for, and for an inconsistent order a note per device of the cycle.
   }];
 }
 

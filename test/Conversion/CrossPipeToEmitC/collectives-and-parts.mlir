@@ -14,9 +14,7 @@
 // CHECK:      static const crosspipe_action crosspipe_program_0[34] = {
 // W chunk 3 mb 1 is entry 19; the all-reduce of chunk 3 waits for it.
 // CHECK:        {4,3,1},
-// CHECK-NEXT:   {0,18},
-// CHECK-NEXT:   {6,2,1},
-// CHECK-NEXT:   {0,19},
+// CHECK-NEXT:   {0,20},
 // CHECK-NEXT:   {9,3},
 // CHECK:        {4,0,1,0,0,1},
 // CHECK-NEXT:   {0,31},
@@ -27,8 +25,8 @@
 // CHECK:      };
 // CHECK:        2, 4, 2, 2, /* devices, chunks, microbatches, dp_degree */
 // UNROLLED:   // device 0: dp_allreduce chunk 3, simulated 13 ms to 16 ms; waits for W chunk 3 mb 1
+// UNROLLED-NEXT: crosspipe_exec(v1, 0, 21);
 // UNROLLED-NEXT: crosspipe_exec(v1, 0, 22);
-// UNROLLED-NEXT: crosspipe_exec(v1, 0, 23);
 
 crosspipe.cluster @net {
   crosspipe.datacenter @east devices 2
@@ -74,14 +72,14 @@ crosspipe.schedule @w_zb_v for @w algorithm "zb-v" {
 // -----
 
 // Sub-blocks: each part is its own entry with part and parts (the last two
-// fields) and the same slots; the send waits for the last part (entry 2).
+// fields) and the same slots; the send waits for the last part (entry 1).
 // CHECK:      static const crosspipe_action crosspipe_program_0[7] = {
-// CHECK-NEXT:   {8},
 // CHECK-NEXT:   {1,0,0,0,0,0,0,2},
 // CHECK-NEXT:   {1,0,0,0,0,0,1,2},
-// CHECK-NEXT:   {0,2},
+// CHECK-NEXT:   {0,1},
 // CHECK-NEXT:   {5},
-// CHECK-NEXT:   {0},
+// CHECK-NEXT:   {8},
+// CHECK-NEXT:   {0,4},
 // CHECK-NEXT:   {2},
 // CHECK-NEXT: };
 // CHECK:      static const crosspipe_action crosspipe_program_1[

@@ -36,14 +36,14 @@ crosspipe.plan @s_plan for @s devices 2 makespan 12 ms {
   crosspipe.buffer @grad0_d1 device 1 grad chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @act0_d1 device 1 act chunk 0 slots 1 size 1 MiB
   crosspipe.buffer @grad0_d0 device 0 grad chunk 0 slots 1 size 1 MiB
-  %0 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0] arrives 10 ms
+  %0 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0] [0 ms, 1 ms]
   %1 = crosspipe.recv act chunk 0 mb 0 from 0 to 1 on recv_prev buffer @act0_d1[0] arrives 4 ms
-  %2 = crosspipe.exec F chunk 0 mb 0 device 0 out @act0_d0[0] stash @stash0[0] [0 ms, 1 ms]
-  %3 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%2) [1 ms, 2 ms]
-  %4 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%1) [4 ms, 5 ms]
-  %5 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1 [5 ms, 7 ms]
-  %6 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%5) [7 ms, 8 ms]
-  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%0) [10 ms, 12 ms]
+  %2 = crosspipe.send act chunk 0 mb 0 from 0 to 1 on send_next buffer @act0_d0[0] after(%0) [1 ms, 2 ms]
+  %3 = crosspipe.exec F chunk 1 mb 0 device 1 in @act0_d1[0] stash @stash1[0] after(%1) [4 ms, 5 ms]
+  %4 = crosspipe.exec B chunk 1 mb 0 device 1 out @grad0_d1[0] stash @stash1[0] grads @pgrad1 [5 ms, 7 ms]
+  %5 = crosspipe.recv grad chunk 0 mb 0 from 1 to 0 on recv_next buffer @grad0_d0[0] arrives 10 ms
+  %6 = crosspipe.send grad chunk 0 mb 0 from 1 to 0 on send_prev buffer @grad0_d1[0] after(%4) [7 ms, 8 ms]
+  %7 = crosspipe.exec B chunk 0 mb 0 device 0 in @grad0_d0[0] stash @stash0[0] grads @pgrad0 after(%5) [10 ms, 12 ms]
 }
 
 // The module is EmitC only: the one header, each table a static const
@@ -100,11 +100,11 @@ crosspipe.plan @s_plan for @s devices 2 makespan 12 ms {
 // TABLE-NEXT: };
 // TABLE-NEXT: // Device 0: 6 actions (op, chunk, mb, slot, out, stash, part, parts; trailing zeros omitted)
 // TABLE-NEXT: static const crosspipe_action crosspipe_program_0[6] = {
-// TABLE-NEXT:   {8},
 // TABLE-NEXT:   {1},
-// TABLE-NEXT:   {0,1},
-// TABLE-NEXT:   {5},
 // TABLE-NEXT:   {0},
+// TABLE-NEXT:   {5},
+// TABLE-NEXT:   {8},
+// TABLE-NEXT:   {0,3},
 // TABLE-NEXT:   {2},
 // TABLE-NEXT: };
 // TABLE-NEXT: // Device 1: 6 actions (op, chunk, mb, slot, out, stash, part, parts; trailing zeros omitted)
@@ -149,12 +149,12 @@ crosspipe.plan @s_plan for @s devices 2 makespan 12 ms {
 // UNROLLED-NEXT: void crosspipe_compiled_step(crosspipe_runtime *rt, int32_t device);
 // UNROLLED-NEXT: }
 // UNROLLED-NEXT: static void crosspipe_step_device_0(crosspipe_runtime* v1) {
-// UNROLLED-NEXT:   // device 0: recv grad chunk 0 mb 0 from device 1 on channel 1 over link west->east, arrives at 10 ms (simulated)
-// UNROLLED-NEXT:   crosspipe_exec(v1, 0, 0);
 // UNROLLED-NEXT:   // device 0: F chunk 0 mb 0, simulated 0 ms to 1 ms
-// UNROLLED-NEXT:   crosspipe_exec(v1, 0, 1);
+// UNROLLED-NEXT:   crosspipe_exec(v1, 0, 0);
 // UNROLLED-NEXT:   // device 0: send act chunk 0 mb 0 to device 1 on channel 0 over link east->west, simulated link time 1 ms to 2 ms; waits for F chunk 0 mb 0
+// UNROLLED-NEXT:   crosspipe_exec(v1, 0, 1);
 // UNROLLED-NEXT:   crosspipe_exec(v1, 0, 2);
+// UNROLLED-NEXT:   // device 0: recv grad chunk 0 mb 0 from device 1 on channel 1 over link west->east, arrives at 10 ms (simulated)
 // UNROLLED-NEXT:   crosspipe_exec(v1, 0, 3);
 // UNROLLED-NEXT:   // device 0: B chunk 0 mb 0, simulated 10 ms to 12 ms; waits for recv grad chunk 0 mb 0 from device 1
 // UNROLLED-NEXT:   crosspipe_exec(v1, 0, 4);
