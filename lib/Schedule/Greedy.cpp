@@ -41,10 +41,10 @@ constexpr double kImproveBlockBudget = 9e4;
 constexpr double kScreenBlocks = 2e4;
 constexpr size_t kScreenKeep = 1;
 /// Replayed blocks the local search over the winner's orders may spend:
-/// about 8,000 replays of a 4-device, 8-microbatch wave, none above 150,000
-/// blocks per run.
-constexpr double kLocalBlockBudget = 1.5e6;
-constexpr int kLocalMinEvaluations = 10;
+/// about 4,000 replays of a 4-device, 8-microbatch wave; a problem with more
+/// than 4,000 blocks per run gets too few replays to matter and none.
+constexpr double kLocalBlockBudget = 8e5;
+constexpr int kLocalMinEvaluations = 200;
 /// GreedyOptions::autoSubBlocks: the part count tried, and the most blocks
 /// one run at that count may have (64 devices x 512 microbatches, split,
 /// in two parts: 196,608).
@@ -390,8 +390,9 @@ void Portfolio::tryMoreParts(GreedyResult &result) {
   // missed the largest gains, which build up over the steady state.
   const GreedyRule &rule = rules[best.rule];
   GreedyEngine engine(problem, kAutoParts);
-  EngineResult r = engine.run(rule);
-  if (!r.ok)
+  EngineResult r = engine.run(rule, result.makespanMs);
+  // The engine times as the simulator does: only a winner is simulated.
+  if (!r.ok || !tolerantLess(r.makespanMs, result.makespanMs))
     return;
   SimResult sim = simulate(problem, r.schedule);
   if (!sim.ok || !tolerantLess(sim.makespanMs, result.makespanMs))
@@ -404,11 +405,21 @@ void Portfolio::tryMoreParts(GreedyResult &result) {
 }
 
 /// Replaces the greedy's schedule in `result` by each static baseline that
-/// applies, fits the budget and simulates better.
+/// applies, fits the budget and simulates better. Baselines are timed by a
+/// replay first, which agrees with the simulator and is several times
+/// faster; only one that would win is simulated.
 void preferBaselines(const Problem &problem, GreedyResult &result) {
+  GreedyEngine engine(problem, 1);
   for (BaselineKind kind : allBaselineKinds()) {
     BaselineResult b = buildBaseline(problem, kind);
     if (!b.ok || !fitsBudget(problem, b.schedule))
+      continue;
+    EngineResult replayed =
+        engine.replay(std::move(b.schedule), result.makespanMs);
+    b.schedule = std::move(replayed.schedule);
+    if (replayed.error == "cut off" ||
+        (replayed.ok &&
+         !tolerantLess(replayed.makespanMs, result.makespanMs)))
       continue;
     SimResult bs = simulate(problem, b.schedule);
     if (!bs.ok || !tolerantLess(bs.makespanMs, result.makespanMs))

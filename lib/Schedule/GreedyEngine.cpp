@@ -434,7 +434,7 @@ void GreedyEngine::deliver(int d, Step from, int m, double end) {
   }
 }
 
-EngineResult GreedyEngine::run(const GreedyRule &rule) {
+EngineResult GreedyEngine::run(const GreedyRule &rule, double cutoffMs) {
   EngineResult result;
   if (!error.empty()) {
     result.error = error;
@@ -489,6 +489,12 @@ EngineResult GreedyEngine::run(const GreedyRule &rule) {
       lastEnd = std::max(lastEnd, devFree[d]);
       sumEnd += devFree[d];
       ++done;
+      // The makespan is at least lastEnd - firstF0 (its origin is at most
+      // firstF0), and lastEnd only grows.
+      if (lastEnd - firstF0 > cutoffMs) {
+        result.error = "cut off";
+        return result;
+      }
     }
   }
 
@@ -502,7 +508,7 @@ EngineResult GreedyEngine::run(const GreedyRule &rule) {
   return result;
 }
 
-EngineResult GreedyEngine::replay(Schedule schedule) {
+EngineResult GreedyEngine::replay(Schedule schedule, double cutoffMs) {
   EngineResult result;
   size_t total = 0;
   for (const std::vector<Block> &list : schedule.order)
@@ -517,7 +523,7 @@ EngineResult GreedyEngine::replay(Schedule schedule) {
   boost.clear();
   fixed = &schedule.order;
   fixedPos.assign(numDev, 0);
-  result = run(GreedyRule());
+  result = run(GreedyRule(), cutoffMs);
   fixed = nullptr;
   boost = std::move(saved);
   if (result.ok)

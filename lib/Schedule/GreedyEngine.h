@@ -129,13 +129,17 @@ public:
   static std::string checkProblem(const Problem &problem, int parts);
   /// An empty string when the problem can be scheduled, else why not.
   const std::string &setupError() const { return error; }
-  EngineResult run(const GreedyRule &rule);
+  /// Runs `rule`; gives up (not ok, error "cut off") as soon as the
+  /// makespan is sure to exceed `cutoffMs`, since such a run cannot win.
+  EngineResult run(const GreedyRule &rule,
+                   double cutoffMs = std::numeric_limits<double>::infinity());
   /// Times a fixed schedule (blocks cut into this engine's part count, each
   /// (chunk, kind) in microbatch order) exactly as the simulator would, at
   /// the engine's speed and without its memory checks; not ok if the orders
   /// deadlock or break that form. The schedule is moved in and handed back
   /// in the result.
-  EngineResult replay(Schedule schedule);
+  EngineResult replay(Schedule schedule,
+                      double cutoffMs = std::numeric_limits<double>::infinity());
   /// The logical blocks, as (chunk * M + mb) * 3 + kind, on the critical
   /// path of `last` (the schedule the last run returned) that started later
   /// than their inputs allowed because their device was busy, latest first.

@@ -107,7 +107,9 @@ private:
     rotate(forward);
     if (deviceFits(problem, d, best.schedule.order[d])) {
       --budget;
-      EngineResult r = engine.replay(std::move(best.schedule));
+      // A move can only win with a makespan no larger than the best one's.
+      double cutoff = best.makespanMs * (1 + 1e-9) + 1e-9;
+      EngineResult r = engine.replay(std::move(best.schedule), cutoff);
       bool win = r.ok && (tolerantLess(r.makespanMs, best.makespanMs) ||
                           (!tolerantLess(best.makespanMs, r.makespanMs) &&
                            tolerantLess(r.sumEndMs, best.sumEndMs)));
