@@ -9,9 +9,8 @@
 // rules, improves their schedules by promoting blocks that waited on the
 // critical path, moves blocks of the best one a few positions on their
 // device while that helps (small problems), and keeps the schedule the
-// simulator times best. Static
-// baselines that apply and fit the budget are evaluated as further
-// candidates, so the result is never worse than them.
+// simulator times best. Static baselines that apply and fit the budget are
+// evaluated as further candidates, so the result is never worse than them.
 //
 //===----------------------------------------------------------------------===//
 
