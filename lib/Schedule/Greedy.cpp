@@ -40,6 +40,11 @@ constexpr double kImproveBlockBudget = 9e4;
 /// 0.09% off in the last.
 constexpr double kScreenBlocks = 2e4;
 constexpr size_t kScreenKeep = 1;
+/// Replayed blocks the local search over the winner's orders may spend:
+/// about 4,000 replays of a 4-device, 8-microbatch wave; a problem with more
+/// than 4,000 blocks per run gets too few replays to matter and none.
+constexpr double kLocalBlockBudget = 8e5;
+constexpr int kLocalMinEvaluations = 200;
 /// GreedyOptions::autoSubBlocks: the part count tried, and the most blocks
 /// one run at that count may have (64 devices x 512 microbatches, split,
 /// in two parts: 196,608).
@@ -83,6 +88,8 @@ struct Best {
   int rule = -1;
   int engine = -1;
   int promotions = 0;
+  /// Block moves the local search kept (searchOrders).
+  int moves = 0;
 
   /// Takes `r` if it is better; otherwise hands its storage back.
   bool offer(EngineResult &r, GreedyEngine &owner, int ruleIndex,
@@ -103,6 +110,7 @@ struct Best {
     rule = ruleIndex;
     engine = engineIndex;
     promotions = promoted;
+    moves = 0;
   }
 };
 
@@ -226,6 +234,9 @@ public:
   std::string runRules();
   /// Improves the starts, best first, while the budget lasts.
   void improveStarts();
+  /// Moves blocks of the best schedule on their devices while that helps
+  /// (searchOrders), within kLocalBlockBudget.
+  void searchLocally();
   /// Times the best schedule by simulate(), which has the last word; "" or
   /// why it was rejected.
   std::string simulateBest(SimResult &sim);
@@ -312,6 +323,24 @@ void Portfolio::improveStarts() {
   }
 }
 
+void Portfolio::searchLocally() {
+  double blocks = blocksPerRun(problem, partsList[best.engine]);
+  int evaluations = int(kLocalBlockBudget / blocks);
+  if (evaluations < kLocalMinEvaluations)
+    return;
+  EngineResult current;
+  current.ok = true;
+  current.schedule = std::move(best.schedule);
+  current.makespanMs = best.makespanMs;
+  current.sumEndMs = best.sumEndMs;
+  int moves =
+      searchOrders(*engines[best.engine], problem, current, evaluations);
+  best.schedule = std::move(current.schedule);
+  best.makespanMs = current.makespanMs;
+  best.sumEndMs = current.sumEndMs;
+  best.moves += moves;
+}
+
 std::string Portfolio::simulateBest(SimResult &sim) {
   // The engine models the simulator exactly; simulate() has the last word.
   sim = simulate(problem, best.schedule);
@@ -346,6 +375,8 @@ void Portfolio::fill(const SimResult &sim, GreedyResult &result) {
     result.rule += "/s" + std::to_string(partsList[best.engine]);
   if (best.promotions > 0)
     result.rule += "+cp" + std::to_string(best.promotions);
+  if (best.moves > 0)
+    result.rule += "+ls" + std::to_string(best.moves);
   result.schedule = std::move(best.schedule);
   result.schedule.algorithm = "greedy:" + result.rule;
 }
@@ -359,8 +390,9 @@ void Portfolio::tryMoreParts(GreedyResult &result) {
   // missed the largest gains, which build up over the steady state.
   const GreedyRule &rule = rules[best.rule];
   GreedyEngine engine(problem, kAutoParts);
-  EngineResult r = engine.run(rule);
-  if (!r.ok)
+  EngineResult r = engine.run(rule, result.makespanMs);
+  // The engine times as the simulator does: only a winner is simulated.
+  if (!r.ok || !tolerantLess(r.makespanMs, result.makespanMs))
     return;
   SimResult sim = simulate(problem, r.schedule);
   if (!sim.ok || !tolerantLess(sim.makespanMs, result.makespanMs))
@@ -373,11 +405,21 @@ void Portfolio::tryMoreParts(GreedyResult &result) {
 }
 
 /// Replaces the greedy's schedule in `result` by each static baseline that
-/// applies, fits the budget and simulates better.
+/// applies, fits the budget and simulates better. Baselines are timed by a
+/// replay first, which agrees with the simulator and is several times
+/// faster; only one that would win is simulated.
 void preferBaselines(const Problem &problem, GreedyResult &result) {
+  GreedyEngine engine(problem, 1);
   for (BaselineKind kind : allBaselineKinds()) {
     BaselineResult b = buildBaseline(problem, kind);
     if (!b.ok || !fitsBudget(problem, b.schedule))
+      continue;
+    EngineResult replayed =
+        engine.replay(std::move(b.schedule), result.makespanMs);
+    b.schedule = std::move(replayed.schedule);
+    if (replayed.error == "cut off" ||
+        (replayed.ok &&
+         !tolerantLess(replayed.makespanMs, result.makespanMs)))
       continue;
     SimResult bs = simulate(problem, b.schedule);
     if (!bs.ok || !tolerantLess(bs.makespanMs, result.makespanMs))
@@ -416,6 +458,7 @@ GreedyResult crosspipe::sched::scheduleGreedy(const Problem &problem,
   if (!result.error.empty())
     return result;
   portfolio.improveStarts();
+  portfolio.searchLocally();
   SimResult sim;
   result.error = portfolio.simulateBest(sim);
   if (!result.error.empty())

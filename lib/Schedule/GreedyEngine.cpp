@@ -130,7 +130,7 @@ inline bool GreedyEngine::slotCand(int d, int c, int k, Cand &out) {
       ready = std::max(x.fArr, gatherEnd[c]);
       pred =
           Predicted && ready == kInf ? std::max(x.fPred, gatherEnd[c]) : ready;
-      if (pred != kInf && !fFeasible(d, c, m))
+      if (pred != kInf && !fixed && !fFeasible(d, c, m))
         ready = pred = kInf;
       if (window_ > 0 && c + 1 < numChunks && fwdBw[c] > 0 &&
           m - nextMb[devChunks[d].back() * 3 + KD] >= window_)
@@ -151,7 +151,24 @@ inline bool GreedyEngine::slotCand(int d, int c, int k, Cand &out) {
   return (Predicted ? pred : ready) != kInf;
 }
 
+bool GreedyEngine::replayCand(int d, bool predicted) {
+  const std::vector<Block> &list = (*fixed)[d];
+  int i = fixedPos[d];
+  if (i >= int(list.size()))
+    return false;
+  const Block &b = list[i];
+  int k = BlockGraph::slotOf(b.kind);
+  if (b.parts != parts || b.chunk < 0 || b.chunk >= numChunks ||
+      chunkDev[b.chunk] != d || nextMb[b.chunk * 3 + k] != b.mb ||
+      nextPart[b.chunk * 3 + k] != b.part)
+    return false; // Not of the form replay() times; reported as a stall.
+  return predicted ? slotCand<true>(d, b.chunk, k, cands[0])
+                   : slotCand<false>(d, b.chunk, k, cands[0]);
+}
+
 int GreedyEngine::gather(int d, bool predicted) {
+  if (fixed)
+    return replayCand(d, predicted) ? 1 : 0;
   if (forced[d] >= 0) {
     int c = forced[d] / 3, k = forced[d] % 3;
     return (predicted ? slotCand<true>(d, c, k, cands[0])
@@ -227,8 +244,12 @@ void GreedyEngine::onArrival(int d, int k, int c, int m) {
   // BlockGraph::inputsOf, hand-coded on the hot path (as in slotCand).
   double ready =
       k == KF ? std::max(x.fArr, gatherEnd[c]) : std::max(x.fEnd, x.bArr);
-  if (ready == kInf || (k == KF && !fFeasible(d, c, m)))
+  if (ready == kInf || (k == KF && !fixed && !fFeasible(d, c, m)))
     return;
+  if (fixed && (fixedPos[d] >= int((*fixed)[d].size()) ||
+                (*fixed)[d][fixedPos[d]].chunk != c ||
+                BlockGraph::slotOf((*fixed)[d][fixedPos[d]].kind) != k))
+    return; // Not the device's next block.
   double key = std::max(devFree[d], ready);
   if (key < treeKey[treeSize + d])
     updateTree(d, key);
@@ -343,6 +364,8 @@ void GreedyEngine::start(int d, double t, int c, int k, int m, int part) {
   if (last)
     lastPos[(size_t(c) * M + m) * 3 + k] = int(order[d].size());
   order[d].push_back(Block{graph.kindOfSlot(k), c, m, part, parts});
+  if (fixed)
+    ++fixedPos[d];
   starts[d].push_back(t);
   // F's first part reserves its chunk's whole activation (its parts
   // allocate it slice by slice); every backward part gives back its share
@@ -411,7 +434,7 @@ void GreedyEngine::deliver(int d, Step from, int m, double end) {
   }
 }
 
-EngineResult GreedyEngine::run(const GreedyRule &rule) {
+EngineResult GreedyEngine::run(const GreedyRule &rule, double cutoffMs) {
   EngineResult result;
   if (!error.empty()) {
     result.error = error;
@@ -419,7 +442,7 @@ EngineResult GreedyEngine::run(const GreedyRule &rule) {
   }
   reset();
   reserve = rule.admitReserve;
-  window_ = int(std::ceil(rule.crossWindow * numDev));
+  window_ = fixed ? 0 : int(std::ceil(rule.crossWindow * numDev));
   shares_ = rule.memoryShares;
   for (int d = 0; d < numDev; ++d)
     updateTree(d, computeKey(d));
@@ -466,6 +489,12 @@ EngineResult GreedyEngine::run(const GreedyRule &rule) {
       lastEnd = std::max(lastEnd, devFree[d]);
       sumEnd += devFree[d];
       ++done;
+      // The makespan is at least lastEnd - firstF0 (its origin is at most
+      // firstF0), and lastEnd only grows.
+      if (lastEnd - firstF0 > cutoffMs) {
+        result.error = "cut off";
+        return result;
+      }
     }
   }
 
@@ -476,5 +505,30 @@ EngineResult GreedyEngine::run(const GreedyRule &rule) {
   result.sumEndMs = sumEnd;
   result.schedule.algorithm = "greedy:" + rule.name;
   result.schedule.order = std::move(order);
+  return result;
+}
+
+EngineResult GreedyEngine::replay(Schedule schedule, double cutoffMs) {
+  EngineResult result;
+  size_t total = 0;
+  for (const std::vector<Block> &list : schedule.order)
+    total += list.size();
+  if (int(schedule.order.size()) != numDev ||
+      total != size_t(numChunks) * numMb * graph.kindsPerChunk() * parts) {
+    result.error = "replay: not a complete schedule of this problem";
+    result.schedule = std::move(schedule);
+    return result;
+  }
+  std::vector<float> saved = std::move(boost);
+  boost.clear();
+  fixed = &schedule.order;
+  fixedPos.assign(numDev, 0);
+  result = run(GreedyRule(), cutoffMs);
+  fixed = nullptr;
+  boost = std::move(saved);
+  if (result.ok)
+    result.schedule.algorithm = schedule.algorithm;
+  else
+    result.schedule = std::move(schedule);
   return result;
 }

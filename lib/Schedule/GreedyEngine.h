@@ -129,7 +129,17 @@ public:
   static std::string checkProblem(const Problem &problem, int parts);
   /// An empty string when the problem can be scheduled, else why not.
   const std::string &setupError() const { return error; }
-  EngineResult run(const GreedyRule &rule);
+  /// Runs `rule`; gives up (not ok, error "cut off") as soon as the
+  /// makespan is sure to exceed `cutoffMs`, since such a run cannot win.
+  EngineResult run(const GreedyRule &rule,
+                   double cutoffMs = std::numeric_limits<double>::infinity());
+  /// Times a fixed schedule (blocks cut into this engine's part count, each
+  /// (chunk, kind) in microbatch order) exactly as the simulator would, at
+  /// the engine's speed and without its memory checks; not ok if the orders
+  /// deadlock or break that form. The schedule is moved in and handed back
+  /// in the result.
+  EngineResult replay(Schedule schedule,
+                      double cutoffMs = std::numeric_limits<double>::infinity());
   /// The logical blocks, as (chunk * M + mb) * 3 + kind, on the critical
   /// path of `last` (the schedule the last run returned) that started later
   /// than their inputs allowed because their device was busy, latest first.
@@ -213,6 +223,12 @@ private:
   template <bool Predicted> bool slotCand(int d, int c, int k, Cand &out);
   double computeKey(int d);
   bool fFeasible(int d, int c, int m);
+  /// The orders replay() follows (null while a rule runs), and the next
+  /// position in each.
+  const std::vector<std::vector<Block>> *fixed = nullptr;
+  std::vector<int> fixedPos;
+  /// Sets the one candidate of `d` in replay(); false if it has none.
+  bool replayCand(int d, bool predicted);
   /// The admission reserve of the current run (GreedyRule::admitReserve).
   double reserve = 0;
   /// GreedyRule::crossWindow of the current run.
@@ -354,6 +370,14 @@ private:
   /// arrived; false (arrival 0) when `b` has none.
   bool lastInput(const Block &b, Step &out, double &arrival) const;
 };
+
+/// Improves `best` (a schedule `engine` replays, with its makespan and sum
+/// of end times) by moving single blocks a few positions on their device,
+/// keeping each move that lowers (makespan, sum of end times); stops after
+/// `maxEvaluations` replays or when no move helps. Returns the moves kept
+/// (GreedyLocal.cpp).
+int searchOrders(GreedyEngine &engine, const Problem &problem,
+                 EngineResult &best, int maxEvaluations);
 
 } // namespace detail
 } // namespace sched

@@ -7,9 +7,10 @@
 // link queues exactly as the simulator does, and cuts blocks into sub-blocks
 // so a device can switch work between pieces. It runs a portfolio of priority
 // rules, improves their schedules by promoting blocks that waited on the
-// critical path, and keeps the schedule the simulator times best. Static
-// baselines that apply and fit the budget are evaluated as further
-// candidates, so the result is never worse than them.
+// critical path, moves blocks of the best one a few positions on their
+// device while that helps (small problems), and keeps the schedule the
+// simulator times best. Static baselines that apply and fit the budget are
+// evaluated as further candidates, so the result is never worse than them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -58,9 +59,10 @@ struct GreedyResult {
   /// The makespan simulate() gives for `schedule`.
   double makespanMs = 0;
   /// The winning priority rule, with "/sN" when N > 1 sub-blocks per block
-  /// won (asked for, or tried by autoSubBlocks) and "+cpK" when K
-  /// critical-path promotions improved it, or "baseline:<name>" when a
-  /// static baseline was better.
+  /// won (asked for, or tried by autoSubBlocks), "+cpK" when K
+  /// critical-path promotions improved it and "+lsN" when the local search
+  /// kept N block moves, or "baseline:<name>" when a static baseline was
+  /// better.
   std::string rule;
   /// simulate()'s makespan of the best schedule the greedy produced itself,
   /// whether or not a baseline beat it.
