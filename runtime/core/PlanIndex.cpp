@@ -370,3 +370,24 @@ double crosspipe::rt::makespanOf(const PlanIndex &index,
   }
   return origin == INFINITY ? last : last - origin;
 }
+
+std::vector<std::string>
+crosspipe::rt::linksWithSeveralSenders(const crosspipe_plan &p) {
+  std::vector<std::vector<int>> senders(p.num_links);
+  for (int c = 0; c < p.num_channels; ++c) {
+    std::vector<int> &s = senders[p.channels[c].link];
+    if (std::find(s.begin(), s.end(), p.channels[c].src) == s.end())
+      s.push_back(p.channels[c].src);
+  }
+  std::vector<std::string> shared;
+  for (int l = 0; l < p.num_links; ++l) {
+    if (senders[l].size() < 2)
+      continue;
+    std::sort(senders[l].begin(), senders[l].end());
+    std::string text = std::string("link ") + p.links[l].name + " (devices ";
+    for (size_t k = 0; k < senders[l].size(); ++k)
+      text += (k ? ", " : "") + std::to_string(senders[l][k]);
+    shared.push_back(text + ")");
+  }
+  return shared;
+}

@@ -132,6 +132,12 @@ private:
   ModelTimeline timeline;
 };
 
+/// The links whose channels start on more than one device, as "link
+/// east->west (devices 1, 3)". An executor that keeps a link's queue per
+/// sending process (one process per device) serializes only each device's
+/// share of these; every other link is emulated exactly.
+std::vector<std::string> linksWithSeveralSenders(const crosspipe_plan &plan);
+
 /// The simulator's makespan: from the first F on device 0 to the last end
 /// of a compute block or collective. `start`/`end` are [device][action].
 double makespanOf(const PlanIndex &index,

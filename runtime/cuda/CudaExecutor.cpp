@@ -143,6 +143,13 @@ bool CudaExecutor::load(const PlanIndex &index, const ExecutorConfig &runConfig,
     replica = rank / p.devices;
     replicas = size / p.devices;
   }
+  if (!emulate && options.emulateWan && config.linkDelays && rank == 0)
+    for (const std::string &link : linksWithSeveralSenders(p))
+      std::fprintf(stderr,
+                   "crosspipe-run: warning: --emulate-wan: %s: each process "
+                   "queues its own messages on it (the model queues them all "
+                   "together)\n",
+                   link.c_str());
   plan = &index;
   if (options.dryRun) {
     // The streams this process would create, checked against the hardware

@@ -1,21 +1,19 @@
 //===- CudaRun.cpp - crosspipe-run: a plan on CUDA streams and NCCL -------===//
 //
-// crosspipe_cuda_main is the whole runner, as crosspipe_host_main is for
-// the host executor: the environment set before CUDA starts
-// (CUDA_DEVICE_MAX_CONNECTIONS=32 and NCCL_LAUNCH_ORDER_IMPLICIT=1 unless
-// the user set them), MPI when launched by mpirun (one process per device,
-// finalized on every way out by MpiSession), the core's options plus the
-// CUDA ones, the plan (--plan FILE, else the one compiled in, whose
-// unrolled step must issue exactly its programs), warm-up and measured
-// steps, the swap, and the outputs. Exit status 0, 1 when the run fails,
-// 2 on bad usage.
+// crosspipe_cuda_main is the runner of host/Runner.h (shared with
+// crosspipe-host-run) with the CUDA executor: the environment set before
+// CUDA starts (CUDA_DEVICE_MAX_CONNECTIONS=32 and
+// NCCL_LAUNCH_ORDER_IMPLICIT=1 unless the user set them), MPI when launched
+// by mpirun (one process per device, finalized on every way out by
+// MpiSession), the CUDA options taken out of argv, a dry run that stops
+// after planning the streams, the stream summary and the --cuda-report.
 //
 //===----------------------------------------------------------------------===//
 
 #include "core/Driver.h"
 #include "cuda/CudaExecutor.h"
 #include "host/MpiWorld.h"
-#include "host/UnrolledStep.h"
+#include "host/Runner.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -43,17 +41,6 @@ const char *const kCudaUsage =
     "                          hardware queues and stop (no GPU needed)\n";
 
 host::MpiWorld *activeWorld = nullptr;
-
-void report(const std::string &what) {
-  const char *kind =
-      what.find(": error: ") != std::string::npos ? "" : "error: ";
-  if (activeWorld)
-    std::fprintf(stderr, "crosspipe-run: rank %d: %s%s\n", activeWorld->rank(),
-                 kind, what.c_str());
-  else
-    std::fprintf(stderr, "crosspipe-run: %s%s\n", kind, what.c_str());
-  std::fflush(stderr);
-}
 
 /// Takes the CUDA options out of argv (the rest goes to the core's
 /// parser). Returns false with `error` on a bad value.
@@ -97,108 +84,40 @@ bool takeCudaOptions(int &argc, char **argv, CudaOptions &o,
 
 int runAll(int argc, char **argv, const crosspipe_plan *compiled,
            host::MpiWorld *world) {
+  host::RunnerHooks hooks;
+  hooks.program = "crosspipe-run";
+  hooks.extraUsage = kCudaUsage;
+  hooks.world = world;
   CudaOptions cudaOptions;
   std::string error;
   if (!takeCudaOptions(argc, argv, cudaOptions, error)) {
-    report(error);
+    host::reportError(hooks, error);
     return 2;
   }
-  crosspipe_run_options options;
-  crosspipe_run_default_options(&options);
-  const char *planPath = nullptr;
-  int parsed = parseRunOptions(options, argc, argv, &planPath, error);
-  if (parsed == 1) {
-    if (!world || world->rank() == 0) {
-      std::fputs(kRunUsage, stdout);
-      std::fputs(kCudaUsage, stdout);
-    }
+  CudaExecutor *cuda = nullptr;
+  hooks.makeExecutor = [&] {
+    auto owner = std::make_unique<CudaExecutor>(world, cudaOptions);
+    cuda = owner.get();
+    return owner;
+  };
+  hooks.createFailed = [&](const std::string &why) {
+    if (!cudaOptions.dryRun || why.rfind("dry run: ", 0) != 0)
+      return -1;
+    std::printf("crosspipe-run: %s\n", why.c_str() + 9);
     return 0;
-  }
-  if (parsed < 0) {
-    report(error);
-    return 2;
-  }
-  CheckLevel level =
-      options.structure_only ? CheckLevel::Structure : CheckLevel::Full;
-  std::unique_ptr<crosspipe_plan, void (*)(crosspipe_plan *)> owned(
-      nullptr, crosspipe_plan_free);
-  const crosspipe_plan *plan = compiled;
-  if (planPath) {
-    owned.reset(readPlanFile(planPath, level, error));
-    plan = owned.get();
-  } else if (!plan) {
-    error = "no plan: give --plan FILE (this runner has none compiled in)";
-  }
-  bool ok = plan != nullptr;
-  if (ok && plan == compiled) {
-    PlanFault fault;
-    if (!checkPlan(plan, CheckLevel::Structure, fault)) {
-      error = "the compiled-in plan is invalid: " + formatFault(fault);
-      ok = false;
-    } else if (!host::checkUnrolledStep(*plan, error)) {
-      ok = false;
-    }
-  }
-  if (world)
-    ok = world->agree(ok);
-  if (!ok) {
-    report(error.empty() ? "another process could not read the plan" : error);
-    return planPath || compiled ? 1 : 2;
-  }
-
-  auto owner = std::make_unique<CudaExecutor>(world, cudaOptions);
-  CudaExecutor *cuda = owner.get();
-  std::unique_ptr<Run> run =
-      Run::create(plan, options, std::move(owner), error);
-  if (!run) {
-    if (cudaOptions.dryRun && error.rfind("dry run: ", 0) == 0) {
-      std::printf("crosspipe-run: %s\n", error.c_str() + 9);
-      return 0;
-    }
-    report(error);
-    return 1;
-  }
-  if (cuda->reports() && !options.quiet)
-    std::printf("crosspipe-run: %s\n", cuda->streamSummary().c_str());
-  int total = options.warmup + options.steps;
-  for (int step = 1; step <= total; ++step) {
-    if (options.swap_plan && step == options.swap_after + 1) {
-      std::string readError;
-      std::unique_ptr<crosspipe_plan, void (*)(crosspipe_plan *)> next(
-          readPlanFile(options.swap_plan, level, readError),
-          crosspipe_plan_free);
-      bool good = run->executor().agree(next != nullptr);
-      if (!good || !run->swap(next.get(), error)) {
-        report(std::string("--swap-plan ") + options.swap_plan + ": " +
-               (next ? error
-                     : readError.empty() ? "another process could not read it"
-                                         : readError));
-        std::string ignored;
-        run->finish(ignored);
-        return 1;
-      }
-    }
-    if (!run->step(step > options.warmup, error)) {
-      report(error);
-      std::string ignored;
-      run->finish(ignored);
-      return 1;
-    }
-  }
-  std::string reportError;
-  if (cuda->reports() && !options.quiet)
-    std::printf("crosspipe-run: host issue %.3f ms per step (mean of %d)\n",
-                cuda->meanIssueMs(), total);
-  bool wrote = cuda->writeReport(reportError);
-  if (!run->finish(error)) {
-    report(error);
-    return 1;
-  }
-  if (!wrote) {
-    report(reportError);
-    return 1;
-  }
-  return 0;
+  };
+  hooks.afterCreate = [&](const crosspipe_run_options &options) {
+    if (cuda->reports() && !options.quiet)
+      std::printf("crosspipe-run: %s\n", cuda->streamSummary().c_str());
+  };
+  hooks.afterSteps = [&](const crosspipe_run_options &options,
+                         std::string &outputError) {
+    if (cuda->reports() && !options.quiet)
+      std::printf("crosspipe-run: host issue %.3f ms per step (mean of %d)\n",
+                  cuda->meanIssueMs(), options.warmup + options.steps);
+    return cuda->writeReport(outputError);
+  };
+  return host::runPlanMain(argc, argv, compiled, hooks);
 }
 
 } // namespace

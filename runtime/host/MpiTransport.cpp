@@ -13,7 +13,8 @@
 //
 // Link queues are kept per process: exact when every channel on a link
 // starts on one device (unidirectional, interleaved and wave pipelines);
-// otherwise each process's share of a link is serialized separately.
+// otherwise each process's share of a link is serialized separately, and
+// the run warns naming those links (linksWithSeveralSenders).
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,6 +24,7 @@
 
 #include <mpi.h>
 
+#include <cstdio>
 #include <thread>
 
 using namespace crosspipe::rt;
@@ -38,6 +40,13 @@ public:
   void load(const PlanIndex &index, int &kept, int &total) override {
     plan = &index.plan();
     kept = total = plan->num_channels;
+    if (x.linkDelays() && world.rank() == 0)
+      for (const std::string &link : linksWithSeveralSenders(*plan))
+        std::fprintf(stderr,
+                     "crosspipe-host-run: warning: %s: each process queues "
+                     "its own messages on it (the model queues them all "
+                     "together)\n",
+                     link.c_str());
   }
 
   bool awaitPosted(Worker &self, int channel, int seq, int step) override {

@@ -113,4 +113,25 @@ TEST(PlanModel, IndexesWhatActionsTouch) {
   EXPECT_DOUBLE_EQ(index.info(0, ar).modelMs, 2.5);
 }
 
+TEST(PlanModelTest, LinksWithSeveralSenders) {
+  // Four devices, two per datacenter: east->west carries only device 1's
+  // activations, west->east only device 2's gradients.
+  PlanSpec spec;
+  spec.devices = 4;
+  TestPlan plan = buildPlan(spec);
+  EXPECT_TRUE(linksWithSeveralSenders(*plan.get()).empty());
+  // Device 0's activations and device 2's gradients now also cross on
+  // east->west (the link of channel 1 -> 2).
+  int eastWest = -1;
+  for (const crosspipe_channel &ch : plan.channels)
+    if (ch.src == 1 && ch.dst == 2)
+      eastWest = ch.link;
+  ASSERT_GE(eastWest, 0);
+  for (crosspipe_channel &ch : plan.channels)
+    if ((ch.src == 0 && ch.dst == 1) || (ch.src == 2 && ch.dst == 1))
+      ch.link = eastWest;
+  EXPECT_EQ(linksWithSeveralSenders(*plan.get()),
+            std::vector<std::string>{"link east->west (devices 0, 1, 2)"});
+}
+
 } // namespace
