@@ -78,6 +78,18 @@ MemoryEffect crosspipe::sched::memoryEffect(const Problem &problem,
   return effect;
 }
 
+uint64_t crosspipe::sched::peakMemory(const Problem &problem,
+                                      const std::vector<Block> &order) {
+  uint64_t held = 0, peak = 0;
+  for (const Block &b : order) {
+    MemoryEffect effect = memoryEffect(problem, b);
+    held += effect.allocBytes;
+    peak = std::max(peak, held);
+    held -= std::min(held, effect.freeBytes);
+  }
+  return peak;
+}
+
 uint64_t crosspipe::sched::oneMicrobatchBytes(const Problem &problem,
                                               int device) {
   uint64_t total = 0;

@@ -119,18 +119,14 @@ struct Best {
 /// simulating a schedule that cannot be used anyway.
 bool fitsBudget(const Problem &problem, const Schedule &schedule) {
   for (int d = 0, e = int(schedule.order.size()); d < e; ++d) {
-    uint64_t cap = problem.memoryLimit(d), held = 0;
+    uint64_t cap = problem.memoryLimit(d);
     if (cap == kUnlimited)
       continue;
-    for (const Block &b : schedule.order[d]) {
+    for (const Block &b : schedule.order[d])
       if (b.chunk < 0 || b.chunk >= problem.numChunks())
         return false;
-      MemoryEffect effect = memoryEffect(problem, b);
-      held += effect.allocBytes;
-      if (held > cap)
-        return false;
-      held -= std::min(held, effect.freeBytes);
-    }
+    if (peakMemory(problem, schedule.order[d]) > cap)
+      return false;
   }
   return true;
 }

@@ -33,17 +33,8 @@ bool tolerantLess(double a, double b) {
 
 /// Peak activation memory of one device's order stays within its limit.
 bool deviceFits(const Problem &problem, int d, const std::vector<Block> &order) {
-  uint64_t cap = problem.memoryLimit(d), held = 0;
-  if (cap == kUnlimited)
-    return true;
-  for (const Block &b : order) {
-    MemoryEffect effect = memoryEffect(problem, b);
-    held += effect.allocBytes;
-    if (held > cap)
-      return false;
-    held -= std::min(held, effect.freeBytes);
-  }
-  return true;
+  uint64_t cap = problem.memoryLimit(d);
+  return cap == kUnlimited || peakMemory(problem, order) <= cap;
 }
 
 /// True if `a` and `b` must keep their relative order on a device.

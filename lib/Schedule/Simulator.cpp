@@ -413,7 +413,6 @@ void Simulation::finish() {
   for (int d = 0; d < p; ++d) {
     const std::vector<Block> &order = schedule.order[d];
     res.times[d].resize(order.size());
-    uint64_t held = 0, peak = 0;
     for (int i = 0, e = int(order.size()); i < e; ++i) {
       int g = offset[d] + i;
       const Block &b = order[i];
@@ -423,15 +422,11 @@ void Simulation::finish() {
       last = std::max(last, gEnd[g]);
       if (d == 0 && b.kind == BlockKind::F && origin == INFINITY)
         origin = gStart[g];
-      // A device runs blocks one at a time, so walking its order visits the
-      // allocations (F starts) and frees (W or B ends) in time order, frees
-      // at an instant before allocations at the same instant.
-      MemoryEffect mem = memoryEffect(problem, b);
-      held += mem.allocBytes;
-      peak = std::max(peak, held);
-      held -= mem.freeBytes;
     }
-    res.peakMemoryBytes[d] = peak;
+    // A device runs blocks one at a time, so walking its order visits the
+    // allocations (F starts) and frees (W or B ends) in time order, frees
+    // at an instant before allocations at the same instant.
+    res.peakMemoryBytes[d] = peakMemory(problem, order);
   }
   if (origin == INFINITY)
     origin = first == INFINITY ? 0.0 : first;

@@ -170,6 +170,11 @@ struct MemoryEffect {
 };
 MemoryEffect memoryEffect(const Problem &problem, const Block &block);
 
+/// The most activation memory a device holds running `order` (its blocks
+/// one at a time, each allocating at its start and freeing at its end).
+/// Every block's chunk must be in range.
+uint64_t peakMemory(const Problem &problem, const std::vector<Block> &order);
+
 /// Slice `slice` of `bytes` cut into `parts` slices: bytes / parts, plus one
 /// for the first bytes % parts slices.
 inline uint64_t sliceBytes(uint64_t bytes, int parts, int slice) {
