@@ -14,6 +14,7 @@
 
 #include "crosspipe/Schedule/LowerBound.h"
 
+#include "SequenceBound.h"
 #include "crosspipe/Schedule/BlockGraph.h"
 
 #include <algorithm>
@@ -255,8 +256,12 @@ LowerBound BoundBuilder::compute() {
   int last = numChunks - 1;
   lb.roundTripBoundMs =
       headF[last] + p.chunks[last].forwardMs + beta(last) + tail[last];
-  lb.makespanMs = std::max({lb.deviceBoundMs, lb.roundTripBoundMs,
-                            lb.memoryBoundMs, lb.dpTailBoundMs});
+  detail::SequenceBounds sequence = detail::computeSequenceBounds(p, parts);
+  lb.sequenceBoundMs = sequence.deviceMs;
+  lb.linkBoundMs = sequence.linkMs;
+  lb.makespanMs =
+      std::max({lb.deviceBoundMs, lb.roundTripBoundMs, lb.memoryBoundMs,
+                lb.dpTailBoundMs, lb.sequenceBoundMs, lb.linkBoundMs});
   return lb;
 }
 

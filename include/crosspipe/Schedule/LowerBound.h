@@ -35,6 +35,10 @@ struct LowerBound {
   /// Per device, the all-reduces queued behind the earliest possible end of
   /// each chunk's last W (or B). Without DP: the latest chunk completion.
   double dpTailBoundMs = 0;
+  /// Per device, one-machine sequencing with heads and tails.
+  double sequenceBoundMs = 0;
+  /// Per directed link, its messages serialized.
+  double linkBoundMs = 0;
   /// False when even one microbatch cannot fit some device's budget: no
   /// schedule exists. The bounds stay finite (that device's memory bound is
   /// left out) so that callers can still print them.
