@@ -21,7 +21,11 @@
 //    floor(limit / floor(R / n)) fit, so k + 1 - K releases ended by S: S >=
 //    release head r[k - K] + its duration; and those k + 1 - K microbatches'
 //    backward and release blocks and the first parts of F ranks K..k-1 all
-//    ran on the device after the first backward block's head.
+//    ran on the device after the first backward block's head. Likewise from
+//    the start of F(c) to the end of D(c) (B) a microbatch holds a slice of
+//    chunk c and every earlier chunk of its device whole (their F's ended,
+//    their D's wait for D(c)), which bounds how many are in that state (on
+//    wave placement: half of what chunk c alone would allow).
 // Tails q[j] (no less time from the end of the rank-j-from-last block to the
 // end of the step) mirror them in reversed time: serial, outputs (the
 // consumer of the j-th latest message starts no earlier than its window end
@@ -78,11 +82,15 @@ struct Jobs {
   double headShift = 0, tailShift = 0;
 };
 
-/// How one chunk's microbatches recycle memory on its device.
+/// How one chunk's microbatches recycle memory on its device: from its F's
+/// start to the end of its `release` block a microbatch holds at least
+/// `perMicrobatch` bytes, so at most `keep` of them are in that state.
 struct Recycling {
-  int keep = 0;     ///< K (0: no limit binds).
-  int release = kW; ///< The slot whose end frees the activation.
-  double work = 0;  ///< Backward and release work of one microbatch.
+  int keep = 0;
+  int release = kW;
+  /// The microbatch's work from its F's end to its release's end, on the
+  /// device.
+  double work = 0;
 };
 
 class Sequencer {
@@ -106,7 +114,9 @@ private:
   std::vector<std::vector<std::vector<double>>> head, tail;
   /// Per boundary c (chunk c to c + 1): activations forward, gradients back.
   std::vector<Hop> forward, backward;
-  std::vector<Recycling> recycling;
+  /// Per chunk, the ways its microbatches recycle memory.
+  std::vector<std::vector<Recycling>> recycling;
+  void addRecycling(int c, int release, double work, uint64_t perMicrobatch);
 };
 
 double Sequencer::dur(int c, int slot) const {
@@ -145,20 +155,33 @@ void Sequencer::setUp() {
     forward[c] = hopBetween(a, b, p.chunks[c].messageBytes);
     backward[c] = hopBetween(b, a, p.chunks[c].messageBytes);
   }
-  recycling.assign(chunks, Recycling());
+  recycling.assign(chunks, {});
+  std::vector<uint64_t> earlier(p.numDevices(), 0);
   for (int c = 0; c < chunks; ++c) {
     ChunkMemory mem = chunkMemory(p, c);
-    Recycling &r = recycling[c];
+    // Until its release every microbatch keeps a slice of what it frees.
     bool byW = p.splitBackward && mem.wgradBytes > 0;
-    r.release = byW ? kW : kBack;
-    r.work = dur(c, kBack) + (byW ? dur(c, kW) : 0);
-    uint64_t slice = (byW ? mem.wgradBytes : mem.activationBytes) / n;
-    uint64_t limit = p.memoryLimit(p.chunks[c].device);
-    // A limit below one slice admits no schedule; nothing to recycle then.
-    if (limit != kUnlimited && slice > 0 && limit / slice >= 1 &&
-        limit / slice < uint64_t(m))
-      r.keep = int(limit / slice);
+    addRecycling(c, byW ? kW : kBack,
+                 dur(c, kBack) + (byW ? dur(c, kW) : 0),
+                 (byW ? mem.wgradBytes : mem.activationBytes) / n);
+    // From F(c) to the end of D(c) (B) it also keeps every earlier chunk
+    // of its device whole: their F's ended, their D's wait for D(c).
+    uint64_t &before = earlier[p.chunks[c].device];
+    if (before > 0)
+      addRecycling(c, kBack, dur(c, kBack),
+                   before + mem.activationBytes / n);
+    before += mem.activationBytes;
   }
+}
+
+void Sequencer::addRecycling(int c, int release, double work,
+                             uint64_t perMicrobatch) {
+  uint64_t limit = p.memoryLimit(p.chunks[c].device);
+  // A limit below one microbatch admits no schedule: nothing to recycle.
+  if (limit == kUnlimited || perMicrobatch == 0 || limit < perMicrobatch ||
+      limit / perMicrobatch >= uint64_t(m))
+    return;
+  recycling[c].push_back({int(limit / perMicrobatch), release, work});
 }
 
 /// Heads rank by rank, so that memory reads lower ranks already final.
@@ -175,8 +198,9 @@ void Sequencer::computeHeads() {
         double send = head[c - 1][kF][k] + dur(c - 1, kF);
         r = std::max(r, fq[c - 1].push(send, hop.bandwidth) + hop.latency);
       }
-      const Recycling &rc = recycling[c];
-      if (rc.keep > 0 && k >= rc.keep) {
+      for (const Recycling &rc : recycling[c]) {
+        if (k < rc.keep)
+          continue;
         int freed = k + 1 - rc.keep;
         r = std::max(r, head[c][rc.release][k - rc.keep] +
                             dur(c, rc.release));
@@ -211,12 +235,14 @@ void Sequencer::computeTails() {
     // Memory: the release of rank j from last is followed by an F of rank
     // j - K and by j + 1 - K whole microbatches of the chunk.
     auto recycled = [&](int c, int slot, double q) {
-      const Recycling &rc = recycling[c];
-      if (rc.keep == 0 || j < rc.keep || rc.release != slot)
-        return q;
-      double whole = dur(c, kF) + rc.work;
-      q = std::max(q, tail[c][kF][j - rc.keep] + dur(c, kF));
-      return std::max(q, (j + 1 - rc.keep) * whole + tail[c][slot][0]);
+      for (const Recycling &rc : recycling[c]) {
+        if (j < rc.keep || rc.release != slot)
+          continue;
+        double whole = dur(c, kF) + rc.work;
+        q = std::max(q, tail[c][kF][j - rc.keep] + dur(c, kF));
+        q = std::max(q, (j + 1 - rc.keep) * whole + tail[c][slot][0]);
+      }
+      return q;
     };
     if (slots == 3)
       for (int c = 0; c < chunks; ++c)
