@@ -290,25 +290,47 @@ int countBelow(const std::vector<double> &values, double shift, double x) {
              values.begin());
 }
 
-double Sequencer::windowBound(const std::vector<Jobs> &groups) const {
-  std::vector<double> as, bs;
-  std::vector<int> ranks = thresholdRanks(m);
+/// Thresholds from each group's heads (or tails) at the sampled ranks,
+/// sorted and without repeats, and per threshold how many of each group's
+/// values lie below it (row-major, one row per threshold).
+struct Thresholds {
+  std::vector<double> values;
+  std::vector<int> below;
+};
+
+Thresholds thresholds(const std::vector<Jobs> &groups, bool heads, int m) {
+  Thresholds t;
   for (const Jobs &g : groups)
-    for (int k : ranks) {
-      as.push_back((*g.head)[k] + g.headShift);
-      bs.push_back((*g.tail)[k] + g.tailShift);
-    }
+    for (int k : thresholdRanks(m))
+      t.values.push_back(heads ? (*g.head)[k] + g.headShift
+                               : (*g.tail)[k] + g.tailShift);
+  std::sort(t.values.begin(), t.values.end());
+  t.values.erase(std::unique(t.values.begin(), t.values.end()),
+                 t.values.end());
+  for (double x : t.values)
+    for (const Jobs &g : groups)
+      t.below.push_back(heads ? countBelow(*g.head, g.headShift, x)
+                              : countBelow(*g.tail, g.tailShift, x));
+  return t;
+}
+
+double Sequencer::windowBound(const std::vector<Jobs> &groups) const {
+  Thresholds as = thresholds(groups, true, m);
+  Thresholds bs = thresholds(groups, false, m);
+  size_t numGroups = groups.size();
   double best = 0;
-  for (double a : as)
-    for (double b : bs) {
+  for (size_t i = 0; i < as.values.size(); ++i)
+    for (size_t j = 0; j < bs.values.size(); ++j) {
+      const int *headsBelow = &as.below[i * numGroups];
+      const int *tailsBelow = &bs.below[j * numGroups];
       double work = 0;
-      for (const Jobs &g : groups) {
-        int inside = m - countBelow(*g.head, g.headShift, a) -
-                     countBelow(*g.tail, g.tailShift, b);
-        work += std::max(0, inside) * g.duration;
+      for (size_t g = 0; g < numGroups; ++g) {
+        int inside = m - headsBelow[g] - tailsBelow[g];
+        if (inside > 0)
+          work += inside * groups[g].duration;
       }
       if (work > 0)
-        best = std::max(best, a + work + b);
+        best = std::max(best, as.values[i] + work + bs.values[j]);
     }
   return best;
 }

@@ -2,10 +2,11 @@
 //
 // Bounds that no schedule of a problem can beat, so every schedule can
 // report its distance to the limit without a solver. Each is a relaxation of
-// the simulator's model (links never queue, other devices never interfere),
-// hence valid for every schedule, and each is exact on a family of cases
-// the unit tests pin down (one microbatch without delay; 1F1B, ZB-H1 and
-// ZB-V with equal blocks; a device that can hold one activation).
+// the simulator's model (some resources dropped: link queues, other
+// devices, memory), hence valid for every schedule, and each is exact on a
+// family of cases the unit tests pin down (one microbatch without delay;
+// 1F1B, ZB-H1 and ZB-V with equal blocks; a device that can hold one
+// activation; memory recycled behind a round trip; a saturated link).
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,9 +36,12 @@ struct LowerBound {
   /// Per device, the all-reduces queued behind the earliest possible end of
   /// each chunk's last W (or B). Without DP: the latest chunk completion.
   double dpTailBoundMs = 0;
-  /// Per device, one-machine sequencing with heads and tails.
+  /// Per device, one machine with order-statistic heads and tails (links
+  /// queueing and memory recycled behind round trips raise them): the
+  /// largest head + work forced between + tail (SequenceBound.cpp).
   double sequenceBoundMs = 0;
-  /// Per directed link, its messages serialized.
+  /// The same per directed link over the messages queued on it: on wave
+  /// placement each direction carries two boundaries' messages.
   double linkBoundMs = 0;
   /// False when even one microbatch cannot fit some device's budget: no
   /// schedule exists. The bounds stay finite (that device's memory bound is
