@@ -285,6 +285,26 @@ LowerBound crosspipe::sched::computeLowerBound(const Problem &problem,
   return builder.compute();
 }
 
+OrderStatistics
+crosspipe::sched::computeOrderStatistics(const Problem &problem,
+                                         int maxParts) {
+  // As computeLowerBound(): buckets and ZeRO-1 are bounded without DP.
+  if (problem.dpDegree > 1 && (problem.dpBuckets > 1 || problem.zero1)) {
+    Problem plain = problem;
+    plain.dpDegree = 1;
+    plain.dpBuckets = 1;
+    plain.zero1 = false;
+    return computeOrderStatistics(plain, maxParts);
+  }
+  BoundBuilder builder(problem, std::max(maxParts, 1));
+  bool shifted = problem.numChunks() > 0 && problem.chunks[0].device != 0 &&
+                 !problem.chunksOnDevice(0).empty();
+  if (!builder.valid() || shifted)
+    return OrderStatistics();
+  return detail::computeSequenceBounds(problem, std::max(maxParts, 1))
+      .statistics;
+}
+
 int crosspipe::sched::maxPartsOf(const Schedule &schedule) {
   int most = 1;
   for (const std::vector<Block> &order : schedule.order)

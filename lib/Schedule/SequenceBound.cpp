@@ -372,6 +372,8 @@ SequenceBounds Sequencer::compute() {
   for (int d = 0, e = p.numDevices(); d < e; ++d)
     out.deviceMs = std::max(out.deviceMs, deviceBound(d));
   out.linkMs = linkBound();
+  out.statistics.headMs = std::move(head);
+  out.statistics.tailMs = std::move(tail);
   return out;
 }
 

@@ -14,7 +14,7 @@
 #ifndef CROSSPIPE_LIB_SCHEDULE_SEQUENCEBOUND_H
 #define CROSSPIPE_LIB_SCHEDULE_SEQUENCEBOUND_H
 
-#include "crosspipe/Schedule/Problem.h"
+#include "crosspipe/Schedule/LowerBound.h"
 
 namespace crosspipe {
 namespace sched {
@@ -26,6 +26,8 @@ struct SequenceBounds {
   /// Per directed link (a LinkId), the largest window bound over its
   /// messages.
   double linkMs = 0;
+  /// The heads and tails the two bounds rest on.
+  OrderStatistics statistics;
 };
 
 /// The bounds for schedules whose blocks are cut into at most `parts`

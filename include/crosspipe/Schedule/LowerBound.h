@@ -58,6 +58,22 @@ struct LowerBound {
 /// (BlockGraph.h), which loosens the memory bound.
 LowerBound computeLowerBound(const Problem &problem, int maxParts = 1);
 
+/// Order statistics of each chunk's blocks of one kind (slot F = 0, B or
+/// D = 1, W = 2, as BlockGraph::slotOf numbers them): headMs[c][slot][k]
+/// bounds the start of the k-th of its M blocks to start (from 0, relative
+/// to the first F on device 0) and tailMs[c][slot][j] the time from the end
+/// of the j-th from last to end to the end of the step. A schedule that runs
+/// each kind of a chunk in microbatch order (as the solver's model does)
+/// starts block (c, slot, mb) no earlier than headMs[c][slot][mb] and ends
+/// it at least tailMs[c][slot][M - 1 - mb] before the makespan. Empty when
+/// computeLowerBound() has only its device bound (a malformed problem, or
+/// device 0 holding chunks but not chunk 0).
+struct OrderStatistics {
+  std::vector<std::vector<std::vector<double>>> headMs, tailMs;
+};
+OrderStatistics computeOrderStatistics(const Problem &problem,
+                                       int maxParts = 1);
+
 /// The most parts any block of `schedule` is cut into (1 for whole blocks):
 /// the `maxParts` under which computeLowerBound() bounds it.
 int maxPartsOf(const Schedule &schedule);
