@@ -206,7 +206,8 @@ std::string crosspipe::repro::runBounds(const Config &config) {
       "computeLowerBound() gave before the sequencing and link bounds; *new "
       "bound*: computeLowerBound() now; *binding*: the part of it that "
       "binds; *solver bound*: the solver's proven bound (which starts from "
-      "the new one). 1-minute load average at the start: " +
+      "the new one, and whose model takes the new bound's order statistics "
+      "as earliest starts and least tails). 1-minute load average at the start: " +
       loadAverage() + " on 2 shared cores.\n\n"
       "## M70-shaped stages, 8 devices (4 + 4)\n\n";
   text += boundsTable(config, false, m70);
