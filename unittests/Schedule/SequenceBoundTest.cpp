@@ -181,4 +181,64 @@ TEST(SequenceBoundTest, NeverAboveRandomSchedulesThatFit) {
   EXPECT_GT(checked, 300);
 }
 
+/// Every order statistic against one simulated schedule: the k-th start of
+/// each group of blocks (whole blocks: part 0's start; last part's end).
+void expectStatisticsHold(const Problem &p, const Schedule &s,
+                          const SimResult &r, const std::string &what) {
+  OrderStatistics stats = computeOrderStatistics(p, maxPartsOf(s));
+  ASSERT_EQ(stats.headMs.size(), size_t(p.numChunks())) << what;
+  int slots = p.splitBackward ? 3 : 2, m = p.numMicrobatches;
+  std::vector<std::vector<double>> starts(p.numChunks() * slots),
+      ends(p.numChunks() * slots);
+  for (int d = 0; d < p.numDevices(); ++d)
+    for (size_t i = 0; i < s.order[d].size(); ++i) {
+      const Block &b = s.order[d][i];
+      int g = b.chunk * slots + BlockGraph::slotOf(b.kind);
+      if (b.part == 0)
+        starts[g].push_back(r.times[d][i].startMs);
+      if (b.part + 1 == b.parts)
+        ends[g].push_back(r.times[d][i].endMs);
+    }
+  for (int c = 0; c < p.numChunks(); ++c)
+    for (int slot = 0; slot < slots; ++slot) {
+      std::vector<double> &st = starts[c * slots + slot];
+      std::vector<double> &en = ends[c * slots + slot];
+      std::sort(st.begin(), st.end());
+      std::sort(en.rbegin(), en.rend());
+      for (int k = 0; k < m; ++k) {
+        EXPECT_GE(st[k] + kEps, stats.headMs[c][slot][k])
+            << what << " chunk " << c << " slot " << slot << " rank " << k;
+        EXPECT_GE(r.makespanMs - en[k] + kEps, stats.tailMs[c][slot][k])
+            << what << " chunk " << c << " slot " << slot << " rank " << k;
+      }
+    }
+}
+
+TEST(SequenceBoundTest, OrderStatisticsHoldForEverySchedule) {
+  // The solver takes these as releases and tails of its tasks, so each must
+  // hold on its own, not only the makespan bound they add up to.
+  int checked = 0;
+  for (unsigned seed = 0; seed < 200; ++seed) {
+    std::mt19937 rng(seed + 9000);
+    Problem p = randomProblem(rng);
+    if (p.chunks[0].device != 0)
+      continue;
+    GreedyResult g = scheduleGreedy(p);
+    if (g.ok) {
+      SimResult r = simulate(p, g.schedule);
+      ASSERT_TRUE(r.ok) << r.error;
+      expectStatisticsHold(p, g.schedule, r, "greedy " + std::to_string(seed));
+      ++checked;
+    }
+    Schedule s = randomValidSchedule(p, seed, 1 + int(seed % 3));
+    SimResult r = simulate(p, s);
+    ASSERT_TRUE(r.ok) << r.error;
+    if (!fitsBudget(p, r))
+      continue;
+    expectStatisticsHold(p, s, r, "random " + std::to_string(seed));
+    ++checked;
+  }
+  EXPECT_GT(checked, 200);
+}
+
 } // namespace
