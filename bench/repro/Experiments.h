@@ -40,6 +40,10 @@ std::string runSolverScaling(const Config &config);
 /// own schedulers, and against our solver on the Figure 8 wave.
 std::string runTargets(const Config &config);
 
+/// Lower bounds against the best schedules known on issue 10's settings,
+/// before and after the sequencing and link bounds, and the solver's gap.
+std::string runBounds(const Config &config);
+
 } // namespace repro
 } // namespace crosspipe
 

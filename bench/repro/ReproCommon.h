@@ -31,6 +31,8 @@ struct Config {
   double solverSeconds = 3;
   /// Budget per size of the solver-scaling experiment.
   double scalingSeconds = 20;
+  /// Solver limit of the bounds experiment's gap table (0 = no table).
+  double gapSeconds = 0;
   /// Fewer points and shorter budgets, for a smoke test.
   bool quick = false;
 };

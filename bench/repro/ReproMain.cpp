@@ -22,8 +22,9 @@ static int usage(const std::string &why) {
   std::cerr
       << "crosspipe-repro: " << why << "\n"
       << "usage: crosspipe-repro [--out DIR] [--examples DIR] [--quick]\n"
-         "         [--solver-seconds S] [--scaling-seconds S]\n"
-         "         [--only figure8,tables,dp-vs-pp,solver-scaling,targets]\n";
+         "         [--solver-seconds S] [--scaling-seconds S] [--gap-seconds S]\n"
+         "         [--only figure8,tables,dp-vs-pp,solver-scaling,targets,"
+         "bounds]\n";
   return 2;
 }
 
@@ -34,7 +35,8 @@ int main(int argc, char **argv) {
   std::string examples = "examples";
   std::set<std::string> only;
   const std::set<std::string> known = {"figure8", "tables", "dp-vs-pp",
-                                       "solver-scaling", "targets"};
+                                       "solver-scaling", "targets",
+                                       "bounds"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -44,14 +46,16 @@ int main(int argc, char **argv) {
       config.outDir = value();
     } else if (arg == "--examples") {
       examples = value();
-    } else if (arg == "--solver-seconds" || arg == "--scaling-seconds") {
+    } else if (arg == "--solver-seconds" || arg == "--scaling-seconds" ||
+               arg == "--gap-seconds") {
       std::string text = value();
       char *end = nullptr;
       double seconds = std::strtod(text.c_str(), &end);
       if (text.empty() || *end || !(seconds > 0))
         return usage(arg + " expects a positive number of seconds");
-      (arg == "--solver-seconds" ? config.solverSeconds
-                                 : config.scalingSeconds) = seconds;
+      (arg == "--solver-seconds"    ? config.solverSeconds
+       : arg == "--gap-seconds"     ? config.gapSeconds
+                                    : config.scalingSeconds) = seconds;
     } else if (arg == "--only") {
       std::stringstream list(value());
       for (std::string name; std::getline(list, name, ',');) {
@@ -90,6 +94,8 @@ int main(int argc, char **argv) {
     summary += runSolverScaling(config);
   if (wanted("targets"))
     summary += runTargets(config);
+  if (wanted("bounds"))
+    summary += runBounds(config);
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();

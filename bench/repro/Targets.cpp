@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Experiments.h"
+#include "TargetProblems.h"
 
 #include "crosspipe/Schedule/LowerBound.h"
 
@@ -24,58 +25,6 @@ using namespace crosspipe::repro;
 using namespace crosspipe::sched;
 
 namespace {
-
-constexpr double kTf = 38;
-constexpr uint64_t kMessage = 64 * kMiB;
-constexpr uint64_t kStageActivation = 4096 * kMiB;
-
-/// P devices in two datacenters (P/2 each), one stage per device, free links
-/// inside datacenters.
-Problem stages(int devices, int microbatches, double f) {
-  Problem p;
-  p.name = "targets";
-  p.numMicrobatches = microbatches;
-  p.splitBackward = true;
-  for (int i = 0; i < 2; ++i) {
-    Datacenter dc;
-    dc.name = i ? "west" : "east";
-    dc.numDevices = i ? devices - devices / 2 : devices / 2;
-    p.datacenters.push_back(dc);
-  }
-  for (int a = 0; a < 2; ++a)
-    for (int b = 0; b < 2; ++b)
-      p.links.push_back(DcLink{a, b, LinkCost{}, SourceLoc{}});
-  for (int c = 0; c < devices; ++c) {
-    Chunk chunk;
-    chunk.device = c;
-    chunk.forwardMs = chunk.dgradMs = chunk.wgradMs = f;
-    chunk.backwardMs = 2 * f;
-    chunk.activationBytes = kStageActivation;
-    chunk.messageBytes = c + 1 < devices ? kMessage : 0;
-    p.chunks.push_back(chunk);
-  }
-  return p;
-}
-
-enum class Budget { PerDevice, Uniform };
-
-const char *budgetName(Budget b) {
-  return b == Budget::Uniform ? "uniform" : "per-device";
-}
-
-/// The M70-shaped problem: `factor` times 1F1B's memory by `budget`, links
-/// at (lat, bw) x T_F, on `placement` (a wave chunk is half a stage).
-Problem m70(Placement placement, int microbatches, double factor, Budget budget,
-            double lat, double bw, int devices = 8) {
-  Problem p = stages(devices, microbatches, kTf);
-  p.memoryLimitBytes = budget == Budget::Uniform
-                           ? p.limitsRelativeTo1F1BPeak(factor)
-                           : p.limitsRelativeTo1F1B(factor);
-  if (placement == Placement::Wave)
-    p = splitChunks(p, Placement::Wave, 2);
-  setCrossLinks(p, lat * kTf, bw * kTf, kMessage);
-  return p;
-}
 
 /// The paper authors' schedulers' figures the issue quotes (ms), else 0.
 double theirs(Placement placement, int microbatches, Budget budget, double lat,
@@ -114,7 +63,7 @@ std::string m70Table(const Config &config, std::string &headline) {
       for (Budget budget : {Budget::PerDevice, Budget::Uniform})
         for (auto [lat, bw] : delays) {
           int m = kase == 1 ? 16 : 32;
-          Problem p = m70(placement, m, kase == 1 ? 1.0 : 2.0, budget, lat, bw);
+          Problem p = targetM70(placement, m, kase == 1 ? 1.0 : 2.0, budget, lat, bw);
           Run g = runGreedy(p);
           double their = theirs(placement, m, budget, lat, bw);
           if (their > 0) {
@@ -148,8 +97,8 @@ std::string scalingTable(const Config &config, std::string &headline) {
            {std::make_pair(2.0, 2.0), std::make_pair(2.0, 0.25)}) {
         if (config.quick && devices * m > 16 * 64)
           continue;
-        Problem p =
-            m70(Placement::Unidirectional, m, 1.0, budget, lat, bw, devices);
+        Problem p = targetM70(Placement::Unidirectional, m, 1.0, budget, lat,
+                              bw, devices);
         // The fastest of three runs: the machine is shared.
         Run best;
         for (int rep = 0; rep < 3; ++rep) {
@@ -189,10 +138,7 @@ std::string figure8Table(const Config &config, std::string &headline) {
   for (auto [lat, bw] : delays) {
     // 4 devices (2 + 2), 8 microbatches, 8 wave chunks of 19 ms, every
     // device up to 4 full-stage activations; delays relative to 38 ms.
-    Problem p = stages(4, 8, kTf);
-    p.memoryLimitBytes.assign(4, 4 * kStageActivation);
-    p = splitChunks(p, Placement::Wave, 2);
-    setCrossLinks(p, lat * kTf, bw * kTf, kMessage);
+    Problem p = targetFigure8(lat, bw);
     Run g = runGreedy(p);
     Run s = runOptimal(p, config.solverSeconds * 3);
     double ratio = s.ok ? g.makespanMs / s.makespanMs : 0;

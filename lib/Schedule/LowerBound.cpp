@@ -14,6 +14,7 @@
 
 #include "crosspipe/Schedule/LowerBound.h"
 
+#include "SequenceBound.h"
 #include "crosspipe/Schedule/BlockGraph.h"
 
 #include <algorithm>
@@ -255,8 +256,12 @@ LowerBound BoundBuilder::compute() {
   int last = numChunks - 1;
   lb.roundTripBoundMs =
       headF[last] + p.chunks[last].forwardMs + beta(last) + tail[last];
-  lb.makespanMs = std::max({lb.deviceBoundMs, lb.roundTripBoundMs,
-                            lb.memoryBoundMs, lb.dpTailBoundMs});
+  detail::SequenceBounds sequence = detail::computeSequenceBounds(p, parts);
+  lb.sequenceBoundMs = sequence.deviceMs;
+  lb.linkBoundMs = sequence.linkMs;
+  lb.makespanMs =
+      std::max({lb.deviceBoundMs, lb.roundTripBoundMs, lb.memoryBoundMs,
+                lb.dpTailBoundMs, lb.sequenceBoundMs, lb.linkBoundMs});
   return lb;
 }
 
@@ -278,6 +283,26 @@ LowerBound crosspipe::sched::computeLowerBound(const Problem &problem,
   if (!builder.valid())
     return LowerBound();
   return builder.compute();
+}
+
+OrderStatistics
+crosspipe::sched::computeOrderStatistics(const Problem &problem,
+                                         int maxParts) {
+  // As computeLowerBound(): buckets and ZeRO-1 are bounded without DP.
+  if (problem.dpDegree > 1 && (problem.dpBuckets > 1 || problem.zero1)) {
+    Problem plain = problem;
+    plain.dpDegree = 1;
+    plain.dpBuckets = 1;
+    plain.zero1 = false;
+    return computeOrderStatistics(plain, maxParts);
+  }
+  BoundBuilder builder(problem, std::max(maxParts, 1));
+  bool shifted = problem.numChunks() > 0 && problem.chunks[0].device != 0 &&
+                 !problem.chunksOnDevice(0).empty();
+  if (!builder.valid() || shifted)
+    return OrderStatistics();
+  return detail::computeSequenceBounds(problem, std::max(maxParts, 1))
+      .statistics;
 }
 
 int crosspipe::sched::maxPartsOf(const Schedule &schedule) {

@@ -93,6 +93,40 @@ bool buildWithinLimits(const Problem &problem, const Schedule &seed,
   return false;
 }
 
+/// Raises every compute task's release and tail to the analytic bound's
+/// order statistics: the model runs each kind of a chunk in microbatch
+/// order, so microbatch mb is the mb-th to start and the (M - 1 - mb)-th
+/// from last to end. Model durations are rounded up, which only raises
+/// what the statistics bound. Stronger releases and tails tighten the
+/// root's propagation, the probes and the device relaxations.
+void tightenHeadsAndTails(const Problem &problem, Instance &inst) {
+  OrderStatistics stats = computeOrderStatistics(problem);
+  if (stats.headMs.size() != size_t(inst.numChunks))
+    return;
+  auto units = [&](double ms) {
+    return int(std::min(double(inst.horizon),
+                        std::ceil(ms * inst.unitsPerMs - 1e-6)));
+  };
+  std::vector<char> isSink(inst.tasks.size(), 0);
+  for (int s : inst.sinks)
+    isSink[s] = 1;
+  int m = inst.numMicrobatches;
+  for (int c = 0; c < inst.numChunks; ++c)
+    for (int slot = 0; slot < inst.slots; ++slot)
+      for (int mb = 0; mb < m; ++mb) {
+        Task &t = inst.tasks[inst.taskOf(c, mb, slot)];
+        t.release = std::max(t.release, units(stats.headMs[c][slot][mb]));
+        int tail = units(stats.tailMs[c][slot][m - 1 - mb]);
+        if (tail <= t.tail)
+          continue;
+        t.tail = tail;
+        if (!isSink[inst.taskOf(c, mb, slot)]) {
+          isSink[inst.taskOf(c, mb, slot)] = 1;
+          inst.sinks.push_back(inst.taskOf(c, mb, slot));
+        }
+      }
+}
+
 } // namespace
 
 SolverResult crosspipe::sched::solveOptimal(const Problem &problem,
@@ -142,6 +176,8 @@ SolverResult crosspipe::sched::solveOptimal(const Problem &problem,
   result.resolutionMs = 1.0 / inst.unitsPerMs;
   result.exactTimes = inst.exactTimes;
   result.orderVariables = int(inst.pairs.size());
+  if (!originShifted(problem))
+    tightenHeadsAndTails(problem, inst);
 
   SearchState state(problem, inst, options, clock, result);
   state.bound.modelBoundValid = !originShifted(problem);

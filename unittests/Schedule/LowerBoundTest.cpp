@@ -159,6 +159,8 @@ void checkBoundAgainstOptimum(const Problem &p, const std::string &what,
   EXPECT_LE(lb.roundTripBoundMs, opt + kEps) << what;
   EXPECT_LE(lb.memoryBoundMs, opt + kEps) << what;
   EXPECT_LE(lb.dpTailBoundMs, opt + kEps) << what;
+  EXPECT_LE(lb.sequenceBoundMs, opt + kEps) << what;
+  EXPECT_LE(lb.linkBoundMs, opt + kEps) << what;
   for (BaselineKind kind : allBaselineKinds()) {
     BaselineResult b = buildBaseline(p, kind);
     if (!b.ok)

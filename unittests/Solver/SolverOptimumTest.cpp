@@ -10,6 +10,7 @@
 
 #include "BruteForce.h"
 #include "crosspipe/Schedule/Greedy.h"
+#include "crosspipe/Schedule/LowerBound.h"
 #include "crosspipe/Solver/OptimalSolver.h"
 
 #include "../Schedule/TestProblems.h"
@@ -59,6 +60,9 @@ Schedule randomSeed(const Problem &p, unsigned seed) {
 bool expectOptimum(const Problem &p, const Schedule &seed = Schedule()) {
   double brute = bruteForceOptimum(p);
   EXPECT_TRUE(std::isfinite(brute)) << "no schedule fits";
+  // The analytic bound (sequencing and link bounds included) never
+  // exceeds the optimum.
+  EXPECT_LE(computeLowerBound(p).makespanMs, brute + 1e-9);
   SolverOptions options = budgeted();
   options.seed = seed;
   SolverResult r = solveOptimal(p, options);
@@ -183,6 +187,36 @@ TEST(SolverOptimum, RandomTinyProblems) {
   }
   // Some of them are beyond the greedy, so the search itself is checked.
   EXPECT_GT(improved, 0);
+}
+
+TEST(SolverOptimum, AnalyticBoundNeverAboveProvenOptima) {
+  // Beyond brute force: random problems of up to 4 devices and 6
+  // microbatches with queued links and budgets, whose optimum the solver
+  // proves within its failure budget. The bound may not exceed any schedule,
+  // and a proven optimum is the best one.
+  std::mt19937 rng(77);
+  auto pick = [&](int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng);
+  };
+  int proven = 0;
+  for (int i = 0; i < 30; ++i) {
+    bool wave = pick(0, 2) == 0;
+    int devices = pick(2, 4);
+    Problem p = makeUniform(devices, 2, pick(2, 6), pick(0, 1), pick(1, 3),
+                            pick(1, 3), pick(1, 2), pick(0, 4), pick(0, 3),
+                            wave ? Placement::Wave : Placement::Unidirectional);
+    if (pick(0, 1))
+      p.memoryLimitBytes.assign(devices, kMiB * uint64_t(pick(2, 4)));
+    SolverOptions options = budgeted();
+    options.failLimit = 20000;
+    SolverResult r = solveOptimal(p, options);
+    if (!r.ok)
+      continue;
+    SCOPED_TRACE("problem " + std::to_string(i));
+    EXPECT_LE(r.analyticLowerBoundMs, r.makespanMs + 1e-9);
+    proven += r.optimal;
+  }
+  EXPECT_GT(proven, 15);
 }
 
 TEST(SolverOptimum, NeverWorseThanTheGreedyAndBeatsItWhereItCan) {
