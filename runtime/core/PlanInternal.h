@@ -12,6 +12,7 @@
 #define CROSSPIPE_RUNTIME_CORE_PLANINTERNAL_H
 
 #include "crosspipe/Runtime/Plan.h"
+#include "crosspipe/Runtime/PlanStorage.h"
 
 #include <cstdint>
 #include <string>
@@ -96,20 +97,10 @@ void copyError(const std::string &text, char *error, size_t size);
 
 /// What crosspipe_plan_read returns: the tables and the storage behind
 /// their pointers. crosspipe_plan_free deletes it through the base.
-struct OwnedPlan : crosspipe_plan {
-  std::string nameText, algorithmText;
-  std::vector<crosspipe_chunk> chunkTable;
-  std::vector<crosspipe_buffer> bufferTable;
-  std::vector<std::string> bufferNames;
-  std::vector<crosspipe_channel> channelTable;
-  std::vector<crosspipe_link> linkTable;
-  std::vector<std::string> linkNames;
-  std::vector<crosspipe_program> programTable;
-  std::vector<std::vector<crosspipe_action>> actionTables;
-
+struct OwnedPlan : crosspipe_plan, PlanStorage {
   OwnedPlan();
   /// Points the base's pointers at the storage; call after filling it.
-  void link();
+  void link() { PlanStorage::link(*this); }
 };
 
 /// crosspipe_plan_parse and crosspipe_plan_read with the check at `level`
