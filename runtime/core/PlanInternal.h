@@ -84,6 +84,12 @@ struct PlanFault {
 /// broken plan.
 enum class CheckLevel { Structure, Full };
 
+/// Sets `fault` to `message` at table entry or device `index` (and action
+/// `action` of that device's program, whose description it records when
+/// `plan` has it) and returns false, for `return setFault(...)`.
+bool setFault(const crosspipe_plan &plan, PlanFault::Kind kind, int64_t index,
+              const std::string &message, int64_t action, PlanFault &fault);
+
 /// Returns true, or false with `fault` set to the first problem found.
 bool checkPlan(const crosspipe_plan *plan, CheckLevel level, PlanFault &fault);
 /// The CheckLevel::Full half of checkPlan, for a plan whose structure
