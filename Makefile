@@ -153,8 +153,8 @@ $(ASAN_BUILD)/build.ninja: | deps-fuzz
 # The whole lit suite (regression tests and unit tests) with every tool
 # instrumented; ninja builds only what check-crosspipe needs. The sanitizer
 # options (ASAN_OPTIONS, UBSAN_OPTIONS, LSAN_OPTIONS with fuzz/lsan.supp)
-# are set by the lit configuration of a sanitizer build (test/lit.cfg.py),
-# so running lit there by hand checks the same way.
+# are set by the lit configuration of a sanitizer build
+# (test/lit_sanitizers.py), so running lit there by hand checks the same way.
 check-asan: deps-fuzz $(ASAN_BUILD)/build.ninja
 	$(call run_check,$(ASAN_BUILD))
 
