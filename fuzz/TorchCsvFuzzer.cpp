@@ -9,6 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FuzzProblem.h"
+
 #include "crosspipe/Format/TorchSchedule.h"
 
 #include <cstdio>
@@ -23,37 +25,8 @@ Problem problemFor(uint8_t selector) {
                             Placement::Wave};
   Placement placement = placements[selector % 3];
   bool split = (selector / 3) % 2;
-  int devices = 4, chunks = placement == Placement::Unidirectional ? 4 : 8;
-  Problem p;
-  p.name = "fuzz";
-  p.numMicrobatches = 4;
-  p.placement = placement;
-  p.splitBackward = split;
-  p.datacenters.resize(2);
-  p.datacenters[0].name = "east";
-  p.datacenters[1].name = "west";
-  p.datacenters[0].numDevices = p.datacenters[1].numDevices = 2;
-  for (int a = 0; a < 2; ++a)
-    for (int b = 0; b < 2; ++b) {
-      DcLink link;
-      link.fromDc = a;
-      link.toDc = b;
-      link.cost.latencyMs = a == b ? 0.0 : 2.0;
-      link.cost.bandwidthGbps = 100;
-      p.links.push_back(link);
-    }
-  for (int c = 0; c < chunks; ++c) {
-    Chunk ch;
-    ch.device = Problem::placeChunk(placement, c, devices);
-    ch.forwardMs = 1;
-    ch.backwardMs = 2;
-    ch.dgradMs = 1;
-    ch.wgradMs = 1;
-    ch.activationBytes = 1 << 20;
-    ch.messageBytes = c + 1 < chunks ? 1 << 20 : 0;
-    p.chunks.push_back(ch);
-  }
-  return p;
+  int chunks = placement == Placement::Unidirectional ? 4 : 8;
+  return crosspipe::fuzz::makeFuzzProblem(placement, split, 2, chunks, 4);
 }
 
 [[noreturn]] void finding(const char *what) {

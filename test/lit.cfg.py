@@ -13,7 +13,7 @@ config.name = "CrossPipe"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
 config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py",
-                   "lit.site.cfg.py"]
+                   "lit.site.cfg.py", "lit_sanitizers.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.crosspipe_obj_root, "test")
 
@@ -26,7 +26,16 @@ llvm_config.with_environment("PATH", config.crosspipe_tools_dir,
 config.substitutions.append(
     ("%examples", os.path.join(config.crosspipe_src_root, "examples")))
 config.substitutions.append(("%crosspipe_src", config.crosspipe_src_root))
-config.substitutions.append(("%cxx", config.cxx_compiler))
+# A sanitizer build (`make check-asan`) runs every tool under ASan + UBSan
+# and has the feature `asan`; the C++ it compiles and links against our
+# instrumented runtime libraries is instrumented the same way.
+sys.path.insert(0, config.test_source_root)
+import lit_sanitizers
+
+cxx = config.cxx_compiler
+if lit_sanitizers.configure(config, lit_config, config.crosspipe_src_root):
+    cxx += " -fsanitize=address,undefined -fno-sanitize-recover=undefined"
+config.substitutions.append(("%cxx", cxx))
 config.substitutions.append(("%crosspipe_obj", config.crosspipe_obj_root))
 config.substitutions.append(("%mlir_cmake_dir", config.mlir_cmake_dir))
 
@@ -62,4 +71,5 @@ config.substitutions.append(
 if lit.util.pythonize_bool(config.with_mpi) and shutil.which("mpirun"):
     config.available_features.add("mpi")
     config.substitutions.append(
-        ("%mpirun", "mpirun --allow-run-as-root --oversubscribe"))
+        ("%mpirun", lit_sanitizers.mpi_env(config) +
+         "mpirun --allow-run-as-root --oversubscribe"))

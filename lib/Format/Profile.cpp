@@ -210,6 +210,31 @@ void readTimeScale(const std::string &line, int n, double &scale) {
   }
 }
 
+/// The halves of the runtime's messages by (step, gradient, boundary, mb).
+using MessageHalves = std::map<std::tuple<int, bool, int, int>, Half>;
+
+/// Pairs each send with its receive: the send's window is the message's
+/// time on the link, the receive's end its arrival. A half without its
+/// other half is ignored.
+void pairMessages(const MessageHalves &sends, const MessageHalves &recvs,
+                  Samples &out) {
+  for (const auto &[key, h] : sends) {
+    auto r = recvs.find(key);
+    if (r == recvs.end()) {
+      ++out.ignored;
+      continue;
+    }
+    Transfer t;
+    t.where = h.where;
+    t.boundary = std::get<2>(key);
+    t.src = h.device;
+    t.dst = r->second.device;
+    t.ms = h.endMs - h.startMs;
+    t.latencyMs = std::max(0.0, r->second.endMs - h.endMs);
+    out.transfers.push_back(t);
+  }
+}
+
 void readCsv(std::string_view text, Samples &out) {
   std::stringstream lines{std::string(text)};
   std::string line;
@@ -223,8 +248,7 @@ void readCsv(std::string_view text, Samples &out) {
   }
   if (line.empty() || line[0] == '#')
     fail("line " + std::to_string(n), "the profile is empty");
-  // (step, gradient, boundary, mb) -> each half of a message.
-  std::map<std::tuple<int, bool, int, int>, Half> sends, recvs;
+  MessageHalves sends, recvs;
   std::string headerLine = "line " + std::to_string(n);
   std::vector<std::string> header = splitCells(line);
   std::map<std::string, size_t> col;
@@ -282,21 +306,7 @@ void readCsv(std::string_view text, Samples &out) {
     s.ms /= scale;
     out.blocks.push_back(s);
   }
-  for (const auto &[key, h] : sends) {
-    auto r = recvs.find(key);
-    if (r == recvs.end()) {
-      ++out.ignored;
-      continue;
-    }
-    Transfer t;
-    t.where = h.where;
-    t.boundary = std::get<2>(key);
-    t.src = h.device;
-    t.dst = r->second.device;
-    t.ms = h.endMs - h.startMs;
-    t.latencyMs = std::max(0.0, r->second.endMs - h.endMs);
-    out.transfers.push_back(t);
-  }
+  pairMessages(sends, recvs, out);
 }
 
 //===----------------------------------------------------------------------===//

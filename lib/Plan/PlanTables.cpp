@@ -41,30 +41,9 @@ double crosspipe::plan::channelBandwidthMs(const crosspipe_channel &channel,
 
 size_t PlanTables::numEntries() const {
   size_t n = 0;
-  for (const std::vector<crosspipe_action> &program : actions)
+  for (const std::vector<crosspipe_action> &program : storage.actionTables)
     n += program.size();
   return n;
-}
-
-void PlanTables::link() {
-  header.name = nameText.c_str();
-  header.algorithm = algorithmText.c_str();
-  header.chunk_table = chunks.data();
-  for (size_t b = 0; b < buffers.size(); ++b)
-    buffers[b].name = bufferNames[b].c_str();
-  header.num_buffers = int32_t(buffers.size());
-  header.buffers = buffers.data();
-  header.num_channels = int32_t(channels.size());
-  header.channels = channels.empty() ? nullptr : channels.data();
-  for (size_t l = 0; l < links.size(); ++l)
-    links[l].name = linkNames[l].c_str();
-  header.num_links = int32_t(links.size());
-  header.links = links.empty() ? nullptr : links.data();
-  for (size_t d = 0; d < programs.size(); ++d) {
-    programs[d].count = int32_t(actions[d].size());
-    programs[d].actions = actions[d].empty() ? nullptr : actions[d].data();
-  }
-  header.programs = programs.data();
 }
 
 namespace crosspipe {
@@ -116,8 +95,8 @@ private:
 
 void TablesBuilder::buildHeader() {
   crosspipe_plan &h = out.header;
-  out.nameText = safeName(input.name);
-  out.algorithmText = safeName(input.algorithm);
+  out.storage.nameText = safeName(input.name);
+  out.storage.algorithmText = safeName(input.algorithm);
   h.version = CROSSPIPE_PLAN_VERSION;
   h.arrangement = input.arrangement;
   h.devices = plan.numDevices;
@@ -128,8 +107,9 @@ void TablesBuilder::buildHeader() {
   h.lower_bound_ms = input.lowerBoundMs;
   for (int c = 0; c < problem.numChunks(); ++c) {
     const sched::Chunk &k = problem.chunks[c];
-    out.chunks.push_back({k.device, k.forwardMs, k.backwardMs, k.dgradMs,
-                          k.wgradMs, problem.allreduceMs(c)});
+    out.storage.chunkTable.push_back({k.device, k.forwardMs, k.backwardMs,
+                                      k.dgradMs, k.wgradMs,
+                                      problem.allreduceMs(c)});
   }
 }
 
@@ -148,9 +128,9 @@ bool TablesBuilder::buildBuffers() {
                   " buffer of chunk " + std::to_string(buf.chunk) +
                   " on device " + std::to_string(buf.device) +
                   "; the runtime names a buffer by (device, role, chunk)");
-    out.buffers.push_back({buf.device, int32_t(buf.role), buf.chunk, buf.slots,
-                           buf.bytes, nullptr});
-    out.bufferNames.push_back(safeName(buf.name));
+    out.storage.bufferTable.push_back({buf.device, int32_t(buf.role), buf.chunk,
+                                       buf.slots, buf.bytes, nullptr});
+    out.storage.bufferNames.push_back(safeName(buf.name));
   }
   return true;
 }
@@ -171,13 +151,13 @@ bool TablesBuilder::buildChannels() {
                   " to device " + std::to_string(dst) +
                   " have no link of the model to travel on");
     sched::LinkId link = problem.linkBetween(src, dst);
-    auto [it, fresh] = linkOf.insert({link, int(out.links.size())});
+    auto [it, fresh] = linkOf.insert({link, int(out.storage.linkTable.size())});
     if (fresh) {
-      out.links.push_back({nullptr});
-      out.linkNames.push_back(safeName(problem.linkName(link), true));
+      out.storage.linkTable.push_back({nullptr});
+      out.storage.linkNames.push_back(safeName(problem.linkName(link), true));
     }
-    id = int(out.channels.size());
-    out.channels.push_back(
+    id = int(out.storage.channelTable.size());
+    out.storage.channelTable.push_back(
         {src, dst, role, it->second, cost->latencyMs, cost->bandwidthGbps});
   }
   return true;
@@ -201,7 +181,7 @@ bool TablesBuilder::addWaits(int i) {
     crosspipe_action wait{};
     wait.op = CROSSPIPE_OP_WAIT;
     wait.chunk = entryOf[w];
-    out.actions[a.device].push_back(wait);
+    out.storage.actionTables[a.device].push_back(wait);
     out.origin[a.device].push_back(w);
   }
   return true;
@@ -209,11 +189,11 @@ bool TablesBuilder::addWaits(int i) {
 
 bool TablesBuilder::buildPrograms() {
   int devices = plan.numDevices;
-  out.programs.resize(devices);
-  out.actions.resize(devices);
+  out.storage.programTable.resize(devices);
+  out.storage.actionTables.resize(devices);
   out.origin.resize(devices);
   for (int d = 0; d < devices; ++d)
-    out.programs[d].device = d;
+    out.storage.programTable[d].device = d;
   entryOf.assign(plan.actions.size(), -1);
   for (int i = 0; i < int(plan.actions.size()); ++i) {
     const Action &a = plan.actions[i];
@@ -224,8 +204,8 @@ bool TablesBuilder::buildPrograms() {
     crosspipe_action entry{};
     if (!addWaits(i) || !convert(i, entry))
       return false;
-    entryOf[i] = int(out.actions[a.device].size());
-    out.actions[a.device].push_back(entry);
+    entryOf[i] = int(out.storage.actionTables[a.device].size());
+    out.storage.actionTables[a.device].push_back(entry);
     out.origin[a.device].push_back(i);
   }
   return true;

@@ -27,17 +27,9 @@ using namespace mlir;
 using namespace crosspipe;
 
 namespace {
-struct DpOverlapPass : crosspipe::impl::DpOverlapPassBase<DpOverlapPass> {
-  using Base::Base;
-
-  LogicalResult initializeOptions(
-      StringRef options,
-      function_ref<LogicalResult(const Twine &)> errorHandler) override {
-    return Pass::initializeOptions(options, [&](const Twine &message) {
-      return reportPassOptionError(getArgument(), options, message,
-                                   errorHandler);
-    });
-  }
+struct DpOverlapPass
+    : ReportsOptionErrors<crosspipe::impl::DpOverlapPassBase<DpOverlapPass>> {
+  using ReportsOptionErrors::ReportsOptionErrors;
 
   void runOnOperation() override {
     // More buckets than this would only slice gradients into pieces too
@@ -124,8 +116,8 @@ void DpOverlapPass::insertCollectives(
     CollectiveKindAttr kind;
     if (event.kind != sched::CollectiveKind::AllReduce)
       kind = CollectiveKindAttr::get(ctx, fromSched(event.kind));
-    auto created = createOp<CollectiveOp>(b,
-        op.getLoc(), int64_t(event.chunk),
+    auto created = createOp<CollectiveOp>(
+        b, op.getLoc(), int64_t(event.chunk),
         TimeAttr::get(ctx, event.time.startMs),
         TimeAttr::get(ctx, event.time.endMs), kind, bucket, of);
     if (gather)

@@ -25,17 +25,9 @@ using namespace crosspipe;
 
 namespace {
 struct ExecutionPlanPass
-    : crosspipe::impl::ExecutionPlanPassBase<ExecutionPlanPass> {
-  using Base::Base;
-
-  LogicalResult initializeOptions(
-      StringRef options,
-      function_ref<LogicalResult(const Twine &)> errorHandler) override {
-    return Pass::initializeOptions(options, [&](const Twine &message) {
-      return reportPassOptionError(getArgument(), options, message,
-                                   errorHandler);
-    });
-  }
+    : ReportsOptionErrors<
+          crosspipe::impl::ExecutionPlanPassBase<ExecutionPlanPass>> {
+  using ReportsOptionErrors::ReportsOptionErrors;
 
   void runOnOperation() override {
     ModuleOp module = getOperation();

@@ -46,17 +46,9 @@ std::string describe(const sched::ProfileFigure &f) {
 }
 
 struct ImportProfilePass
-    : crosspipe::impl::ImportProfilePassBase<ImportProfilePass> {
-  using Base::Base;
-
-  LogicalResult initializeOptions(
-      StringRef options,
-      function_ref<LogicalResult(const Twine &)> errorHandler) override {
-    return Pass::initializeOptions(options, [&](const Twine &message) {
-      return reportPassOptionError(getArgument(), options, message,
-                                   errorHandler);
-    });
-  }
+    : ReportsOptionErrors<
+          crosspipe::impl::ImportProfilePassBase<ImportProfilePass>> {
+  using ReportsOptionErrors::ReportsOptionErrors;
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -96,8 +88,8 @@ struct ImportProfilePass
     if (failed(problem))
       return failure();
     StringRef text = buffer->getBuffer();
-    sched::ProfileFit fit = sched::fitProfile(
-        *problem, std::string_view(text.data(), text.size()));
+    sched::ProfileFit fit =
+        sched::fitProfile(*problem, std::string_view(text.data(), text.size()));
     if (!fit.ok)
       return pipeline.emitOpError("does not fit the profile '")
              << file << "': " << fit.error;

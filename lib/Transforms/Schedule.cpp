@@ -53,17 +53,9 @@ struct Scheduled {
   std::optional<Proof> proof;
 };
 
-struct SchedulePass : crosspipe::impl::SchedulePassBase<SchedulePass> {
-  using Base::Base;
-
-  LogicalResult initializeOptions(
-      StringRef options,
-      function_ref<LogicalResult(const Twine &)> errorHandler) override {
-    return Pass::initializeOptions(options, [&](const Twine &message) {
-      return reportPassOptionError(getArgument(), options, message,
-                                   errorHandler);
-    });
-  }
+struct SchedulePass
+    : ReportsOptionErrors<crosspipe::impl::SchedulePassBase<SchedulePass>> {
+  using ReportsOptionErrors::ReportsOptionErrors;
 
   void runOnOperation() override;
   LogicalResult checkOptions();

@@ -53,14 +53,7 @@ public:
 private:
   bool fail(PlanFault::Kind kind, int64_t index, const std::string &message,
             int64_t action = -1) {
-    fault.kind = kind;
-    fault.index = index;
-    fault.action = action;
-    fault.message = message;
-    if (kind == PlanFault::Action && index >= 0 && index < p.devices &&
-        action >= 0 && action < p.programs[index].count)
-      fault.subject = describeAction(p.programs[index].actions[action]);
-    return false;
+    return setFault(p, kind, index, message, action, fault);
   }
   bool failPlan(const std::string &message) {
     return fail(PlanFault::Plan, 0, message);
@@ -466,6 +459,19 @@ private:
 };
 
 } // namespace
+
+bool crosspipe::rt::setFault(const crosspipe_plan &plan, PlanFault::Kind kind,
+                             int64_t index, const std::string &message,
+                             int64_t action, PlanFault &fault) {
+  fault.kind = kind;
+  fault.index = index;
+  fault.action = action;
+  fault.message = message;
+  if (kind == PlanFault::Action && index >= 0 && index < plan.devices &&
+      action >= 0 && action < plan.programs[index].count)
+    fault.subject = describeAction(plan.programs[index].actions[action]);
+  return false;
+}
 
 bool crosspipe::rt::checkPlan(const crosspipe_plan *plan, CheckLevel level,
                               PlanFault &fault) {

@@ -48,14 +48,7 @@ public:
 private:
   bool fail(PlanFault::Kind kind, int64_t index, const std::string &message,
             int64_t action = -1) {
-    fault.kind = kind;
-    fault.index = index;
-    fault.action = action;
-    fault.message = message;
-    if (kind == PlanFault::Action && index >= 0 && index < p.devices &&
-        action >= 0 && action < p.programs[index].count)
-      fault.subject = describeAction(p.programs[index].actions[action]);
-    return false;
+    return setFault(p, kind, index, message, action, fault);
   }
   bool failPlan(const std::string &message) {
     return fail(PlanFault::Plan, 0, message);

@@ -12,6 +12,7 @@
 #define CROSSPIPE_RUNTIME_CORE_PLANINTERNAL_H
 
 #include "crosspipe/Runtime/Plan.h"
+#include "crosspipe/Runtime/PlanStorage.h"
 
 #include <cstdint>
 #include <string>
@@ -83,6 +84,12 @@ struct PlanFault {
 /// broken plan.
 enum class CheckLevel { Structure, Full };
 
+/// Sets `fault` to `message` at table entry or device `index` (and action
+/// `action` of that device's program, whose description it records when
+/// `plan` has it) and returns false, for `return setFault(...)`.
+bool setFault(const crosspipe_plan &plan, PlanFault::Kind kind, int64_t index,
+              const std::string &message, int64_t action, PlanFault &fault);
+
 /// Returns true, or false with `fault` set to the first problem found.
 bool checkPlan(const crosspipe_plan *plan, CheckLevel level, PlanFault &fault);
 /// The CheckLevel::Full half of checkPlan, for a plan whose structure
@@ -102,20 +109,10 @@ void copyError(const std::string &text, char *error, size_t size);
 
 /// What crosspipe_plan_read returns: the tables and the storage behind
 /// their pointers. crosspipe_plan_free deletes it through the base.
-struct OwnedPlan : crosspipe_plan {
-  std::string nameText, algorithmText;
-  std::vector<crosspipe_chunk> chunkTable;
-  std::vector<crosspipe_buffer> bufferTable;
-  std::vector<std::string> bufferNames;
-  std::vector<crosspipe_channel> channelTable;
-  std::vector<crosspipe_link> linkTable;
-  std::vector<std::string> linkNames;
-  std::vector<crosspipe_program> programTable;
-  std::vector<std::vector<crosspipe_action>> actionTables;
-
+struct OwnedPlan : crosspipe_plan, PlanStorage {
   OwnedPlan();
   /// Points the base's pointers at the storage; call after filling it.
-  void link();
+  void link() { PlanStorage::link(*this); }
 };
 
 /// crosspipe_plan_parse and crosspipe_plan_read with the check at `level`

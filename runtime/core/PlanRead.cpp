@@ -9,16 +9,16 @@
 // of Plan.h, and every fault crosspipe_plan_check finds, at the line of the
 // entry or action it names. Nothing is allocated ahead of what the file
 // actually holds, so a short hostile file cannot ask for gigabytes; the
-// reader is linear in the file's size and never recurses.
+// reader is linear in the file's size and never recurses. The lines and
+// fields are PlanLines.cpp's; the sections, tables and counts are here.
 //
 //===----------------------------------------------------------------------===//
 
 #include "PlanInternal.h"
+#include "PlanLines.h"
 
 #include <cerrno>
-#include <charconv>
 #include <cinttypes>
-#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -28,57 +28,11 @@ using namespace crosspipe::rt;
 
 namespace {
 
-/// A token as it may appear in a message: short, printable.
-std::string quote(std::string_view token) {
-  std::string text(token.substr(0, 64));
-  return printableName(text.c_str()) + (token.size() > 64 ? "..." : "");
-}
-
-bool isDigits(std::string_view s) {
-  if (s.empty())
-    return false;
-  for (char c : s)
-    if (c < '0' || c > '9')
-      return false;
-  return true;
-}
-
-/// -?[0-9]+(.[0-9]+)?([eE][+-]?[0-9]+)?: what the writer prints, no
-/// inf, nan, hex or leading '+'.
-bool isDecimal(std::string_view s) {
-  size_t i = 0;
-  if (i < s.size() && s[i] == '-')
-    ++i;
-  size_t start = i;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9')
-    ++i;
-  if (i == start)
-    return false;
-  if (i < s.size() && s[i] == '.') {
-    size_t frac = ++i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9')
-      ++i;
-    if (i == frac)
-      return false;
-  }
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-'))
-      ++i;
-    size_t exp = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9')
-      ++i;
-    if (i == exp)
-      return false;
-  }
-  return i == s.size();
-}
-
 /// Reads a plan file; `error` holds the first problem.
-class PlanReader {
+class PlanReader : PlanLines {
 public:
   PlanReader(std::string_view data, const char *source)
-      : data(data), source(source ? source : "<plan>") {}
+      : PlanLines(data, source) {}
 
   OwnedPlan *read(CheckLevel level, std::string &error) {
     std::unique_ptr<OwnedPlan> owned(new OwnedPlan());
@@ -98,125 +52,8 @@ public:
   }
 
 private:
-  //===--- Lines and tokens -----------------------------------------------===//
+  //===--- Table entries --------------------------------------------------===//
 
-  /// The next line that is not blank or a comment, split into `tokens`;
-  /// false at the end of the data.
-  bool nextLine() {
-    while (pos < data.size()) {
-      size_t end = data.find('\n', pos);
-      if (end == std::string_view::npos)
-        end = data.size();
-      lineStartPos = pos;
-      std::string_view text = data.substr(pos, end - pos);
-      pos = end < data.size() ? end + 1 : end;
-      ++line;
-      split(text);
-      if (!tokens.empty() && tokens[0][0] != '#')
-        return true;
-    }
-    return false;
-  }
-
-  void split(std::string_view text) {
-    tokens.clear();
-    size_t i = 0;
-    while (i < text.size()) {
-      while (i < text.size() && (text[i] == ' ' || text[i] == '\t'))
-        ++i;
-      size_t start = i;
-      while (i < text.size() && text[i] != ' ' && text[i] != '\t')
-        ++i;
-      if (i > start) {
-        if (tokens.size() == kMaxTokens) {
-          tooMany = true;
-          return;
-        }
-        tokens.push_back(text.substr(start, i - start));
-      }
-    }
-    tooMany = false;
-  }
-
-  bool fail(const std::string &what) {
-    message =
-        std::string(source) + ":" + std::to_string(line) + ": error: " + what;
-    return false;
-  }
-
-  bool expectFields(const char *kind, size_t n, const char *legend) {
-    if (!tooMany && tokens.size() == n)
-      return true;
-    return fail(std::string(kind) + " line: expected " + std::to_string(n) +
-                " fields (" + legend + "), got " +
-                (tooMany ? "more than " + std::to_string(kMaxTokens)
-                         : std::to_string(tokens.size())));
-  }
-
-  //===--- Fields ---------------------------------------------------------===//
-
-  bool integer(size_t i, const char *field, int64_t lo, int64_t hi,
-               int64_t &out) {
-    std::string_view t = tokens[i];
-    std::string_view digits = t.size() > 0 && t[0] == '-' ? t.substr(1) : t;
-    int64_t v = 0;
-    auto r = std::from_chars(t.data(), t.data() + t.size(), v);
-    if (!isDigits(digits) || r.ptr != t.data() + t.size())
-      return fail(std::string(field) + ": expected an integer, got " +
-                  quote(t));
-    if (r.ec == std::errc::result_out_of_range || v < lo || v > hi)
-      return fail(std::string(field) + ": " + quote(t) + " is out of range [" +
-                  std::to_string(lo) + ", " + std::to_string(hi) + "]");
-    out = v;
-    return true;
-  }
-  bool int32(size_t i, const char *field, int64_t lo, int64_t hi,
-             int32_t &out) {
-    int64_t v;
-    if (!integer(i, field, lo, hi, v))
-      return false;
-    out = int32_t(v);
-    return true;
-  }
-  bool bytes(size_t i, const char *field, uint64_t &out) {
-    std::string_view t = tokens[i];
-    uint64_t v = 0;
-    auto r = std::from_chars(t.data(), t.data() + t.size(), v);
-    if (!isDigits(t) || r.ptr != t.data() + t.size())
-      return fail(std::string(field) + ": expected a byte count, got " +
-                  quote(t));
-    if (r.ec == std::errc::result_out_of_range ||
-        v > CROSSPIPE_PLAN_MAX_SLOT_BYTES)
-      return fail(std::string(field) + ": " + quote(t) +
-                  " exceeds the limit of 2^40 bytes per slot");
-    out = v;
-    return true;
-  }
-  bool real(size_t i, const char *field, double lo, double hi, double &out) {
-    std::string_view t = tokens[i];
-    double v = 0;
-    auto r = std::from_chars(t.data(), t.data() + t.size(), v);
-    if (!isDecimal(t) || r.ptr != t.data() + t.size())
-      return fail(std::string(field) +
-                  ": expected a finite decimal number, got " + quote(t));
-    if (r.ec == std::errc::result_out_of_range || !std::isfinite(v) || v < lo ||
-        v > hi) {
-      char range[64];
-      std::snprintf(range, sizeof(range), "[%g, %g]", lo, hi);
-      return fail(std::string(field) + ": " + quote(t) + " is out of range " +
-                  range);
-    }
-    out = v;
-    return true;
-  }
-  bool name(size_t i, const char *field, bool link, std::string &out) {
-    if (!isSafeName(tokens[i], link))
-      return fail(std::string(field) + ": " + quote(tokens[i]) +
-                  " must be 1 to 256 bytes of [A-Za-z0-9_." +
-                  (link ? ">" : "") + "-]");
-    out = std::string(tokens[i]);
-    return true;
-  }
   /// The index field of a table line: the entry's position in its table.
   bool index(const char *kind, size_t expected, int64_t max) {
     int64_t i;
@@ -228,6 +65,7 @@ private:
                   " comes next");
     return true;
   }
+
 
   //===--- Sections -------------------------------------------------------===//
 
@@ -581,20 +419,14 @@ private:
     return line;
   }
 
-  static constexpr size_t kMaxTokens = 16;
-  std::string_view data;
-  const char *source;
   OwnedPlan *plan = nullptr;
-  size_t pos = 0, lineStartPos = 0;
-  int64_t line = 0, planLineNo = 0;
-  std::vector<std::string_view> tokens;
-  bool tooMany = false, seenPlan = false;
+  int64_t planLineNo = 0;
+  bool seenPlan = false;
   Section section = Section::Plan;
   int64_t totalSlots = 0, totalActions = 0;
   std::vector<int64_t> chunkLines, linkLines, bufferLines, channelLines,
       programLines;
   std::vector<size_t> programOffsets;
-  std::string message;
 };
 
 } // namespace

@@ -121,27 +121,6 @@ OwnedPlan::OwnedPlan() {
   base.version = CROSSPIPE_PLAN_VERSION;
 }
 
-void OwnedPlan::link() {
-  name = nameText.c_str();
-  algorithm = algorithmText.c_str();
-  chunk_table = chunkTable.data();
-  for (size_t i = 0; i < bufferTable.size(); ++i)
-    bufferTable[i].name = bufferNames[i].c_str();
-  num_buffers = int32_t(bufferTable.size());
-  buffers = bufferTable.data();
-  num_channels = int32_t(channelTable.size());
-  channels = channelTable.data();
-  for (size_t i = 0; i < linkTable.size(); ++i)
-    linkTable[i].name = linkNames[i].c_str();
-  num_links = int32_t(linkTable.size());
-  links = linkTable.data();
-  for (size_t d = 0; d < programTable.size(); ++d) {
-    programTable[d].count = int32_t(actionTables[d].size());
-    programTable[d].actions = actionTables[d].data();
-  }
-  programs = programTable.data();
-}
-
 OwnedPlan *crosspipe::rt::copyPlan(const crosspipe_plan &plan) {
   auto *copy = new OwnedPlan();
   crosspipe_plan &base = *copy;

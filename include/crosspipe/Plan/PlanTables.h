@@ -19,6 +19,7 @@
 
 #include "crosspipe/Plan/ExecutionPlan.h"
 #include "crosspipe/Runtime/Plan.h"
+#include "crosspipe/Runtime/PlanStorage.h"
 
 #include <string>
 #include <string_view>
@@ -50,7 +51,7 @@ public:
   const crosspipe_plan &plan() const { return header; }
   int numDevices() const { return header.devices; }
   const std::vector<crosspipe_action> &program(int device) const {
-    return actions[device];
+    return storage.actionTables[device];
   }
   /// For each entry of a device's program, the index in Plan::actions of
   /// the action it is, or (a WAIT) of the action it waits for.
@@ -60,18 +61,10 @@ public:
 
 private:
   friend class TablesBuilder;
-  void link();
+  void link() { storage.link(header); }
 
   crosspipe_plan header{};
-  std::string nameText, algorithmText;
-  std::vector<crosspipe_chunk> chunks;
-  std::vector<crosspipe_buffer> buffers;
-  std::vector<std::string> bufferNames;
-  std::vector<crosspipe_channel> channels;
-  std::vector<crosspipe_link> links;
-  std::vector<std::string> linkNames;
-  std::vector<crosspipe_program> programs;
-  std::vector<std::vector<crosspipe_action>> actions;
+  rt::PlanStorage storage;
   std::vector<std::vector<int>> origin;
 };
 

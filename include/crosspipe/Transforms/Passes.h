@@ -42,6 +42,26 @@ mlir::LogicalResult reportPassOptionError(
     llvm::StringRef pass, llvm::StringRef options, const llvm::Twine &message,
     llvm::function_ref<mlir::LogicalResult(const llvm::Twine &)> handler);
 
+/// The base of a pass with options, between it and its generated base
+/// (`struct XPass : ReportsOptionErrors<impl::XPassBase<XPass>>`): routes
+/// the errors of its options through reportPassOptionError.
+template <typename PassBase>
+class ReportsOptionErrors : public PassBase {
+public:
+  using PassBase::PassBase;
+
+  mlir::LogicalResult initializeOptions(
+      llvm::StringRef options,
+      llvm::function_ref<mlir::LogicalResult(const llvm::Twine &)>
+          errorHandler) override {
+    return PassBase::initializeOptions(
+        options, [&](const llvm::Twine &message) {
+          return reportPassOptionError(this->getArgument(), options, message,
+                                       errorHandler);
+        });
+  }
+};
+
 /// Proves a plan runnable: every block of its schedule runs exactly once,
 /// every transfer has one send and one receive in matching order on its
 /// channel, inputs are waited for, no buffer slot is overwritten while it
