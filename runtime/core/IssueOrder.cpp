@@ -116,11 +116,6 @@ bool crosspipe::rt::checkNcclIssueOrder(const crosspipe_plan &p,
   text.pop_back();
   if (cycle.size() > shown)
     text += "; " + std::to_string(cycle.size() - shown) + " more in the cycle";
-  fault = PlanFault();
-  fault.kind = PlanFault::Action;
-  fault.index = cycle[0].device;
-  fault.action = cycle[0].before;
-  fault.subject = describeAction(p.programs[cycle[0].device].actions[cycle[0].before]);
-  fault.message = text;
-  return false;
+  return setFault(p, PlanFault::Action, cycle[0].device, text, cycle[0].before,
+                  fault);
 }
