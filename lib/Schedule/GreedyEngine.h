@@ -249,7 +249,8 @@ private:
   /// cap.
   std::vector<uint64_t> chunkCap;
   /// Sets chunkCap for `rule`.
-  void capChunks(const GreedyRule &rule);  Score score(const GreedyRule &rule, int d, const Cand &x) const;
+  void capChunks(const GreedyRule &rule);
+  Score score(const GreedyRule &rule, int d, const Cand &x) const;
   /// Starts the best of the `n` gathered candidates of `d` at `t`; false
   /// if it chose to wait for a better one instead.
   bool schedule(const GreedyRule &rule, int d, double t, int n);

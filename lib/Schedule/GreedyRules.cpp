@@ -5,8 +5,9 @@
 // are short, F-first warm-up with a round-trip window and waiting for blocks
 // already in flight pays off behind slow links, due dates from the busiest
 // resource's period help when one device or link paces the pipeline, eager W
-// keeps memory low, and costly DP all-reduces want their chunks finished
-// first. Rules whose knobs cannot matter for a problem are skipped, since
+// keeps memory low, costly DP all-reduces want their chunks finished first,
+// and on a V or a loop under a memory limit a start-up quota keeps the first
+// chunk from taking the memory the returning microbatches need. Rules whose knobs cannot matter for a problem are skipped, since
 // they would only reproduce another rule's schedule.
 //
 //===----------------------------------------------------------------------===//
