@@ -7,8 +7,9 @@
 // resource's period help when one device or link paces the pipeline, eager W
 // keeps memory low, costly DP all-reduces want their chunks finished first,
 // and on a V or a loop under a memory limit a start-up quota keeps the first
-// chunk from taking the memory the returning microbatches need. Rules whose knobs cannot matter for a problem are skipped, since
-// they would only reproduce another rule's schedule.
+// chunk from taking the memory the returning microbatches need. Rules whose
+// knobs cannot matter for a problem are skipped, since they would only
+// reproduce another rule's schedule.
 //
 //===----------------------------------------------------------------------===//
 
