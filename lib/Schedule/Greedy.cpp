@@ -454,7 +454,8 @@ GreedyResult crosspipe::sched::scheduleGreedy(const Problem &problem,
   if (!result.error.empty())
     return result;
   portfolio.improveStarts();
-  portfolio.searchLocally();
+  if (options.localSearch)
+    portfolio.searchLocally();
   SimResult sim;
   result.error = portfolio.simulateBest(sim);
   if (!result.error.empty())

@@ -84,7 +84,7 @@ bool GreedyEngine::fFeasible(int d, int c, int m) {
     return feasValue[c];
   bool ok = true;
   uint64_t h = held[d];
-  if (h + a > cap || (shares_ && heldChunk[c] + a > share[c])) {
+  if (h + a > cap || heldChunk[c] + a > chunkCap[c]) {
     ok = false;
   } else if (reserve > 0 && h > 0 && fStarted[size_t(d) * numMb + m] == 0 &&
              double(h + a) + reserve * double(footprint[d] - a) > double(cap)) {
@@ -434,6 +434,24 @@ void GreedyEngine::deliver(int d, Step from, int m, double end) {
   }
 }
 
+void GreedyEngine::capChunks(const GreedyRule &rule) {
+  chunkCap.assign(numChunks, kUnlimited);
+  for (int c = 0; c < numChunks; ++c) {
+    if (rule.memoryShares)
+      chunkCap[c] = share[c];
+    int d = chunkDev[c];
+    if (rule.quotaExtra < 0 || devChunks[d].size() < 2 ||
+        devChunks[d].front() != c || limit[d] == kUnlimited || act[c] == 0)
+      continue;
+    // An even split of the device's activation slots among its chunks,
+    // plus the extra slots the first chunk's long-lived activations get.
+    uint64_t slots = limit[d] / act[c];
+    uint64_t quota = slots / devChunks[d].size() + uint64_t(rule.quotaExtra);
+    quota = std::max<uint64_t>(1, std::min(quota, slots));
+    chunkCap[c] = std::min(chunkCap[c], quota * act[c]);
+  }
+}
+
 EngineResult GreedyEngine::run(const GreedyRule &rule, double cutoffMs) {
   EngineResult result;
   if (!error.empty()) {
@@ -443,7 +461,7 @@ EngineResult GreedyEngine::run(const GreedyRule &rule, double cutoffMs) {
   reset();
   reserve = rule.admitReserve;
   window_ = fixed ? 0 : int(std::ceil(rule.crossWindow * numDev));
-  shares_ = rule.memoryShares;
+  capChunks(rule);
   for (int d = 0; d < numDev; ++d)
     updateTree(d, computeKey(d));
   dirty.assign(numDev, false);

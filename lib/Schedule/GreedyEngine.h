@@ -102,6 +102,17 @@ struct GreedyRule {
   /// flat reserve (admitReserve) cannot fit both a device with many slots
   /// and one whose budget holds a single microbatch.
   bool memoryShares = false;
+  /// Start-up quota on a V or a loop (-1 = off): on a device with several
+  /// chunks and a memory limit, the first chunk may hold at most an even
+  /// split of the device's activation slots among its chunks plus this
+  /// many. Without it, the start-up fills a device with first-chunk
+  /// activations (every new microbatch is ready there, none has come back
+  /// yet), and when the microbatches return through the later chunks they
+  /// pass one at a time, starved of memory. The quota keeps room for them
+  /// from the start, which also fills the gap the round trip leaves with
+  /// the later chunks' work; with uniform budgets it is what the paper
+  /// authors' wave scheduler does at start-up.
+  int quotaExtra = -1;
 };
 
 /// The portfolio scheduleGreedy() tries, in order (GreedyRules.cpp).
@@ -233,8 +244,12 @@ private:
   double reserve = 0;
   /// GreedyRule::crossWindow of the current run.
   int window_ = 0;
-  /// GreedyRule::memoryShares of the current run.
-  bool shares_ = false;
+  /// Per chunk: the most activation bytes it may hold in the current run
+  /// (GreedyRule::memoryShares, GreedyRule::quotaExtra); kUnlimited = no
+  /// cap.
+  std::vector<uint64_t> chunkCap;
+  /// Sets chunkCap for `rule`.
+  void capChunks(const GreedyRule &rule);
   Score score(const GreedyRule &rule, int d, const Cand &x) const;
   /// Starts the best of the `n` gathered candidates of `d` at `t`; false
   /// if it chose to wait for a better one instead.

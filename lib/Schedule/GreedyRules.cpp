@@ -5,9 +5,11 @@
 // are short, F-first warm-up with a round-trip window and waiting for blocks
 // already in flight pays off behind slow links, due dates from the busiest
 // resource's period help when one device or link paces the pipeline, eager W
-// keeps memory low, and costly DP all-reduces want their chunks finished
-// first. Rules whose knobs cannot matter for a problem are skipped, since
-// they would only reproduce another rule's schedule.
+// keeps memory low, costly DP all-reduces want their chunks finished first,
+// and on a V or a loop under a memory limit a start-up quota keeps the first
+// chunk from taking the memory the returning microbatches need. Rules whose
+// knobs cannot matter for a problem are skipped, since they would only
+// reproduce another rule's schedule.
 //
 //===----------------------------------------------------------------------===//
 
@@ -160,6 +162,26 @@ void addWaveRules(std::vector<GreedyRule> &rules) {
   }
 }
 
+/// The start-up quota (GreedyRule::quotaExtra) on the rules that keep W
+/// last or defer them up to ZB-H1's cap: the first chunk gets an even split
+/// of its device's memory and up to kMaxQuotaExtra slots more, since its
+/// activations live for the whole round trip and the later chunks' do not.
+/// Which split is best depends on the delays, so each is a candidate.
+void addQuotaRules(std::vector<GreedyRule> &rules) {
+  constexpr int kMaxQuotaExtra = 2;
+  for (size_t i = 0, n = rules.size(); i < n; ++i) {
+    const std::string &name = rules[i].name;
+    if (name != "dfw" && name != "zb" && name != "zb-reserve")
+      continue;
+    for (int extra = 0; extra <= kMaxQuotaExtra; ++extra) {
+      GreedyRule r = rules[i];
+      r.name += "-quota" + std::to_string(extra);
+      r.quotaExtra = extra;
+      rules.push_back(r);
+    }
+  }
+}
+
 } // namespace
 
 std::vector<GreedyRule> detail::builtinGreedyRules() {
@@ -168,11 +190,12 @@ std::vector<GreedyRule> detail::builtinGreedyRules() {
   addLinkRules(rules);
   addMemoryVariants(rules);
   addWaveRules(rules);
+  addQuotaRules(rules);
   return rules;
 }
 
 bool detail::ruleApplies(const GreedyRule &rule, const Problem &problem) {
-  if (rule.admitReserve > 0 || rule.memoryShares) {
+  if (rule.admitReserve > 0 || rule.memoryShares || rule.quotaExtra >= 0) {
     // Only a device with several chunks and a memory limit has a choice.
     bool several = false;
     for (int d = 0, e = problem.numDevices(); d < e && !several; ++d)

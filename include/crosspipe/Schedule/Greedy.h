@@ -47,6 +47,10 @@ struct GreedyOptions {
   /// improvement loop). Large problems get fewer, so that the total work
   /// stays bounded.
   int improveIterations = 200;
+  /// Move single blocks of the best schedule a few positions on their
+  /// device while that helps (small problems only, see "+lsN" below). Off,
+  /// the result is a rule's own schedule, or a promoted one.
+  bool localSearch = true;
   /// Also evaluate the static baselines that apply to the problem and fit its
   /// memory budget, and return one of them if it simulates better.
   bool includeBaselines = true;
