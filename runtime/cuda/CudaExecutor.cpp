@@ -23,7 +23,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <set>
 
 using namespace crosspipe::rt;
 using namespace crosspipe::rt::cuda;
@@ -581,39 +580,6 @@ bool CudaExecutor::swap(const PlanIndex &next, std::string &kept,
          "and buffers re-created (" + std::to_string(streams.size()) +
          " streams)";
   return true;
-}
-
-/// The new plan's channels keep the communicators of running channels with
-/// the same endpoints and role; the others are split (every rank decides
-/// alike: both plans are the same everywhere), and the communicators of
-/// channels the new plan drops are released. The watchdog pauses meanwhile.
-bool CudaExecutor::swapComms(const PlanIndex &next, int &kept,
-                             std::string &error) {
-  const crosspipe_plan &p = next.plan(), &cur = plan->plan();
-  std::set<std::tuple<int, int, int>> wanted;
-  for (int c = 0; c < p.num_channels; ++c)
-    wanted.insert({p.channels[c].src, p.channels[c].dst, p.channels[c].role});
-  CommsByEnds keep;
-  std::vector<ncclComm_t> dropped;
-  for (int c = 0; c < cur.num_channels; ++c) {
-    const crosspipe_channel &ch = cur.channels[c];
-    ncclComm_t comm = c < int(channelComms.size()) ? channelComms[c] : nullptr;
-    if (wanted.count({ch.src, ch.dst, ch.role})) {
-      keep[{ch.src, ch.dst, ch.role}] = comm;
-      kept += comm != nullptr;
-    } else {
-      dropped.push_back(comm);
-    }
-  }
-  stopWatchdog();
-  if (commsAborted.load()) {
-    error = "the communicators were aborted: " + watchdogError;
-    return false;
-  }
-  releaseComms(dropped);
-  bool ok = splitChannels(next, keep, error);
-  startWatchdog();
-  return ok;
 }
 
 void CudaExecutor::close() {

@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <set>
 
 #ifdef CROSSPIPE_WITH_MPI
 #include <mpi.h>
@@ -248,6 +249,39 @@ void CudaExecutor::releaseComms(const std::vector<ncclComm_t> &comms) {
                                    }),
                     commNames.end());
   }
+}
+
+/// The new plan's channels keep the communicators of running channels with
+/// the same endpoints and role; the others are split (every rank decides
+/// alike: both plans are the same everywhere), and the communicators of
+/// channels the new plan drops are released. The watchdog pauses meanwhile.
+bool CudaExecutor::swapComms(const PlanIndex &next, int &kept,
+                             std::string &error) {
+  const crosspipe_plan &p = next.plan(), &cur = plan->plan();
+  std::set<std::tuple<int, int, int>> wanted;
+  for (int c = 0; c < p.num_channels; ++c)
+    wanted.insert({p.channels[c].src, p.channels[c].dst, p.channels[c].role});
+  CommsByEnds keep;
+  std::vector<ncclComm_t> dropped;
+  for (int c = 0; c < cur.num_channels; ++c) {
+    const crosspipe_channel &ch = cur.channels[c];
+    ncclComm_t comm = c < int(channelComms.size()) ? channelComms[c] : nullptr;
+    if (wanted.count({ch.src, ch.dst, ch.role})) {
+      keep[{ch.src, ch.dst, ch.role}] = comm;
+      kept += comm != nullptr;
+    } else {
+      dropped.push_back(comm);
+    }
+  }
+  stopWatchdog();
+  if (commsAborted.load()) {
+    error = "the communicators were aborted: " + watchdogError;
+    return false;
+  }
+  releaseComms(dropped);
+  bool ok = splitChannels(next, keep, error);
+  startWatchdog();
+  return ok;
 }
 
 void CudaExecutor::startWatchdog() {
