@@ -200,7 +200,7 @@ $(MLIR22_BUILD)/build.ninja: | deps-mlir22
 	  -DLLVM_DIR=$(MLIR22_LLVM)/lib/cmake/llvm \
 	  -DLLVM_EXTERNAL_LIT=$(MLIR22_LLVM)/bin/lit -DLLVM_ENABLE_ASSERTIONS=OFF
 
-# Builds what the tests run (check-crosspipe's dependencies: every tool,
-# the plugin, the C API and the unit tests), not the benchmark drivers.
+# Builds everything first: the install tests install the whole tree.
 check-mlir22: deps-mlir22 $(MLIR22_BUILD)/build.ninja
+	ninja -C $(MLIR22_BUILD) -j $(JOBS)
 	$(call run_check,$(MLIR22_BUILD))
