@@ -265,6 +265,21 @@ LowerBound BoundBuilder::compute() {
   return lb;
 }
 
+/// Gradient buckets or ZeRO-1: collectives that may start before a chunk's
+/// last W or move work to the start, which the bounds do not model.
+bool bucketedDp(const Problem &problem) {
+  return problem.dpDegree > 1 && (problem.dpBuckets > 1 || problem.zero1);
+}
+
+/// The problem without data parallelism, which only ever removes work.
+Problem withoutDp(const Problem &problem) {
+  Problem plain = problem;
+  plain.dpDegree = 1;
+  plain.dpBuckets = 1;
+  plain.zero1 = false;
+  return plain;
+}
+
 } // namespace
 
 LowerBound crosspipe::sched::computeLowerBound(const Problem &problem,
@@ -272,13 +287,8 @@ LowerBound crosspipe::sched::computeLowerBound(const Problem &problem,
   // The DP tail bound assumes one all-reduce per chunk after its last W;
   // gradient buckets may start earlier and ZeRO-1 moves work to the start,
   // so those are bounded without DP, which only ever adds work.
-  if (problem.dpDegree > 1 && (problem.dpBuckets > 1 || problem.zero1)) {
-    Problem plain = problem;
-    plain.dpDegree = 1;
-    plain.dpBuckets = 1;
-    plain.zero1 = false;
-    return computeLowerBound(plain, maxParts);
-  }
+  if (bucketedDp(problem))
+    return computeLowerBound(withoutDp(problem), maxParts);
   BoundBuilder builder(problem, std::max(maxParts, 1));
   if (!builder.valid())
     return LowerBound();
@@ -289,13 +299,8 @@ OrderStatistics
 crosspipe::sched::computeOrderStatistics(const Problem &problem,
                                          int maxParts) {
   // As computeLowerBound(): buckets and ZeRO-1 are bounded without DP.
-  if (problem.dpDegree > 1 && (problem.dpBuckets > 1 || problem.zero1)) {
-    Problem plain = problem;
-    plain.dpDegree = 1;
-    plain.dpBuckets = 1;
-    plain.zero1 = false;
-    return computeOrderStatistics(plain, maxParts);
-  }
+  if (bucketedDp(problem))
+    return computeOrderStatistics(withoutDp(problem), maxParts);
   BoundBuilder builder(problem, std::max(maxParts, 1));
   bool shifted = problem.numChunks() > 0 && problem.chunks[0].device != 0 &&
                  !problem.chunksOnDevice(0).empty();
