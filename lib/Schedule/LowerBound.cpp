@@ -41,6 +41,7 @@ private:
   void precompute();
   double deviceBound(int d, bool fromOrigin) const;
   double memoryBound(int d, bool &feasible) const;
+  double turnBound(int d) const;
   double dpTailBound(int d) const;
 
   const Problem &p;
@@ -210,6 +211,50 @@ double BoundBuilder::memoryBound(int d, bool &feasible) const {
   return best;
 }
 
+/// Two consecutive chunks c and c' = c + 1 on device d (the turn of a wave),
+/// whole blocks, activations a and a', of which h and h' stay until the
+/// releases (W's with split backward; B's, which free all, fused). Number
+/// the microbatches by the start of their F(c') on d: m_0, m_1, ....
+/// - When limit < a + a' + min(h, h'): F(c', m_i+1) finds its own chunk-c
+///   activation held, allocates a', and m_i still holds at least min(h, h')
+///   until both its releases end; so D and release of c' and of c for m_i
+///   all end before F(c', m_i+1) starts, and they start no earlier than
+///   D(c', m_i) can: rt(c') after F(c', m_i) ends.
+/// - When moreover limit < a + h + h' (m_i holds h + h' until one release
+///   ends): F(c, m_i+1) cannot precede F(c', m_i) (that would hold 2a + a'),
+///   so it allocates a while m_i holds h + h', and waits for a release of
+///   m_i: it too runs in that window.
+/// Hence F(c', m_M-1) starts at least (M - 1) (f' + rt + S) after headF[c'],
+/// S the window's work, and the step ends at least f' + rt + max(beta' +
+/// tail[c'], S without F) after that.
+double BoundBuilder::turnBound(int d) const {
+  uint64_t limit = p.memoryLimit(d);
+  if (limit == kUnlimited || parts != 1 || m < 2)
+    return 0;
+  double best = 0;
+  for (int c : onDevice[d]) {
+    int c1 = c + 1;
+    if (c1 >= numChunks || p.chunks[c1].device != d)
+      continue;
+    ChunkMemory mem = chunkMemory(p, c), mem1 = chunkMemory(p, c1);
+    uint64_t a = mem.activationBytes, a1 = mem1.activationBytes;
+    uint64_t h = p.splitBackward ? mem.wgradBytes : a;
+    uint64_t h1 = p.splitBackward ? mem1.wgradBytes : a1;
+    // uint64_t sums of byte counts: far below overflow for real budgets,
+    // and a wrap could only make a condition false (no bound), never true.
+    if (limit >= a + a1 + std::min(h, h1))
+      continue;
+    double f1 = p.chunks[c1].forwardMs;
+    double rt = std::max(0.0, hold[c1] - f1 - beta(c1) - w(c1));
+    double local = beta(c1) + w(c1) + beta(c) + w(c);
+    double window = local + (limit < a + h + h1 ? p.chunks[c].forwardMs : 0);
+    double lastF = headF[c1] + (m - 1) * (f1 + rt + window);
+    best = std::max(best, lastF + f1 + rt +
+                              std::max(beta(c1) + tail[c1], local));
+  }
+  return best;
+}
+
 /// The last W (B) of chunk c ends no earlier than headF[c] plus all of the
 /// chunk's M blocks, nor than one microbatch's chain to it plus W. Its
 /// all-reduce follows; the device's all-reduces run one at a time, so those
@@ -241,7 +286,8 @@ LowerBound BoundBuilder::compute() {
   // device 0 must still do afterwards is a valid bound.
   bool shifted = p.chunks[0].device != 0 && !onDevice[0].empty();
   for (int d = 0; d < numDevices; ++d) {
-    double memory = memoryBound(d, lb.memoryFeasible);
+    double memory =
+        std::max(memoryBound(d, lb.memoryFeasible), turnBound(d));
     if (shifted)
       continue;
     lb.deviceBoundMs = std::max(lb.deviceBoundMs, deviceBound(d, false));

@@ -11,6 +11,7 @@
 
 #include "crosspipe/Schedule/LowerBound.h"
 #include "crosspipe/Schedule/Baselines.h"
+#include "crosspipe/Schedule/Greedy.h"
 #include "crosspipe/Schedule/Simulator.h"
 
 #include "TestProblems.h"
@@ -282,6 +283,67 @@ TEST(LowerBoundTest, MemoryBoundIsExactWhenOneActivationFits) {
         EXPECT_NEAR(bruteForceOptimum(p), serial, kEps);
       }
     }
+}
+
+TEST(LowerBoundTest, TurnBoundIsExactOnATightWaveTurn) {
+  // Wave on 2 devices: device 1 runs chunks 1 and 2 (the turn) and holds
+  // two activations, so microbatch m + 1's F(2) waits until m has run D and
+  // W of both chunks and F(1, m + 1) (three would not fit), all after m's
+  // round trip through device 0 (2 + 2 hop). Per microbatch: F(2) + round
+  // trip + 5 blocks; head 2 + hop; after the last: F(2), the round trip,
+  // D(2) and the gradient chain D(1), hop, D(0), W(0). Fused: 3 blocks in
+  // the window, B(2) + B(1), hop, B(0) after. The greedy reaches it.
+  for (bool split : {true, false})
+    for (double lat : {0.0, 1.0, 2.5})
+      for (int m : {2, 3, 5}) {
+        Problem p = makeUniform(2, 2, m, split, 1, 1, 1, lat, 0.5,
+                                Placement::Wave);
+        p.memoryLimitBytes = {kUnlimited, 2 * kMiB};
+        double hop = lat + 0.5;
+        double exact = split ? 9 + 4 * hop + (m - 1) * (8 + 2 * hop)
+                             : 8 + 4 * hop + (m - 1) * (6 + 2 * hop);
+        std::string what = std::string(split ? "split" : "fused") +
+                           " lat " + std::to_string(lat) + " m " +
+                           std::to_string(m);
+        LowerBound lb = computeLowerBound(p);
+        EXPECT_NEAR(lb.memoryBoundMs, exact, kEps) << what;
+        EXPECT_NEAR(lb.makespanMs, exact, kEps) << what;
+        GreedyResult g = scheduleGreedy(p);
+        ASSERT_TRUE(g.ok) << g.error;
+        EXPECT_NEAR(g.makespanMs, exact, kEps) << what;
+        // A third activation lifts the turn's constraint.
+        p.memoryLimitBytes = {kUnlimited, 3 * kMiB};
+        EXPECT_LT(computeLowerBound(p).memoryBoundMs, exact - 1) << what;
+      }
+}
+
+TEST(LowerBoundTest, TurnBoundNeverAboveOptimum) {
+  // Random costs and delays with device 1's budget tight at the turn:
+  // below the enumerated optimum (fused, 2 microbatches), and below the
+  // greedy's makespan on larger and split cases.
+  for (int i = 0; i < 6; ++i) {
+    std::mt19937 rng(77 + i);
+    Problem p = makeUniform(2, 2, 2, false, 1, 1, 1, 0, 0, Placement::Wave);
+    randomize(p, rng);
+    p.memoryLimitBytes = {kUnlimited, 2 * kMiB};
+    checkBoundAgainstOptimum(p, "wave fused turn #" + std::to_string(i),
+                             2520 * 70);
+  }
+  for (int i = 0; i < 40; ++i) {
+    std::mt19937 rng(500 + i);
+    int devices = 2 + i % 3;
+    Problem p = makeUniform(devices, 2, 2 + i % 5, i % 2 == 0, 1, 1, 1, 0, 0,
+                            Placement::Wave);
+    randomize(p, rng);
+    p.memoryLimitBytes.assign(devices, kUnlimited);
+    // The turn device: its two chunks' activations, plus one chunk's more
+    // at random (which lifts the condition).
+    p.memoryLimitBytes[devices - 1] = (2 + i % 4 / 3) * kMiB;
+    GreedyResult g = scheduleGreedy(p);
+    ASSERT_TRUE(g.ok) << g.error;
+    LowerBound lb = computeLowerBound(p);
+    EXPECT_LE(lb.makespanMs, g.makespanMs + kEps) << "case " << i;
+  }
 }
 
 TEST(LowerBoundTest, DataParallelTailIsExactOnOneDevice) {

@@ -31,7 +31,10 @@ struct LowerBound {
   /// Little's law per chunk: a device that can hold k activations of a
   /// chunk (or k' of what its W keeps), each for at least the chunk's round
   /// trip, needs ceil(M/k) rounds; and the memory-time integral over all
-  /// chunks of a device. 0 without a budget.
+  /// chunks of a device; and, on a device running two consecutive chunks
+  /// (a wave's turn) whose budget cannot hold a second microbatch's pair of
+  /// activations, the cycle each microbatch's round trip and local blocks
+  /// impose on the next (LowerBound.cpp, turnBound). 0 without a budget.
   double memoryBoundMs = 0;
   /// Per device, the all-reduces queued behind the earliest possible end of
   /// each chunk's last W (or B). Without DP: the latest chunk completion.
