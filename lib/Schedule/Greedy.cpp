@@ -45,6 +45,13 @@ constexpr size_t kScreenKeep = 1;
 /// than 4,000 blocks per run gets too few replays to matter and none.
 constexpr double kLocalBlockBudget = 8e5;
 constexpr int kLocalMinEvaluations = 200;
+/// Engine blocks the pilot method may time (each of its steps runs the rule
+/// once per candidate): about 25 passes over a 4-device, 8-microbatch wave
+/// (192 blocks), one over a 16-chunk, 16-microbatch wave (768 blocks), none
+/// above about 1,400 blocks per run (a pass needs at least blocks^2).
+constexpr double kPilotBlockBudget = 2e6;
+/// The starts (rules, best first) the pilot method may run from.
+constexpr size_t kPilotStarts = 4;
 /// GreedyOptions::autoSubBlocks: the part count tried, and the most blocks
 /// one run at that count may have (64 devices x 512 microbatches, split,
 /// in two parts: 196,608).
@@ -90,6 +97,8 @@ struct Best {
   int promotions = 0;
   /// Block moves the local search kept (searchOrders).
   int moves = 0;
+  /// Blocks the pilot method chose against the rule (pilotSearch).
+  int pilots = 0;
 
   /// Takes `r` if it is better; otherwise hands its storage back.
   bool offer(EngineResult &r, GreedyEngine &owner, int ruleIndex,
@@ -111,13 +120,13 @@ struct Best {
     engine = engineIndex;
     promotions = promoted;
     moves = 0;
+    pilots = 0;
   }
 };
 
-/// Peak activation memory per device never exceeds its limit. Walking each
-/// device's order with sched::memoryEffect is exact and much cheaper than
-/// simulating a schedule that cannot be used anyway.
-bool fitsBudget(const Problem &problem, const Schedule &schedule) {
+} // namespace
+
+bool detail::fitsBudget(const Problem &problem, const Schedule &schedule) {
   for (int d = 0, e = int(schedule.order.size()); d < e; ++d) {
     uint64_t cap = problem.memoryLimit(d);
     if (cap == kUnlimited)
@@ -130,6 +139,8 @@ bool fitsBudget(const Problem &problem, const Schedule &schedule) {
   }
   return true;
 }
+
+namespace {
 
 /// Promotes, one at a time, the held-up blocks on the critical path of the
 /// start's schedule, keeping a promotion when the makespan (then the sum of
@@ -230,6 +241,9 @@ public:
   std::string runRules();
   /// Improves the starts, best first, while the budget lasts.
   void improveStarts();
+  /// Runs the pilot method from the best starts of whole blocks, within
+  /// kPilotBlockBudget (pilotSearch).
+  void searchPilot();
   /// Moves blocks of the best schedule on their devices while that helps
   /// (searchOrders), within kLocalBlockBudget.
   void searchLocally();
@@ -319,6 +333,26 @@ void Portfolio::improveStarts() {
   }
 }
 
+void Portfolio::searchPilot() {
+  double budget = kPilotBlockBudget;
+  size_t tried = 0;
+  for (const Start &start : starts) {
+    double blocks = blocksPerRun(problem, partsList[start.engine]);
+    if (tried == kPilotStarts || budget < blocks * blocks)
+      break;
+    if (partsList[start.engine] != 1)
+      continue;
+    ++tried;
+    GreedyEngine &engine = *engines[start.engine];
+    EngineResult r;
+    int chosen = pilotSearch(engine, problem, rules[start.rule], r, budget);
+    if (chosen > 0 && best.offer(r, engine, start.rule, start.engine, 0))
+      best.pilots = chosen;
+    else if (chosen <= 0 && r.ok)
+      engine.recycle(std::move(r.schedule));
+  }
+}
+
 void Portfolio::searchLocally() {
   double blocks = blocksPerRun(problem, partsList[best.engine]);
   int evaluations = int(kLocalBlockBudget / blocks);
@@ -371,6 +405,8 @@ void Portfolio::fill(const SimResult &sim, GreedyResult &result) {
     result.rule += "/s" + std::to_string(partsList[best.engine]);
   if (best.promotions > 0)
     result.rule += "+cp" + std::to_string(best.promotions);
+  if (best.pilots > 0)
+    result.rule += "+pilot" + std::to_string(best.pilots);
   if (best.moves > 0)
     result.rule += "+ls" + std::to_string(best.moves);
   result.schedule = std::move(best.schedule);
@@ -454,8 +490,10 @@ GreedyResult crosspipe::sched::scheduleGreedy(const Problem &problem,
   if (!result.error.empty())
     return result;
   portfolio.improveStarts();
-  if (options.localSearch)
+  if (options.localSearch) {
+    portfolio.searchPilot();
     portfolio.searchLocally();
+  }
   SimResult sim;
   result.error = portfolio.simulateBest(sim);
   if (!result.error.empty())

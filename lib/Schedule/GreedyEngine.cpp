@@ -130,10 +130,10 @@ inline bool GreedyEngine::slotCand(int d, int c, int k, Cand &out) {
       ready = std::max(x.fArr, gatherEnd[c]);
       pred =
           Predicted && ready == kInf ? std::max(x.fPred, gatherEnd[c]) : ready;
-      if (pred != kInf && !fixed && !fFeasible(d, c, m))
+      if (pred != kInf && !replaying(d) && !fFeasible(d, c, m))
         ready = pred = kInf;
-      if (window_ > 0 && c + 1 < numChunks && fwdBw[c] > 0 &&
-          m - nextMb[devChunks[d].back() * 3 + KD] >= window_)
+      if (window_ > 0 && !replaying(d) && c + 1 < numChunks &&
+          fwdBw[c] > 0 && m - nextMb[devChunks[d].back() * 3 + KD] >= window_)
         ready = pred = kInf;
     } else if (k == KD) {
       ready = std::max(x.fEnd, x.bArr);
@@ -167,7 +167,7 @@ bool GreedyEngine::replayCand(int d, bool predicted) {
 }
 
 int GreedyEngine::gather(int d, bool predicted) {
-  if (fixed)
+  if (replaying(d))
     return replayCand(d, predicted) ? 1 : 0;
   if (forced[d] >= 0) {
     int c = forced[d] / 3, k = forced[d] % 3;
@@ -244,11 +244,11 @@ void GreedyEngine::onArrival(int d, int k, int c, int m) {
   // BlockGraph::inputsOf, hand-coded on the hot path (as in slotCand).
   double ready =
       k == KF ? std::max(x.fArr, gatherEnd[c]) : std::max(x.fEnd, x.bArr);
-  if (ready == kInf || (k == KF && !fixed && !fFeasible(d, c, m)))
+  if (ready == kInf || (k == KF && !replaying(d) && !fFeasible(d, c, m)))
     return;
-  if (fixed && (fixedPos[d] >= int((*fixed)[d].size()) ||
-                (*fixed)[d][fixedPos[d]].chunk != c ||
-                BlockGraph::slotOf((*fixed)[d][fixedPos[d]].kind) != k))
+  if (replaying(d) && (fixedPos[d] >= int((*fixed)[d].size()) ||
+                       (*fixed)[d][fixedPos[d]].chunk != c ||
+                       BlockGraph::slotOf((*fixed)[d][fixedPos[d]].kind) != k))
     return; // Not the device's next block.
   double key = std::max(devFree[d], ready);
   if (key < treeKey[treeSize + d])
@@ -347,7 +347,8 @@ bool GreedyEngine::schedule(const GreedyRule &rule, int d, double t, int n) {
     updateTree(d, computeKey(d));
     return false;
   }
-  if (mayWait && forced[d] < 0 && waitForBetter(rule, d, t, n, best, bestScore))
+  if (mayWait && !replaying(d) && forced[d] < 0 &&
+      waitForBetter(rule, d, t, n, best, bestScore))
     return false;
   forced[d] = -1;
   const Cand &x = cands[best];
@@ -460,7 +461,8 @@ EngineResult GreedyEngine::run(const GreedyRule &rule, double cutoffMs) {
   }
   reset();
   reserve = rule.admitReserve;
-  window_ = fixed ? 0 : int(std::ceil(rule.crossWindow * numDev));
+  window_ =
+      fixed && !prefixOnly ? 0 : int(std::ceil(rule.crossWindow * numDev));
   capChunks(rule);
   for (int d = 0; d < numDev; ++d)
     updateTree(d, computeKey(d));
@@ -523,6 +525,22 @@ EngineResult GreedyEngine::run(const GreedyRule &rule, double cutoffMs) {
   result.sumEndMs = sumEnd;
   result.schedule.algorithm = "greedy:" + rule.name;
   result.schedule.order = std::move(order);
+  return result;
+}
+
+EngineResult GreedyEngine::runFrom(const GreedyRule &rule,
+                                   const Schedule &prefix, double cutoffMs) {
+  if (int(prefix.order.size()) != numDev) {
+    EngineResult result;
+    result.error = "runFrom: the prefix has no order for some device";
+    return result;
+  }
+  fixed = &prefix.order;
+  prefixOnly = true;
+  fixedPos.assign(numDev, 0);
+  EngineResult result = run(rule, cutoffMs);
+  fixed = nullptr;
+  prefixOnly = false;
   return result;
 }
 

@@ -151,6 +151,13 @@ public:
   /// in the result.
   EngineResult replay(Schedule schedule,
                       double cutoffMs = std::numeric_limits<double>::infinity());
+  /// Runs `rule` after a prefix: each device first runs the blocks
+  /// `prefix` lists for it, in that order and without the rule's memory
+  /// checks (as replay()), then what the rule picks. Not ok if the prefix
+  /// deadlocks or breaks replay()'s form; the result may exceed the budget
+  /// where the prefix does (callers check it). Cut off as run().
+  EngineResult runFrom(const GreedyRule &rule, const Schedule &prefix,
+                       double cutoffMs = std::numeric_limits<double>::infinity());
   /// The logical blocks, as (chunk * M + mb) * 3 + kind, on the critical
   /// path of `last` (the schedule the last run returned) that started later
   /// than their inputs allowed because their device was busy, latest first.
@@ -238,6 +245,12 @@ private:
   /// position in each.
   const std::vector<std::vector<Block>> *fixed = nullptr;
   std::vector<int> fixedPos;
+  /// runFrom(): `fixed` is a prefix, after which the rule decides.
+  bool prefixOnly = false;
+  /// Whether device d's next block is the one `fixed` lists.
+  bool replaying(int d) const {
+    return fixed && (!prefixOnly || fixedPos[d] < int((*fixed)[d].size()));
+  }
   /// Sets the one candidate of `d` in replay(); false if it has none.
   bool replayCand(int d, bool predicted);
   /// The admission reserve of the current run (GreedyRule::admitReserve).
@@ -393,6 +406,21 @@ private:
 /// (GreedyLocal.cpp).
 int searchOrders(GreedyEngine &engine, const Problem &problem,
                  EngineResult &best, int maxEvaluations);
+
+/// The pilot method over `rule` (GreedyPilot.cpp): fixes each device's
+/// blocks in start order, each the candidate whose completion by the rule
+/// is best. `result` gets the schedule of the pass (stopped early, with
+/// the rule completing it, when `blockBudget`, the engine blocks it may
+/// still time, runs out; it is decreased by what was spent). Returns the
+/// blocks chosen against the rule, or -1 if the rule fails.
+int pilotSearch(GreedyEngine &engine, const Problem &problem,
+                const GreedyRule &rule, EngineResult &result,
+                double &blockBudget);
+
+/// Peak activation memory per device stays within its limit (walking each
+/// device's order with sched::memoryEffect: exact, and much cheaper than
+/// simulating a schedule that cannot be used anyway).
+bool fitsBudget(const Problem &problem, const Schedule &schedule);
 
 } // namespace detail
 } // namespace sched

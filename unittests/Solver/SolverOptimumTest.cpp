@@ -219,6 +219,20 @@ TEST(SolverOptimum, AnalyticBoundNeverAboveProvenOptima) {
   EXPECT_GT(proven, 15);
 }
 
+TEST(SolverOptimum, ProvesThePilotsWaveScheduleOptimal) {
+  // The Figure 8 wave setting at T_bw/T_F = 1.5 (Greedy,
+  // PilotReachesTheWaveOptimumBehindSlowerLinks): the greedy's 1235 ms is
+  // the optimum; the solver, seeded with it, proves that.
+  Problem p = makeUniform(4, 2, 8, /*split=*/true, 19, 19, 19, 0, 57,
+                          Placement::Wave);
+  p.memoryLimitBytes.assign(4, 8 * kMiB);
+  SolverResult r = solveOptimal(p, budgeted());
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(r.optimal);
+  EXPECT_NEAR(r.makespanMs, 1235.0, 1e-6);
+  EXPECT_NEAR(r.seedMakespanMs, 1235.0, 1e-6);
+}
+
 TEST(SolverOptimum, NeverWorseThanTheGreedyAndBeatsItWhereItCan) {
   // Wave placement with a tight shared budget and DP behind a 2 ms latency:
   // the greedy (81, with its start-up quota and local search) misses the

@@ -47,9 +47,11 @@ struct GreedyOptions {
   /// improvement loop). Large problems get fewer, so that the total work
   /// stays bounded.
   int improveIterations = 200;
-  /// Move single blocks of the best schedule a few positions on their
-  /// device while that helps (small problems only, see "+lsN" below). Off,
-  /// the result is a rule's own schedule, or a promoted one.
+  /// Search beyond the rules (small problems only): the pilot method from
+  /// the best starts, each step keeping the block whose completion by the
+  /// rule is best ("+pilotN" below), then moves of single blocks a few
+  /// positions on their device while that helps ("+lsN"). Off, the result
+  /// is a rule's own schedule, or a promoted one.
   bool localSearch = true;
   /// Also evaluate the static baselines that apply to the problem and fit its
   /// memory budget, and return one of them if it simulates better.
@@ -64,9 +66,9 @@ struct GreedyResult {
   double makespanMs = 0;
   /// The winning priority rule, with "/sN" when N > 1 sub-blocks per block
   /// won (asked for, or tried by autoSubBlocks), "+cpK" when K
-  /// critical-path promotions improved it and "+lsN" when the local search
-  /// kept N block moves, or "baseline:<name>" when a static baseline was
-  /// better.
+  /// critical-path promotions improved it, "+pilotP" when the pilot method
+  /// chose P blocks against the rule, and "+lsN" when the local search kept
+  /// N block moves, or "baseline:<name>" when a static baseline was better.
   std::string rule;
   /// simulate()'s makespan of the best schedule the greedy produced itself,
   /// whether or not a baseline beat it.
