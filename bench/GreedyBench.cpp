@@ -153,11 +153,13 @@ void speedTable() {
                   g.error.c_str());
       continue;
     }
-    // One rule, no improvement loop, no baseline check: the engine's own
-    // scaling (it still simulates its result once).
+    // One rule, no improvement loop, search, second part count or baseline
+    // check: the engine's own scaling (it still simulates its result once).
     GreedyOptions one;
     one.rules = {"dfw"};
     one.improveIterations = 0;
+    one.localSearch = false;
+    one.autoSubBlocks = false;
     one.includeBaselines = false;
     double oneMs = fastestMs(reps, [&] { scheduleGreedy(p, one); });
     SimResult sim;

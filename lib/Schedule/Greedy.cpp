@@ -18,6 +18,7 @@
 #include "GreedyEngine.h"
 #include "crosspipe/Schedule/Baselines.h"
 #include "crosspipe/Schedule/BlockGraph.h"
+#include "crosspipe/Schedule/LowerBound.h"
 #include "crosspipe/Schedule/Simulator.h"
 
 #include <algorithm>
@@ -241,6 +242,9 @@ public:
   std::string runRules();
   /// Improves the starts, best first, while the budget lasts.
   void improveStarts();
+  /// Whether the best schedule's makespan is the lower bound's: then no
+  /// search can improve it.
+  bool provenOptimal();
   /// Runs the pilot method from the best starts of whole blocks, within
   /// kPilotBlockBudget (pilotSearch).
   void searchPilot();
@@ -264,6 +268,8 @@ private:
   std::vector<std::unique_ptr<GreedyEngine>> engines;
   std::vector<Start> starts;
   Best best;
+  /// computeLowerBound's makespan, once needed (-1 before).
+  double boundMs = -1;
 };
 
 Portfolio::Portfolio(const Problem &problem, std::vector<GreedyRule> all,
@@ -333,7 +339,15 @@ void Portfolio::improveStarts() {
   }
 }
 
+bool Portfolio::provenOptimal() {
+  if (boundMs < 0)
+    boundMs = computeLowerBound(problem, partsList.back()).makespanMs;
+  return !tolerantLess(boundMs, best.makespanMs);
+}
+
 void Portfolio::searchPilot() {
+  if (provenOptimal())
+    return;
   double budget = kPilotBlockBudget;
   size_t tried = 0;
   for (const Start &start : starts) {
@@ -354,6 +368,8 @@ void Portfolio::searchPilot() {
 }
 
 void Portfolio::searchLocally() {
+  if (provenOptimal())
+    return;
   double blocks = blocksPerRun(problem, partsList[best.engine]);
   int evaluations = int(kLocalBlockBudget / blocks);
   if (evaluations < kLocalMinEvaluations)
