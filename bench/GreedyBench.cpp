@@ -158,6 +158,7 @@ void speedTable() {
     GreedyOptions one;
     one.rules = {"dfw"};
     one.improveIterations = 0;
+    one.pilot = false;
     one.localSearch = false;
     one.autoSubBlocks = false;
     one.includeBaselines = false;

@@ -506,10 +506,10 @@ GreedyResult crosspipe::sched::scheduleGreedy(const Problem &problem,
   if (!result.error.empty())
     return result;
   portfolio.improveStarts();
-  if (options.localSearch) {
+  if (options.pilot)
     portfolio.searchPilot();
+  if (options.localSearch)
     portfolio.searchLocally();
-  }
   SimResult sim;
   result.error = portfolio.simulateBest(sim);
   if (!result.error.empty())

@@ -32,6 +32,7 @@ GreedyResult runRule(const Problem &p, const std::string &rule) {
   o.exactSubBlocks = true;
   o.rules = {rule};
   o.improveIterations = 0;
+  o.pilot = false;
   o.localSearch = false;
   o.includeBaselines = false;
   return scheduleGreedy(p, o);

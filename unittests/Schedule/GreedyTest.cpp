@@ -535,10 +535,15 @@ TEST(Greedy, LocalSearchReachesTheWaveOptimumBehindSlowLink) {
                           Placement::Wave);
   p.memoryLimitBytes.assign(4, 8 * kMiB);
   GreedyOptions options;
+  options.pilot = false;
   GreedyResult g = checkedGreedy(p, options, "wave, 76 ms per message");
   ASSERT_TRUE(g.ok);
   EXPECT_NEAR(g.makespanMs, 1463.0, 1e-6) << g.rule;
   EXPECT_NE(g.rule.find("+ls"), std::string::npos) << g.rule;
+  // The pilot method reaches it too, and then nothing is left to search.
+  g = checkedGreedy(p, GreedyOptions(), "wave, 76 ms per message, pilot");
+  EXPECT_NEAR(g.makespanMs, 1463.0, 1e-6) << g.rule;
+  EXPECT_NE(g.rule.find("+pilot"), std::string::npos) << g.rule;
   BlockIndex index;
   EXPECT_FALSE(checkComplete(p, g.schedule, index));
   EXPECT_FALSE(checkDeviceOrder(p, g.schedule, index));
@@ -565,10 +570,10 @@ TEST(Greedy, PilotReachesTheWaveOptimumBehindSlowerLinks) {
   SimResult sim = simulate(p, g.schedule);
   ASSERT_TRUE(sim.ok) << sim.error;
   EXPECT_FALSE(checkMemory(p, g.schedule, sim));
-  // Without the search beyond the rules, the greedy stays above it.
-  GreedyOptions rulesOnly;
-  rulesOnly.localSearch = false;
-  GreedyResult plain = checkedGreedy(p, rulesOnly, "rules only");
+  // Without the pilot method the greedy stays above it.
+  GreedyOptions noPilot;
+  noPilot.pilot = false;
+  GreedyResult plain = checkedGreedy(p, noPilot, "no pilot");
   EXPECT_GT(plain.makespanMs, 1235.0 + 1) << plain.rule;
 }
 

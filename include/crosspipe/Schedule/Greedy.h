@@ -47,11 +47,14 @@ struct GreedyOptions {
   /// improvement loop). Large problems get fewer, so that the total work
   /// stays bounded.
   int improveIterations = 200;
-  /// Search beyond the rules (small problems only): the pilot method from
-  /// the best starts, each step keeping the block whose completion by the
-  /// rule is best ("+pilotN" below), then moves of single blocks a few
-  /// positions on their device while that helps ("+lsN"). Off, the result
-  /// is a rule's own schedule, or a promoted one.
+  /// The pilot method from the best starts (small problems only): each
+  /// step keeps the block whose completion by the rule is best ("+pilotP"
+  /// below).
+  bool pilot = true;
+  /// Move single blocks of the best schedule a few positions on their
+  /// device while that helps (small problems only, "+lsN" below). With
+  /// neither search, the result is a rule's own schedule, or a promoted
+  /// one. Neither runs once the best schedule meets the lower bound.
   bool localSearch = true;
   /// Also evaluate the static baselines that apply to the problem and fit its
   /// memory budget, and return one of them if it simulates better.
