@@ -433,22 +433,42 @@ void Portfolio::tryMoreParts(GreedyResult &result) {
   if (partsList != std::vector<int>{1} ||
       blocksPerRun(problem, kAutoParts) > kAutoPartsBlocks)
     return;
-  // One run of the winning rule, without the improvement loop: ranking the
-  // cut and whole runs on fewer microbatches (as the rules are ranked)
-  // missed the largest gains, which build up over the steady state.
+  // One run of the winning rule: ranking the cut and whole runs on fewer
+  // microbatches (as the rules are ranked) missed the largest gains, which
+  // build up over the steady state.
   const GreedyRule &rule = rules[best.rule];
   GreedyEngine engine(problem, kAutoParts);
   EngineResult r = engine.run(rule, result.makespanMs);
   // The engine times as the simulator does: only a winner is simulated.
   if (!r.ok || !tolerantLess(r.makespanMs, result.makespanMs))
     return;
-  SimResult sim = simulate(problem, r.schedule);
+  // A winner gets the improvement loop too, within the same block budget
+  // as the rules' (none on the largest problems).
+  Best cut;
+  double blocks = blocksPerRun(problem, kAutoParts);
+  int runs = int(std::min(double(improveIterations),
+                          kImproveBlockBudget / blocks));
+  if (runs > 0) {
+    Start start;
+    start.rule = best.rule;
+    start.makespanMs = r.makespanMs;
+    start.sumEndMs = r.sumEndMs;
+    engine.delayedCriticalBlocks(r.schedule, start.moves);
+    cut.take(r, best.rule, -1, 0);
+    size_t logical = size_t(problem.numChunks()) * problem.numMicrobatches * 3;
+    improve(engine, rule, best.rule, -1, start, logical, runs, cut);
+  } else {
+    cut.take(r, best.rule, -1, 0);
+  }
+  SimResult sim = simulate(problem, cut.schedule);
   if (!sim.ok || !tolerantLess(sim.makespanMs, result.makespanMs))
     return;
   result.makespanMs = result.greedyMakespanMs = sim.makespanMs;
-  result.predictedMakespanMs = r.makespanMs;
+  result.predictedMakespanMs = cut.makespanMs;
   result.rule = rule.name + "/s" + std::to_string(kAutoParts);
-  result.schedule = std::move(r.schedule);
+  if (cut.promotions > 0)
+    result.rule += "+cp" + std::to_string(cut.promotions);
+  result.schedule = std::move(cut.schedule);
   result.schedule.algorithm = "greedy:" + result.rule;
 }
 
