@@ -125,24 +125,34 @@ void BoundBuilder::precompute() {
 /// and the last one is followed by forced work. Let t be the end of the last
 /// D (B) on d, of chunk c: before t the device ran every F and D and some
 /// W's; after t it runs the other W's (then an all-reduce), while the chain
-/// below c needs tail[c]. Hence
-///   end >= head + F + D + max(W + min ar, min over c on d of tail[c]).
+/// below c needs tail[c]. The W's still pending at t each hold what W keeps
+/// (h, or their parts' slices of it) within the device's limit, so their
+/// work is at most limit * max(w / h) (a fractional knapsack); the rest ran
+/// before t. Hence, with Wp that most pending work,
+///   end >= head + F + D + max(W + min ar, W - Wp + min over c of tail[c]).
 double BoundBuilder::deviceBound(int d, bool fromOrigin) const {
   const std::vector<int> &chunks = onDevice[d];
   if (chunks.empty())
     return 0;
   double head = INFINITY, fd = 0, wsum = 0, minAr = INFINITY,
-         minTail = INFINITY;
+         minTail = INFINITY, perByte = 0;
   for (int c : chunks) {
     head = std::min(head, headF[c]);
     fd += m * (p.chunks[c].forwardMs + beta(c));
     wsum += m * w(c);
     minAr = std::min(minAr, p.allreduceMs(c));
     minTail = std::min(minTail, tail[c]);
+    uint64_t h = chunkMemory(p, c).wgradBytes;
+    if (w(c) > 0)
+      perByte = h == 0 ? INFINITY : std::max(perByte, w(c) / double(h));
   }
   if (fromOrigin)
     head = 0;
-  return head + fd + std::max(wsum + minAr, minTail);
+  uint64_t limit = p.memoryLimit(d);
+  double pending = limit == kUnlimited || perByte == INFINITY
+                       ? wsum
+                       : std::min(wsum, double(limit) * perByte);
+  return head + fd + std::max(wsum + minAr, wsum - pending + minTail);
 }
 
 /// Memory, per chunk c on d with activation a (F to the end of B/D) of which

@@ -346,6 +346,27 @@ TEST(LowerBoundTest, TurnBoundNeverAboveOptimum) {
   }
 }
 
+TEST(LowerBoundTest, PendingWeightGradientsAreCappedByMemory) {
+  // One device per datacenter, F = D = W = 1, hop 3 (latency 2.5 + 0.5),
+  // M microbatches, device 1 (the last stage) may hold k activations. After
+  // its last D at most k W's are pending (each holds its activation), so
+  // M - k of them ran before: device 1 ends its last D at least at its
+  // head 1 + 3 plus 2M + (M - k), and the gradient's hop, D0 and W0 (5)
+  // follow. Unlimited, all W may wait: 4 + 2M + max(M, 5).
+  for (int m : {4, 8})
+    for (int k : {1, 2, 3}) {
+      Problem p = makeUniform(2, 2, m, true, 1, 1, 1, 2.5, 0.5);
+      p.memoryLimitBytes = {kUnlimited, uint64_t(k) * kMiB};
+      LowerBound lb = computeLowerBound(p);
+      EXPECT_NEAR(lb.deviceBoundMs, 4 + 2 * m + (m - k) + 5, kEps)
+          << "M " << m << " k " << k;
+      EXPECT_LE(lb.makespanMs, scheduleGreedy(p).makespanMs + kEps);
+      p.memoryLimitBytes.clear();
+      EXPECT_NEAR(computeLowerBound(p).deviceBoundMs,
+                  4 + 2 * m + std::max(m, 5), kEps);
+    }
+}
+
 TEST(LowerBoundTest, DataParallelTailIsExactOnOneDevice) {
   // The SimulatorTest case: chunks 0 and 1 on one device, last B's end at
   // 3 (chunk 1) and 4 (chunk 0), all-reduces of 6 and 3 ms: 3 + 6 + 3.
