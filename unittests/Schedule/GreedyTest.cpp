@@ -526,56 +526,64 @@ TEST(Greedy, InterleavedMemorySharesNearOptimum) {
   }
 }
 
-// The Figure 8 setting with wave placement (4 devices in 2 datacenters, 8
+// The Figure 8 setting with wave placement: 4 devices in 2 datacenters, 8
 // microbatches, 8 chunks of F = D = W = 19 ms, 8 chunk activations per
-// device) behind a link that carries one message in 76 ms: the solver proves
-// 1463 ms optimal (bench/results/targets.md). The rules reach 1501 ms; moving
-// blocks on their devices (the local search, "+ls") must reach the optimum,
-// with a schedule the verifier accepts, and can never pass it.
-TEST(Greedy, LocalSearchReachesTheWaveOptimumBehindSlowLink) {
-  Problem p = makeUniform(4, 2, 8, /*split=*/true, 19, 19, 19, 0, 76,
-                          Placement::Wave);
+// device, a link that carries one message in `msPerMessage`.
+Problem figure8Wave(double msPerMessage) {
+  Problem p = makeUniform(4, 2, 8, /*split=*/true, 19, 19, 19, 0,
+                          msPerMessage, Placement::Wave);
   p.memoryLimitBytes.assign(4, 8 * kMiB);
+  return p;
+}
+
+/// checkedGreedy(), then the verifier's checks of completeness, device
+/// order and memory on the result.
+GreedyResult verifiedGreedy(const Problem &p, const GreedyOptions &o,
+                            const std::string &what) {
+  GreedyResult g = checkedGreedy(p, o, what);
+  if (!g.ok)
+    return g;
+  BlockIndex index;
+  EXPECT_FALSE(checkComplete(p, g.schedule, index)) << what;
+  EXPECT_FALSE(checkDeviceOrder(p, g.schedule, index)) << what;
+  SimResult sim = simulate(p, g.schedule);
+  EXPECT_TRUE(sim.ok) << what << ": " << sim.error;
+  if (sim.ok) {
+    EXPECT_FALSE(checkMemory(p, g.schedule, sim)) << what;
+  }
+  return g;
+}
+
+// At 76 ms per message the solver proves 1463 ms optimal
+// (bench/results/targets.md). The rules reach 1501 ms; moving blocks on
+// their devices (the local search, "+ls") must reach the optimum, and so
+// must the pilot method.
+TEST(Greedy, LocalSearchReachesTheWaveOptimumBehindSlowLink) {
+  Problem p = figure8Wave(76);
   GreedyOptions options;
   options.pilot = false;
-  GreedyResult g = checkedGreedy(p, options, "wave, 76 ms per message");
+  GreedyResult g = verifiedGreedy(p, options, "wave, 76 ms, no pilot");
   ASSERT_TRUE(g.ok);
   EXPECT_NEAR(g.makespanMs, 1463.0, 1e-6) << g.rule;
   EXPECT_NE(g.rule.find("+ls"), std::string::npos) << g.rule;
   // The pilot method reaches it too, and then nothing is left to search.
-  g = checkedGreedy(p, GreedyOptions(), "wave, 76 ms per message, pilot");
+  g = verifiedGreedy(p, GreedyOptions(), "wave, 76 ms");
   EXPECT_NEAR(g.makespanMs, 1463.0, 1e-6) << g.rule;
   EXPECT_NE(g.rule.find("+pilot"), std::string::npos) << g.rule;
-  BlockIndex index;
-  EXPECT_FALSE(checkComplete(p, g.schedule, index));
-  EXPECT_FALSE(checkDeviceOrder(p, g.schedule, index));
-  SimResult sim = simulate(p, g.schedule);
-  ASSERT_TRUE(sim.ok) << sim.error;
-  EXPECT_FALSE(checkMemory(p, g.schedule, sim));
 }
 
+// At 57 ms per message (T_bw/T_F = 1.5) the rules and single-block moves
+// stop at 1254 ms; the pilot method reaches 1235, which the solver proves
+// optimal (SolverOptimum, ProvesThePilotsWaveScheduleOptimal).
 TEST(Greedy, PilotReachesTheWaveOptimumBehindSlowerLinks) {
-  // The Figure 8 wave setting at T_bw/T_F = 1.5 (57 ms per message): the
-  // rules and single-block moves stop at 1254 ms; the pilot method reaches
-  // 1235, which the solver proves optimal (SolverOptimum,
-  // ProvesThePilotsWaveScheduleOptimal).
-  Problem p = makeUniform(4, 2, 8, /*split=*/true, 19, 19, 19, 0, 57,
-                          Placement::Wave);
-  p.memoryLimitBytes.assign(4, 8 * kMiB);
-  GreedyResult g = checkedGreedy(p, GreedyOptions(), "wave, 57 ms per message");
+  Problem p = figure8Wave(57);
+  GreedyResult g = verifiedGreedy(p, GreedyOptions(), "wave, 57 ms");
   ASSERT_TRUE(g.ok);
   EXPECT_NEAR(g.makespanMs, 1235.0, 1e-6) << g.rule;
   EXPECT_NE(g.rule.find("+pilot"), std::string::npos) << g.rule;
-  BlockIndex index;
-  EXPECT_FALSE(checkComplete(p, g.schedule, index));
-  EXPECT_FALSE(checkDeviceOrder(p, g.schedule, index));
-  SimResult sim = simulate(p, g.schedule);
-  ASSERT_TRUE(sim.ok) << sim.error;
-  EXPECT_FALSE(checkMemory(p, g.schedule, sim));
-  // Without the pilot method the greedy stays above it.
   GreedyOptions noPilot;
   noPilot.pilot = false;
-  GreedyResult plain = checkedGreedy(p, noPilot, "no pilot");
+  GreedyResult plain = verifiedGreedy(p, noPilot, "wave, 57 ms, no pilot");
   EXPECT_GT(plain.makespanMs, 1235.0 + 1) << plain.rule;
 }
 
