@@ -202,8 +202,10 @@ std::string crosspipe::repro::runBounds(const Config &config) {
       "greedy and the solver (" +
       fixed(config.solverSeconds, 0) +
       " s per setting, one thread, seeded with the greedy). *old bound*: the "
-      "largest of the device, round-trip, memory and DP-tail bounds, as "
-      "computeLowerBound() gave before the sequencing and link bounds; *new "
+      "largest of the device, round-trip, memory and DP-tail bounds, i.e. "
+      "computeLowerBound() without the sequencing and link bounds (the "
+      "device bound with pending W's capped by the budget, the memory bound "
+      "with the turn cycle); *new "
       "bound*: computeLowerBound() now; *binding*: the part of it that "
       "binds; *solver bound*: the solver's proven bound (which starts from "
       "the new one, and whose model takes the new bound's order statistics "

@@ -26,7 +26,9 @@ def SchedulePass : Pass<"crosspipe-schedule", "mlir::ModuleOp"> {
     - `zb-h1`: zero-bubble H1 (split backward, unidirectional placement);
     - `zb-v`: zero-bubble V (split backward, wave placement);
     - `greedy`: the delay- and memory-aware greedy list scheduler, which tries
-      several priority rules and keeps the best simulated result;
+      several priority rules and keeps the best simulated result, and on
+      small problems searches beyond them (the pilot method, then moves of
+      single blocks) unless that result meets the lower bound;
     - `optimal`: the constraint-programming solver (Gecode), seeded with the
       greedy schedule and never worse than it. It stops at a proven optimum
       or after `time-limit` seconds and sets `makespan`, `lower_bound` (the
