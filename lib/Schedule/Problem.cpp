@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "crosspipe/Schedule/Problem.h"
+#include "crosspipe/Schedule/Schedule.h"
 
 #include <algorithm>
 #include <cmath>
@@ -79,8 +80,16 @@ std::vector<int> Problem::chunksOnDevice(int device) const {
 }
 
 double Problem::backwardTotalMs(int chunk) const {
+  return splitBackward ? wholeBlockMs(*this, chunk, BlockKind::D) +
+                             wholeBlockMs(*this, chunk, BlockKind::W)
+                       : wholeBlockMs(*this, chunk, BlockKind::B);
+}
+
+uint64_t Problem::checkpointBytes(int chunk) const {
   const Chunk &c = chunks[chunk];
-  return splitBackward ? c.dgradMs + c.wgradMs : c.backwardMs;
+  uint64_t received =
+      chunk > 0 ? chunks[chunk - 1].messageBytes : c.messageBytes;
+  return std::min(c.checkpointBytes.value_or(received), c.activationBytes);
 }
 
 /// The link whose cost a chunk's DP ring pays: the datacenter's own network,
