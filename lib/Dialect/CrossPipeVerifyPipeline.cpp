@@ -139,6 +139,16 @@ LogicalResult StageOp::verify() {
              << ") to be at most its 'activation' ("
              << bytesText(getActivation().getBytes()) << ")";
   }
+  if (BytesAttr kept = getCheckpointAttr()) {
+    if (!getRecompute())
+      return emitOpError("has a 'checkpoint' but does not 'recompute' (the "
+                         "forward keeps the whole activation)");
+    if (kept.getBytes() > getActivation().getBytes())
+      return emitOpError("expects 'checkpoint' (")
+             << bytesText(kept.getBytes())
+             << ") to be at most its 'activation' ("
+             << bytesText(getActivation().getBytes()) << ")";
+  }
   return success();
 }
 

@@ -85,7 +85,8 @@ void readBackward(const Node &stage, bool split, Chunk &c) {
 Chunk ProblemReader::readStage(const Node &stage, int index, int numStages) {
   stage.expectObject({"forward_ms", "backward_ms", "dgrad_ms", "wgrad_ms",
                       "activation_mib", "wgrad_activation_mib", "message_mib",
-                      "gradient_mib", "device"});
+                      "gradient_mib", "device", "recompute",
+                      "checkpoint_mib"});
   Chunk c;
   c.loc = stage.loc();
   c.forwardMs = blockMs(stage.required("forward_ms"));
@@ -100,6 +101,19 @@ Chunk ProblemReader::readStage(const Node &stage, int index, int numStages) {
                  mib(c.activationBytes) + " MiB)");
     if (p.splitBackward)
       c.wgradActivationBytes = bytes;
+  }
+  if (auto recompute = stage.get("recompute"))
+    c.recompute = recompute->boolean();
+  if (auto kept = stage.get("checkpoint_mib")) {
+    uint64_t bytes = kept->mebibytes(kMaxChunkMiB);
+    if (!c.recompute)
+      kept->fail("a checkpoint needs \"recompute\": true (without "
+                 "recomputation the forward keeps the whole activation)");
+    if (bytes > c.activationBytes)
+      kept->fail("the checkpoint (" + mib(bytes) +
+                 " MiB) cannot exceed the stage's activation_mib (" +
+                 mib(c.activationBytes) + " MiB)");
+    c.checkpointBytes = bytes;
   }
   bool last = index + 1 == numStages;
   if (!last) {

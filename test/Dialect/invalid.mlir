@@ -782,6 +782,28 @@ crosspipe.cluster @net {
   crosspipe.datacenter @east devices 1
   crosspipe.link @east -> @east latency 0 ms bandwidth 1 Gbps
 }
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional split_backward {
+  // expected-error @+1 {{expects 'checkpoint' (2 MiB) to be at most its 'activation' (1 MiB)}}
+  crosspipe.stage device 0 forward 1 ms dgrad 1 ms wgrad 1 ms activation 1 MiB recompute checkpoint 2 MiB message 0 B gradient 0 B
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  crosspipe.link @east -> @east latency 0 ms bandwidth 1 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional {
+  // expected-error @+1 {{has a 'checkpoint' but does not 'recompute' (the forward keeps the whole activation)}}
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 1 MiB message 0 B gradient 0 B {checkpoint = #crosspipe.bytes<1 KiB>}
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  crosspipe.link @east -> @east latency 0 ms bandwidth 1 Gbps
+}
 // expected-error @+1 {{expects a positive relative_to_1f1b_peak factor, got 0}}
 crosspipe.pipeline @p on @net microbatches 1 placement unidirectional memory [1 GiB] relative_to_1f1b_peak 0 {
   crosspipe.stage device 0 forward 1 ms backward 1 ms activation 1 MiB message 0 B gradient 0 B
