@@ -10,6 +10,7 @@
 
 #include "ProblemReader.h"
 
+#include "crosspipe/Schedule/BlockGraph.h"
 #include "crosspipe/Schedule/MemoryBudget.h"
 
 #include <algorithm>
@@ -20,10 +21,6 @@ using namespace crosspipe::json_detail;
 using namespace crosspipe::sched;
 
 namespace {
-
-uint64_t saturatingAdd(uint64_t a, uint64_t b) {
-  return a > kUnlimited - b ? kUnlimited : a + b;
-}
 
 std::string mib(uint64_t bytes) { return formatNumber(double(bytes) / kMiB); }
 
@@ -383,12 +380,11 @@ void ProblemReader::readMemory() {
     p.memoryLimitBytes.assign(numDevices, given->mebibytes(kMaxLimitMiB));
   }
   // Every chunk on a device holds its activation of microbatch 0 before the
-  // first backward on that device can free anything.
+  // first backward on that device can free anything (with recomputation,
+  // what sched::oneMicrobatchBytes says one microbatch needs).
   for (int d = 0; d < numDevices; ++d) {
     std::vector<int> stages = p.chunksOnDevice(d);
-    uint64_t need = 0;
-    for (int c : stages)
-      need = saturatingAdd(need, p.chunks[c].activationBytes);
+    uint64_t need = oneMicrobatchBytes(p, d);
     uint64_t limit = p.memoryLimitBytes[d];
     if (limit >= need)
       continue;
