@@ -150,11 +150,10 @@ void checkDerivedSizes(const Node &model, const Node &hardware,
 } // namespace
 
 void ProblemReader::readModel(const Node &model) {
-  model.expectObject({"hidden_size", "ffn_hidden_size", "layers",
-                      "attention_heads", "kv_heads", "vocab_size",
-                      "sequence_length", "microbatch_size", "dtype",
-                      "gated_mlp", "embedding_as_layers", "chunks",
-                      "recompute"});
+  model.expectObject(
+      {"hidden_size", "ffn_hidden_size", "layers", "attention_heads",
+       "kv_heads", "vocab_size", "sequence_length", "microbatch_size", "dtype",
+       "gated_mlp", "embedding_as_layers", "chunks", "recompute"});
   Node hardware =
       root.required("hardware", "'model' needs it to turn FLOPs into time");
   hardware.expectObject(

@@ -82,8 +82,7 @@ void readBackward(const Node &stage, bool split, Chunk &c) {
 Chunk ProblemReader::readStage(const Node &stage, int index, int numStages) {
   stage.expectObject({"forward_ms", "backward_ms", "dgrad_ms", "wgrad_ms",
                       "activation_mib", "wgrad_activation_mib", "message_mib",
-                      "gradient_mib", "device", "recompute",
-                      "checkpoint_mib"});
+                      "gradient_mib", "device", "recompute", "checkpoint_mib"});
   Chunk c;
   c.loc = stage.loc();
   c.forwardMs = blockMs(stage.required("forward_ms"));

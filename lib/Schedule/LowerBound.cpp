@@ -33,8 +33,7 @@ public:
 
 private:
   double beta(int c) const {
-    return wholeBlockMs(p, c,
-                        p.splitBackward ? BlockKind::D : BlockKind::B);
+    return wholeBlockMs(p, c, p.splitBackward ? BlockKind::D : BlockKind::B);
   }
   double w(int c) const {
     return p.splitBackward ? wholeBlockMs(p, c, BlockKind::W) : 0;

@@ -120,8 +120,8 @@ private:
 };
 
 double Sequencer::dur(int c, int slot) const {
-  BlockKind kind = slot == kF   ? BlockKind::F
-                   : slot == kW ? BlockKind::W
+  BlockKind kind = slot == kF        ? BlockKind::F
+                   : slot == kW      ? BlockKind::W
                    : p.splitBackward ? BlockKind::D
                                      : BlockKind::B;
   return wholeBlockMs(p, c, kind);
@@ -170,8 +170,8 @@ void Sequencer::setUp() {
     }
     // Until its release every microbatch keeps a slice of what it frees.
     bool byW = p.splitBackward && mem.wgradBytes > 0;
-    addRecycling(c, byW ? kW : kBack,
-                 dur(c, kBack) + (byW ? dur(c, kW) : 0), byW ? ownW : own);
+    addRecycling(c, byW ? kW : kBack, dur(c, kBack) + (byW ? dur(c, kW) : 0),
+                 byW ? ownW : own);
     // From F(c) to the end of D(c) (B) it also keeps every earlier chunk
     // of its device whole (what their F's kept): their F's ended, their
     // D's wait for D(c).

@@ -194,9 +194,9 @@ TEST(ProblemModel, RecomputeKeepsTheInputHiddenStates) {
     ASSERT_TRUE(chunk.checkpointBytes.has_value());
     EXPECT_EQ(*chunk.checkpointBytes, 64 * kMiB);
   }
-  Problem shared = parseOk(replaceNth(
-      modelDoc("unidirectional", R"(, "recompute": true)"), "\"degree\": 1",
-      "\"degree\": 4"));
+  Problem shared =
+      parseOk(replaceNth(modelDoc("unidirectional", R"(, "recompute": true)"),
+                         "\"degree\": 1", "\"degree\": 4"));
   EXPECT_EQ(shared.chunks[0].messageBytes, 4 * 64 * kMiB);
   EXPECT_EQ(*shared.chunks[0].checkpointBytes, 64 * kMiB);
   Problem plain = parseOk(modelDoc());

@@ -233,11 +233,10 @@ Problem randomRecompute(std::mt19937 &rng) {
   std::uniform_int_distribution<int> pick(0, 1000);
   int devices = 1 + pick(rng) % 3, m = 1 + pick(rng) % 5;
   bool split = pick(rng) % 2;
-  Placement placement = pick(rng) % 3 == 0 ? Placement::Interleaved
-                                           : Placement::Unidirectional;
+  Placement placement =
+      pick(rng) % 3 == 0 ? Placement::Interleaved : Placement::Unidirectional;
   Problem p = makeUniform(devices, std::min(devices, 1 + pick(rng) % 2), m,
-                          split, 1, 1.5,
-                          split ? 0.5 : 0, 0.5 * (pick(rng) % 3),
+                          split, 1, 1.5, split ? 0.5 : 0, 0.5 * (pick(rng) % 3),
                           0.25 * (pick(rng) % 3), placement);
   for (Chunk &c : p.chunks) {
     c.forwardMs = 0.5 + pick(rng) % 4 * 0.5;
