@@ -88,6 +88,30 @@ TEST(Recompute, EffectPerKindAndPart) {
   }
 }
 
+// Every part count: F's parts keep the checkpoint, the backward's re-create
+// the rest, and a microbatch ends holding nothing.
+TEST(Recompute, PartsAddUpToTheWhole) {
+  for (uint64_t a : {uint64_t(1), uint64_t(7), uint64_t(1000003)})
+    for (uint64_t kept : {uint64_t(0), uint64_t(1), a / 3, a})
+      for (bool split : {false, true})
+        for (int parts = 1; parts <= 5; ++parts) {
+          Problem p = single(split, 1, a,
+                             split ? std::optional(a / 2) : std::nullopt, kept);
+          BlockKind back = split ? BlockKind::D : BlockKind::B;
+          uint64_t f = 0, alloc = 0, freed = 0;
+          for (int part = 0; part < parts; ++part) {
+            f += effect(p, BlockKind::F, part, parts).alloc;
+            alloc += effect(p, back, part, parts).alloc;
+            freed += effect(p, back, part, parts).free;
+            if (split)
+              freed += effect(p, BlockKind::W, part, parts).free;
+          }
+          EXPECT_EQ(f, kept);
+          EXPECT_EQ(f + alloc, a);
+          EXPECT_EQ(freed, a);
+        }
+}
+
 // 100 bytes of activation, 40 for W, a checkpoint of 10, two microbatches,
 // whole blocks.
 TEST(Recompute, PeaksOfHandOrdersWholeBlocks) {
