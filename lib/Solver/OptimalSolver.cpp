@@ -30,7 +30,6 @@
 
 #include "CpModel.h"
 #include "SolverSearch.h"
-#include "crosspipe/Schedule/BlockGraph.h"
 #include "crosspipe/Schedule/Greedy.h"
 #include "crosspipe/Schedule/LowerBound.h"
 #include "crosspipe/Schedule/Simulator.h"
@@ -65,26 +64,6 @@ std::string checkOptions(const SolverOptions &options) {
     return "the time limit is not a number";
   if (!std::isfinite(options.timeResolutionMs) || options.timeResolutionMs < 0)
     return "the time resolution must be a finite number of ms >= 0";
-  return "";
-}
-
-/// The model's memory is held from a block's start to another's end
-/// (SolverInstance.cpp, addMemory); a recompute backward block also
-/// allocates when it starts, which it does not model. Rather than search a
-/// model that is wrong about memory, the solver refuses when that memory
-/// can bind; "" when it cannot.
-std::string unmodelledRecompute(const Problem &problem) {
-  for (int c = 0, e = problem.numChunks(); c < e; ++c) {
-    int d = problem.chunks[c].device;
-    if (d < 0 || d >= problem.numDevices() ||
-        problem.memoryLimit(d) == kUnlimited ||
-        chunkMemory(problem, c).recomputeBytes() == 0)
-      continue;
-    return "the solver does not model activation recomputation under a "
-           "memory limit: chunk " +
-           std::to_string(c) + " recomputes on device " + std::to_string(d) +
-           ", whose memory is limited; use the greedy scheduler";
-  }
   return "";
 }
 
@@ -155,10 +134,6 @@ SolverResult crosspipe::sched::solveOptimal(const Problem &problem,
   SolverResult result;
   SearchClock clock(options.timeLimitSeconds);
   if (std::string err = checkOptions(options); !err.empty()) {
-    result.error = err;
-    return result;
-  }
-  if (std::string err = unmodelledRecompute(problem); !err.empty()) {
     result.error = err;
     return result;
   }
