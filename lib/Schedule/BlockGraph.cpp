@@ -47,16 +47,6 @@ std::string checkChunk(const Problem &p, int i) {
 }
 } // namespace
 
-ChunkMemory crosspipe::sched::chunkMemory(const Problem &problem, int chunk) {
-  const Chunk &ch = problem.chunks[chunk];
-  ChunkMemory mem;
-  mem.activationBytes = ch.activationBytes;
-  mem.wgradBytes = problem.splitBackward ? ch.heldForWgradBytes() : 0;
-  mem.keptBytes =
-      ch.recompute ? problem.checkpointBytes(chunk) : ch.activationBytes;
-  return mem;
-}
-
 MemoryEffect crosspipe::sched::memoryEffect(const Problem &problem,
                                             const Block &block) {
   MemoryEffect effect;
@@ -97,20 +87,6 @@ uint64_t crosspipe::sched::peakMemory(const Problem &problem,
     held -= std::min(held, effect.freeBytes);
   }
   return peak;
-}
-
-uint64_t crosspipe::sched::oneMicrobatchBytes(const Problem &problem,
-                                              int device) {
-  uint64_t total = 0, transient = 0;
-  for (int c = 0, e = problem.numChunks(); c < e; ++c) {
-    if (problem.chunks[c].device != device)
-      continue;
-    ChunkMemory mem = chunkMemory(problem, c);
-    total += mem.outsideBackwardBytes();
-    transient =
-        std::max(transient, mem.activationBytes - mem.outsideBackwardBytes());
-  }
-  return total + transient;
 }
 
 uint64_t crosspipe::sched::leastMicrobatchBytes(const Problem &problem,

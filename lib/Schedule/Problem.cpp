@@ -85,13 +85,6 @@ double Problem::backwardTotalMs(int chunk) const {
                        : wholeBlockMs(*this, chunk, BlockKind::B);
 }
 
-uint64_t Problem::checkpointBytes(int chunk) const {
-  const Chunk &c = chunks[chunk];
-  uint64_t received =
-      chunk > 0 ? chunks[chunk - 1].messageBytes : c.messageBytes;
-  return std::min(c.checkpointBytes.value_or(received), c.activationBytes);
-}
-
 /// The link whose cost a chunk's DP ring pays: the datacenter's own network,
 /// or the slowest cross-datacenter link for this gradient's size.
 static const LinkCost *dpLinkCost(const Problem &p, int chunk) {

@@ -255,6 +255,23 @@ crosspipe.pipeline @p on @net microbatches 1 placement unidirectional memory [4 
 
 // -----
 
+// Recomputing, each of the two stages on device 0 keeps 1 MiB (the first
+// its checkpoint, the second the 1 MiB message it receives) and one of them
+// re-creates 3 MiB while its backward runs: 5 MiB, not the 8 MiB of both
+// activations.
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  crosspipe.link @east -> @east latency 1 ms bandwidth 1 Gbps
+}
+// expected-error @+1 {{memory limit of device 0 (4 MiB) cannot hold one microbatch, whose activations on it need 5 MiB}}
+crosspipe.pipeline @p on @net microbatches 1 placement interleaved memory [4 MiB] {
+  // expected-note @+1 {{first stage on device 0}}
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 4 MiB recompute checkpoint 1 MiB message 1 MiB gradient 0 B
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 4 MiB recompute message 0 B gradient 0 B
+}
+
+// -----
+
 crosspipe.cluster @net {
   crosspipe.datacenter @east devices 2
   crosspipe.link @east -> @east latency 1 ms bandwidth 1 Gbps

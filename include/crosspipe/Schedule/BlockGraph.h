@@ -167,7 +167,17 @@ struct ChunkMemory {
     return std::max(keptBytes, wgradBytes);
   }
 };
-ChunkMemory chunkMemory(const Problem &problem, int chunk);
+/// Inline, with oneMicrobatchBytes, so that the dialect's verifier checks
+/// budgets by the same rule without linking the scheduling library.
+inline ChunkMemory chunkMemory(const Problem &problem, int chunk) {
+  const Chunk &ch = problem.chunks[chunk];
+  ChunkMemory mem;
+  mem.activationBytes = ch.activationBytes;
+  mem.wgradBytes = problem.splitBackward ? ch.heldForWgradBytes() : 0;
+  mem.keptBytes =
+      ch.recompute ? problem.checkpointBytes(chunk) : ch.activationBytes;
+  return mem;
+}
 
 /// The activation memory a (sub-)block takes when it starts and gives back
 /// when it ends. A sub-block is a slice of the chunk's layers: F part i
@@ -201,7 +211,19 @@ inline uint64_t sliceBytes(uint64_t bytes, int parts, int slice) {
 /// block (ChunkMemory::outsideBackwardBytes; the activation unless it
 /// recomputes) and one chunk, the one in its backward block, the rest of
 /// its activation. What a device needs for a schedule to always exist.
-uint64_t oneMicrobatchBytes(const Problem &problem, int device);
+/// Saturates at kUnlimited (sizes from the IR reach 2^63 - 1).
+inline uint64_t oneMicrobatchBytes(const Problem &problem, int device) {
+  uint64_t total = 0, transient = 0;
+  for (int c = 0, e = problem.numChunks(); c < e; ++c) {
+    if (problem.chunks[c].device != device)
+      continue;
+    ChunkMemory mem = chunkMemory(problem, c);
+    uint64_t outside = mem.outsideBackwardBytes();
+    total = total > kUnlimited - outside ? kUnlimited : total + outside;
+    transient = std::max(transient, mem.activationBytes - outside);
+  }
+  return total > kUnlimited - transient ? kUnlimited : total + transient;
+}
 
 /// The activations one microbatch holds on a device at once in every
 /// schedule: when the backward of the device's last chunk starts, each of

@@ -217,7 +217,12 @@ struct Problem {
   /// What F of a recompute chunk keeps: its checkpointBytes, or else the
   /// activation it received (the previous chunk's messageBytes; the first
   /// chunk's own messageBytes), at most its activation.
-  uint64_t checkpointBytes(int chunk) const;
+  uint64_t checkpointBytes(int chunk) const {
+    const Chunk &c = chunks[chunk];
+    uint64_t received =
+        chunk > 0 ? chunks[chunk - 1].messageBytes : c.messageBytes;
+    return std::min(c.checkpointBytes.value_or(received), c.activationBytes);
+  }
   /// Ring all-reduce time of a chunk's gradient across the DP group;
   /// 0 when dpDegree == 1.
   double allreduceMs(int chunk) const;
