@@ -212,7 +212,12 @@ def CrossPipe_StageOp : CrossPipe_Op<"stage", [HasParent<"PipelineOp">]> {
     the forward block and released by the backward: all of it by B, or, when
     split, all but `wgrad_activation` by D and that by W (`wgrad_activation`
     is what W still needs, the inputs of the weight matmuls; without it W
-    keeps the whole activation). Sub-blocks allocate and release it slice by
+    keeps the whole activation). With `recompute` the forward block keeps
+    only a checkpoint (`checkpoint`, by default the activation the stage
+    received: the previous stage's `message`, the first stage's own) and the
+    backward block (B, or D when split) re-runs the forward first: it takes
+    `forward` longer and allocates the rest of the activation when it
+    starts. Sub-blocks allocate and release it slice by
     slice. `message` is the activation sent to the next stage (the gradient
     sent back has the same size); `gradient` is the size of this chunk's
     parameter gradient all-reduced across data parallelism.
@@ -220,6 +225,9 @@ def CrossPipe_StageOp : CrossPipe_Op<"stage", [HasParent<"PipelineOp">]> {
     ```mlir
     crosspipe.stage device 0 forward 38 ms dgrad 38 ms wgrad 30 ms
         activation 4 GiB wgrad_activation 1 GiB message 64 MiB
+        gradient 2000 MiB
+    crosspipe.stage device 1 forward 38 ms dgrad 38 ms wgrad 30 ms
+        activation 4 GiB recompute checkpoint 64 MiB message 64 MiB
         gradient 2000 MiB
     ```
   }];
@@ -229,12 +237,15 @@ def CrossPipe_StageOp : CrossPipe_Op<"stage", [HasParent<"PipelineOp">]> {
                        OptionalAttr<CrossPipe_TimeAttr>:$wgrad,
                        CrossPipe_BytesAttr:$activation,
                        OptionalAttr<CrossPipe_BytesAttr>:$wgrad_activation,
+                       UnitAttr:$recompute,
+                       OptionalAttr<CrossPipe_BytesAttr>:$checkpoint,
                        CrossPipe_BytesAttr:$message,
                        CrossPipe_BytesAttr:$gradient);
   let assemblyFormat = [{
     `device` $device `forward` custom<Time>($forward)
     custom<Backward>($backward, $dgrad, $wgrad)
-    `activation` custom<Activation>($activation, $wgrad_activation)
+    `activation` custom<Activation>($activation, $wgrad_activation,
+                                    $recompute, $checkpoint)
     `message` custom<Bytes>($message)
     `gradient` custom<Bytes>($gradient) attr-dict
   }];

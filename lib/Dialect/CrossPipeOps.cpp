@@ -73,23 +73,40 @@ static void printOptionalMemory(OpAsmPrinter &printer, Operation *op,
   printBytes(printer, op, attr);
 }
 
-/// `S (wgrad_activation S)?`: the activation and what W keeps of it.
+/// `S (wgrad_activation S)? (recompute (checkpoint S)?)?`: the activation,
+/// what W keeps of it, and whether the backward re-creates it from what the
+/// forward keeps.
 static ParseResult parseActivation(OpAsmParser &parser, BytesAttr &activation,
-                                   BytesAttr &wgrad) {
+                                   BytesAttr &wgrad, UnitAttr &recompute,
+                                   BytesAttr &checkpoint) {
   if (parseBytes(parser, activation))
     return failure();
-  if (succeeded(parser.parseOptionalKeyword("wgrad_activation")))
-    return parseBytes(parser, wgrad);
+  if (succeeded(parser.parseOptionalKeyword("wgrad_activation")) &&
+      parseBytes(parser, wgrad))
+    return failure();
+  if (failed(parser.parseOptionalKeyword("recompute")))
+    return success();
+  recompute = parser.getBuilder().getUnitAttr();
+  if (succeeded(parser.parseOptionalKeyword("checkpoint")))
+    return parseBytes(parser, checkpoint);
   return success();
 }
 
 static void printActivation(OpAsmPrinter &printer, Operation *op,
-                            BytesAttr activation, BytesAttr wgrad) {
+                            BytesAttr activation, BytesAttr wgrad,
+                            UnitAttr recompute, BytesAttr checkpoint) {
   printBytes(printer, op, activation);
-  if (!wgrad)
+  if (wgrad) {
+    printer << " wgrad_activation ";
+    printBytes(printer, op, wgrad);
+  }
+  if (!recompute)
     return;
-  printer << " wgrad_activation ";
-  printBytes(printer, op, wgrad);
+  printer << " recompute";
+  if (!checkpoint)
+    return;
+  printer << " checkpoint ";
+  printBytes(printer, op, checkpoint);
 }
 
 /// `backward T` or `dgrad T wgrad T`.

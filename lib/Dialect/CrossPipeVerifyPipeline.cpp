@@ -10,6 +10,7 @@
 
 #include "crosspipe/Dialect/CrossPipeDialect.h"
 #include "crosspipe/Dialect/Quantities.h"
+#include "crosspipe/Schedule/BlockGraph.h"
 #include "crosspipe/Schedule/Placement.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -139,6 +140,16 @@ LogicalResult StageOp::verify() {
              << ") to be at most its 'activation' ("
              << bytesText(getActivation().getBytes()) << ")";
   }
+  if (BytesAttr kept = getCheckpointAttr()) {
+    if (!getRecompute())
+      return emitOpError("has a 'checkpoint' but does not 'recompute' (the "
+                         "forward keeps the whole activation)");
+    if (kept.getBytes() > getActivation().getBytes())
+      return emitOpError("expects 'checkpoint' (")
+             << bytesText(kept.getBytes())
+             << ") to be at most its 'activation' ("
+             << bytesText(getActivation().getBytes()) << ")";
+  }
   return success();
 }
 
@@ -261,18 +272,31 @@ static LogicalResult verifyMemory(PipelineOp pipeline, ClusterOp cluster,
     diag.attachNote(cluster.getLoc()) << "cluster defined here";
     return diag;
   }
+  // What one microbatch needs by the schedulers' own rule
+  // (sched::oneMicrobatchBytes): the activations, or with recomputation
+  // what the stages keep outside their backward and one re-created
+  // activation.
+  sched::Problem memory;
+  memory.splitBackward = pipeline.getSplitBackward();
+  for (StageOp stage : stages) {
+    sched::Chunk c;
+    int64_t device = stage.getDevice();
+    c.device = device >= 0 && device < p ? int(device) : -1;
+    c.activationBytes = stage.getActivation().getBytes();
+    if (BytesAttr held = stage.getWgradActivationAttr())
+      c.wgradActivationBytes = held.getBytes();
+    c.recompute = stage.getRecompute();
+    if (BytesAttr kept = stage.getCheckpointAttr())
+      c.checkpointBytes = kept.getBytes();
+    c.messageBytes = stage.getMessage().getBytes();
+    memory.chunks.push_back(c);
+  }
   for (int64_t d = 0; d < p; ++d) {
-    uint64_t need = 0;
     StageOp first;
-    for (StageOp stage : stages) {
-      if (stage.getDevice() != d)
-        continue;
-      // Saturating: sizes reach 2^63 - 1, and the sum must not wrap below
-      // the limit.
-      need = llvm::SaturatingAdd(need, stage.getActivation().getBytes());
-      if (!first)
+    for (StageOp stage : stages)
+      if (stage.getDevice() == d && !first)
         first = stage;
-    }
+    uint64_t need = sched::oneMicrobatchBytes(memory, int(d));
     uint64_t limit = cast<BytesAttr>(limits[d]).getBytes();
     if (failed(verifyDeviceMemory(pipeline, cluster, d, limit)))
       return failure();

@@ -150,10 +150,10 @@ void checkDerivedSizes(const Node &model, const Node &hardware,
 } // namespace
 
 void ProblemReader::readModel(const Node &model) {
-  model.expectObject({"hidden_size", "ffn_hidden_size", "layers",
-                      "attention_heads", "kv_heads", "vocab_size",
-                      "sequence_length", "microbatch_size", "dtype",
-                      "gated_mlp", "embedding_as_layers", "chunks"});
+  model.expectObject(
+      {"hidden_size", "ffn_hidden_size", "layers", "attention_heads",
+       "kv_heads", "vocab_size", "sequence_length", "microbatch_size", "dtype",
+       "gated_mlp", "embedding_as_layers", "chunks", "recompute"});
   Node hardware =
       root.required("hardware", "'model' needs it to turn FLOPs into time");
   hardware.expectObject(
@@ -167,6 +167,9 @@ void ProblemReader::readModel(const Node &model) {
   if (auto why = checkCostInputs(m, hw))
     model.fail(*why);
 
+  bool recompute = false;
+  if (auto flag = model.get("recompute"))
+    recompute = flag->boolean();
   int n = modelChunkCount(model);
   std::optional<Node> chunksNode = model.get("chunks");
   int64_t slots = layerSlots(m);
@@ -196,6 +199,11 @@ void ProblemReader::readModel(const Node &model) {
     // As with explicit stages, the last chunk's message goes nowhere.
     c.messageBytes = i + 1 < n ? cost.messageBytes : 0;
     c.gradientBytes = cost.gradientBytes;
+    // Every chunk recomputes from the hidden states it received.
+    if (recompute) {
+      c.recompute = true;
+      c.checkpointBytes = std::min(cost.inputBytes, cost.activationBytes);
+    }
     p.chunks.push_back(c);
   }
   placeStages(model);

@@ -10,6 +10,7 @@
 
 #include "ProblemReader.h"
 
+#include "crosspipe/Schedule/BlockGraph.h"
 #include "crosspipe/Schedule/MemoryBudget.h"
 
 #include <algorithm>
@@ -20,10 +21,6 @@ using namespace crosspipe::json_detail;
 using namespace crosspipe::sched;
 
 namespace {
-
-uint64_t saturatingAdd(uint64_t a, uint64_t b) {
-  return a > kUnlimited - b ? kUnlimited : a + b;
-}
 
 std::string mib(uint64_t bytes) { return formatNumber(double(bytes) / kMiB); }
 
@@ -85,7 +82,7 @@ void readBackward(const Node &stage, bool split, Chunk &c) {
 Chunk ProblemReader::readStage(const Node &stage, int index, int numStages) {
   stage.expectObject({"forward_ms", "backward_ms", "dgrad_ms", "wgrad_ms",
                       "activation_mib", "wgrad_activation_mib", "message_mib",
-                      "gradient_mib", "device"});
+                      "gradient_mib", "device", "recompute", "checkpoint_mib"});
   Chunk c;
   c.loc = stage.loc();
   c.forwardMs = blockMs(stage.required("forward_ms"));
@@ -100,6 +97,19 @@ Chunk ProblemReader::readStage(const Node &stage, int index, int numStages) {
                  mib(c.activationBytes) + " MiB)");
     if (p.splitBackward)
       c.wgradActivationBytes = bytes;
+  }
+  if (auto recompute = stage.get("recompute"))
+    c.recompute = recompute->boolean();
+  if (auto kept = stage.get("checkpoint_mib")) {
+    uint64_t bytes = kept->mebibytes(kMaxChunkMiB);
+    if (!c.recompute)
+      kept->fail("a checkpoint needs \"recompute\": true (without "
+                 "recomputation the forward keeps the whole activation)");
+    if (bytes > c.activationBytes)
+      kept->fail("the checkpoint (" + mib(bytes) +
+                 " MiB) cannot exceed the stage's activation_mib (" +
+                 mib(c.activationBytes) + " MiB)");
+    c.checkpointBytes = bytes;
   }
   bool last = index + 1 == numStages;
   if (!last) {
@@ -369,12 +379,11 @@ void ProblemReader::readMemory() {
     p.memoryLimitBytes.assign(numDevices, given->mebibytes(kMaxLimitMiB));
   }
   // Every chunk on a device holds its activation of microbatch 0 before the
-  // first backward on that device can free anything.
+  // first backward on that device can free anything (with recomputation,
+  // what sched::oneMicrobatchBytes says one microbatch needs).
   for (int d = 0; d < numDevices; ++d) {
     std::vector<int> stages = p.chunksOnDevice(d);
-    uint64_t need = 0;
-    for (int c : stages)
-      need = saturatingAdd(need, p.chunks[c].activationBytes);
+    uint64_t need = oneMicrobatchBytes(p, d);
     uint64_t limit = p.memoryLimitBytes[d];
     if (limit >= need)
       continue;

@@ -126,6 +126,9 @@ FailureOr<sched::Problem> crosspipe::buildProblem(PipelineOp pipeline) {
     c.activationBytes = stage.getActivation().getBytes();
     if (BytesAttr held = stage.getWgradActivationAttr())
       c.wgradActivationBytes = held.getBytes();
+    c.recompute = stage.getRecompute();
+    if (BytesAttr kept = stage.getCheckpointAttr())
+      c.checkpointBytes = kept.getBytes();
     c.messageBytes = stage.getMessage().getBytes();
     c.gradientBytes = stage.getGradient().getBytes();
     problem.chunks.push_back(c);
@@ -294,6 +297,10 @@ PipelineOp crosspipe::emitProblem(ModuleOp module,
                        BytesAttr::get(ctx, c.activationBytes),
                        problem.splitBackward && c.wgradActivationBytes
                            ? BytesAttr::get(ctx, *c.wgradActivationBytes)
+                           : BytesAttr(),
+                       c.recompute,
+                       c.recompute && c.checkpointBytes
+                           ? BytesAttr::get(ctx, *c.checkpointBytes)
                            : BytesAttr(),
                        BytesAttr::get(ctx, c.messageBytes),
                        BytesAttr::get(ctx, c.gradientBytes));

@@ -106,10 +106,15 @@ void TablesBuilder::buildHeader() {
   h.makespan_ms = plan.makespanMs;
   h.lower_bound_ms = input.lowerBoundMs;
   for (int c = 0; c < problem.numChunks(); ++c) {
-    const sched::Chunk &k = problem.chunks[c];
-    out.storage.chunkTable.push_back({k.device, k.forwardMs, k.backwardMs,
-                                      k.dgradMs, k.wgradMs,
-                                      problem.allreduceMs(c)});
+    // The block times the schedule was made with (sched::wholeBlockMs:
+    // a recomputing backward re-runs the forward).
+    auto ms = [&](sched::BlockKind kind) {
+      return sched::wholeBlockMs(problem, c, kind);
+    };
+    out.storage.chunkTable.push_back(
+        {problem.chunks[c].device, ms(sched::BlockKind::F),
+         ms(sched::BlockKind::B), ms(sched::BlockKind::D),
+         ms(sched::BlockKind::W), problem.allreduceMs(c)});
   }
 }
 

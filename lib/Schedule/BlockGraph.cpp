@@ -34,6 +34,11 @@ std::string checkChunk(const Problem &p, int i) {
     return name + " holds " + std::to_string(*ch.wgradActivationBytes) +
            " bytes for its W, more than its activation of " +
            std::to_string(ch.activationBytes) + " bytes";
+  if (ch.checkpointBytes && *ch.checkpointBytes > ch.activationBytes)
+    return name + " keeps a checkpoint of " +
+           std::to_string(*ch.checkpointBytes) +
+           " bytes, more than its activation of " +
+           std::to_string(ch.activationBytes) + " bytes";
   if (!validDuration(p.allreduceMs(i)) ||
       !validDuration(p.collectiveMs(i, CollectiveKind::AllGather)) ||
       !validDuration(p.collectiveMs(i, CollectiveKind::ReduceScatter)))
@@ -41,14 +46,6 @@ std::string checkChunk(const Problem &p, int i) {
   return "";
 }
 } // namespace
-
-ChunkMemory crosspipe::sched::chunkMemory(const Problem &problem, int chunk) {
-  const Chunk &ch = problem.chunks[chunk];
-  ChunkMemory mem;
-  mem.activationBytes = ch.activationBytes;
-  mem.wgradBytes = problem.splitBackward ? ch.heldForWgradBytes() : 0;
-  return mem;
-}
 
 MemoryEffect crosspipe::sched::memoryEffect(const Problem &problem,
                                             const Block &block) {
@@ -60,12 +57,14 @@ MemoryEffect crosspipe::sched::memoryEffect(const Problem &problem,
   int reversed = parts - 1 - block.part;
   switch (block.kind) {
   case BlockKind::F:
-    effect.allocBytes = sliceBytes(mem.activationBytes, parts, block.part);
+    effect.allocBytes = sliceBytes(mem.keptBytes, parts, block.part);
     break;
   case BlockKind::B:
+    effect.allocBytes = sliceBytes(mem.recomputeBytes(), parts, reversed);
     effect.freeBytes = sliceBytes(mem.activationBytes, parts, reversed);
     break;
   case BlockKind::D:
+    effect.allocBytes = sliceBytes(mem.recomputeBytes(), parts, reversed);
     // The slice's activation less the slice of what W needs; never
     // negative since wgradBytes <= activationBytes.
     effect.freeBytes = sliceBytes(mem.activationBytes, parts, reversed) -
@@ -90,12 +89,12 @@ uint64_t crosspipe::sched::peakMemory(const Problem &problem,
   return peak;
 }
 
-uint64_t crosspipe::sched::oneMicrobatchBytes(const Problem &problem,
-                                              int device) {
+uint64_t crosspipe::sched::leastMicrobatchBytes(const Problem &problem,
+                                                int device) {
   uint64_t total = 0;
-  for (const Chunk &ch : problem.chunks)
-    if (ch.device == device)
-      total += ch.activationBytes;
+  for (int c = 0, e = problem.numChunks(); c < e; ++c)
+    if (problem.chunks[c].device == device)
+      total += chunkMemory(problem, c).keptBytes;
   return total;
 }
 

@@ -144,6 +144,7 @@ std::vector<ChunkCost> crosspipe::sched::estimateChunks(const ModelShape &m,
     c.wgradMs = n * layer.wgradMs;
     c.activationBytes = uint64_t(n) * layer.activationBytes;
     c.wgradActivationBytes = uint64_t(n) * layer.wgradActivationBytes;
+    c.inputBytes = messageBytes(m);
     c.messageBytes = message;
     c.gradientBytes = uint64_t(n) * layer.gradientBytes;
     chunks.push_back(c);

@@ -80,6 +80,9 @@ bool GreedyEngine::fFeasible(int d, int c, int m) {
   uint64_t a = act[c], cap = limit[d];
   if (cap == kUnlimited || a == 0)
     return true;
+  // Room for one recompute backward block's transient; checkProblem made
+  // sure the limit holds it and one microbatch.
+  cap = cap > transient[d] ? cap - transient[d] : 0;
   if (feasVersion[c] == memVersion[d])
     return feasValue[c];
   bool ok = true;
@@ -389,6 +392,10 @@ void GreedyEngine::start(int d, double t, int c, int k, int m, int part) {
       ++lo[d];
   }
   nextPart[c * 3 + k] = last ? 0 : part + 1;
+  // A recompute backward block holds its transient until its last part:
+  // no other block of this device may start one meanwhile.
+  if (!last && k == KD && recomputes[c] && !fixed)
+    forced[d] = c * 3 + k;
   if (last)
     finish(d, c, k, m, end);
   // The device's key is at least its free time; the real key is computed

@@ -304,6 +304,11 @@ private:
   /// The activation F reserves per chunk, what W holds of it, and what each
   /// backward part frees ([(c * 3 + kind) * parts + part]).
   std::vector<uint64_t> act, wHeld, partFree;
+  /// Per device: the most a recompute backward block holds beyond the
+  /// reservation of its microbatch, which admission keeps free.
+  std::vector<uint64_t> transient;
+  /// Per chunk: whether its backward block allocates (recomputation).
+  std::vector<bool> recomputes;
   std::vector<int> fwdLink, bwdLink; ///< Link of boundary c -> c+1 and back.
   std::vector<double> fwdBw, fwdLat, bwdBw, bwdLat;
   std::vector<bool> fwdCross, bwdCross;

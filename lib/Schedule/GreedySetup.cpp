@@ -61,14 +61,15 @@ void GreedyEngine::setupChunks() {
   cycle.assign(P, 0.0);
   for (int c = 0; c < C; ++c) {
     const Chunk &ch = problem.chunks[c];
-    double back = split ? ch.dgradMs : ch.backwardMs;
-    double w = split ? ch.wgradMs : 0.0;
+    double f = wholeBlockMs(problem, c, BlockKind::F);
+    double back = wholeBlockMs(problem, c, graph.backwardKind());
+    double w = split ? wholeBlockMs(problem, c, BlockKind::W) : 0.0;
     chunkDev[c] = ch.device;
-    durPart[c * 3 + KF] = ch.forwardMs / parts;
+    durPart[c * 3 + KF] = f / parts;
     durPart[c * 3 + KD] = back / parts;
     durPart[c * 3 + KW] = w / parts;
     devChunks[ch.device].push_back(c);
-    cycle[ch.device] += ch.forwardMs + back + w;
+    cycle[ch.device] += f + back + w;
   }
   limit.resize(P);
   for (int d = 0; d < P; ++d)
@@ -77,27 +78,39 @@ void GreedyEngine::setupChunks() {
 }
 
 void GreedyEngine::setupMemory() {
-  // sched::memoryEffect, cached per (chunk, kind, part). Admission reserves
-  // a chunk's whole activation when its F's first part starts (F parts
-  // allocate it slice by slice, so the reservation never holds less than
-  // the device does); every backward part gives its share back when it
-  // ends.
+  // Admission reserves, when an F's first part starts, the most its
+  // microbatch holds outside the chunk's backward block (the activation, or
+  // with recomputation the larger of the checkpoint and what W keeps; F
+  // parts allocate it slice by slice, so the reservation never holds less
+  // than the device does); every backward part gives its share of the
+  // reservation back when it ends, as sched::memoryEffect frees the
+  // activation. A recompute backward block holds up to activation -
+  // reservation more while it runs; the device runs one block at a time
+  // and one such block at a time (start() keeps its parts together), so
+  // admission leaves room for the largest of those transients.
   int C = numChunks, P = numDev;
   act.assign(C, 0);
   wHeld.assign(C, 0);
   partFree.assign(size_t(C) * 3 * parts, 0);
   footprint.assign(P, 0);
+  transient.assign(P, 0);
+  recomputes.assign(C, false);
   for (int c = 0; c < C; ++c) {
     ChunkMemory mem = chunkMemory(problem, c);
+    uint64_t reserved = mem.outsideBackwardBytes();
+    act[c] = reserved;
     wHeld[c] = mem.wgradBytes;
-    for (int k = 0; k < graph.kindsPerChunk(); ++k)
-      for (int part = 0; part < parts; ++part) {
-        Block b{graph.kindOfSlot(k), c, 0, part, parts};
-        MemoryEffect effect = memoryEffect(problem, b);
-        act[c] += effect.allocBytes;
-        partFree[(size_t(c) * 3 + k) * parts + part] = effect.freeBytes;
-      }
+    recomputes[c] = mem.recomputeBytes() > 0;
+    for (int part = 0; part < parts; ++part) {
+      int reversed = parts - 1 - part;
+      uint64_t slice = sliceBytes(reserved, parts, reversed);
+      uint64_t wSlice = sliceBytes(mem.wgradBytes, parts, reversed);
+      partFree[(size_t(c) * 3 + KD) * parts + part] = slice - wSlice;
+      partFree[(size_t(c) * 3 + KW) * parts + part] = wSlice;
+    }
     footprint[chunkDev[c]] += act[c];
+    transient[chunkDev[c]] =
+        std::max(transient[chunkDev[c]], mem.activationBytes - reserved);
   }
 }
 

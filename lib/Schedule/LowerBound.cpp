@@ -33,10 +33,11 @@ public:
 
 private:
   double beta(int c) const {
-    const Chunk &ch = p.chunks[c];
-    return p.splitBackward ? ch.dgradMs : ch.backwardMs;
+    return wholeBlockMs(p, c, p.splitBackward ? BlockKind::D : BlockKind::B);
   }
-  double w(int c) const { return p.splitBackward ? p.chunks[c].wgradMs : 0; }
+  double w(int c) const {
+    return p.splitBackward ? wholeBlockMs(p, c, BlockKind::W) : 0;
+  }
   double hop(int src, int dst, uint64_t bytes) const;
   void precompute();
   double deviceBound(int d, bool fromOrigin) const;
@@ -178,10 +179,10 @@ double BoundBuilder::memoryBound(int d, bool &feasible) const {
   const std::vector<int> &chunks = onDevice[d];
   if (limit == kUnlimited || chunks.empty())
     return 0;
-  // One microbatch holds all of its activations on d at once: F of d's last
-  // chunk runs after every earlier F of that microbatch on d and before
-  // any of their D's or W's.
-  uint64_t together = oneMicrobatchBytes(p, d);
+  // One microbatch holds all of what its F's keep on d at once: F of d's
+  // last chunk runs after every earlier F of that microbatch on d and
+  // before any of their D's or W's.
+  uint64_t together = leastMicrobatchBytes(p, d);
   // No schedule exists then; any finite number is a valid bound, and
   // finite numbers keep reports and IR attributes printable.
   if (together > limit) {
@@ -194,6 +195,17 @@ double BoundBuilder::memoryBound(int d, bool &feasible) const {
     ChunkMemory mem = chunkMemory(p, c);
     uint64_t a = mem.activationBytes, h = mem.wgradBytes;
     head = std::min(head, headF[c]);
+    if (mem.recomputeBytes() > 0) {
+      // A recompute microbatch certainly holds its checkpoint from F's
+      // start to D's (B's) end and the smaller of that and what W keeps
+      // until W's end, with whole blocks (allocating at their start,
+      // freeing at their end); sub-blocks of D trade slices of the two in
+      // uneven steps, so the windows below would not follow them.
+      if (parts > 1)
+        continue;
+      a = mem.keptBytes;
+      h = std::min(a, h);
+    }
     if (a == 0)
       continue;
     double f = p.chunks[c].forwardMs, b = beta(c), wc = w(c);

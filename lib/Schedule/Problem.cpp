@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "crosspipe/Schedule/Problem.h"
+#include "crosspipe/Schedule/Schedule.h"
 
 #include <algorithm>
 #include <cmath>
@@ -79,8 +80,9 @@ std::vector<int> Problem::chunksOnDevice(int device) const {
 }
 
 double Problem::backwardTotalMs(int chunk) const {
-  const Chunk &c = chunks[chunk];
-  return splitBackward ? c.dgradMs + c.wgradMs : c.backwardMs;
+  return splitBackward ? wholeBlockMs(*this, chunk, BlockKind::D) +
+                             wholeBlockMs(*this, chunk, BlockKind::W)
+                       : wholeBlockMs(*this, chunk, BlockKind::B);
 }
 
 /// The link whose cost a chunk's DP ring pays: the datacenter's own network,

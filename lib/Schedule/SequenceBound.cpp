@@ -120,12 +120,11 @@ private:
 };
 
 double Sequencer::dur(int c, int slot) const {
-  const Chunk &ch = p.chunks[c];
-  if (slot == kF)
-    return ch.forwardMs;
-  if (slot == kW)
-    return ch.wgradMs;
-  return p.splitBackward ? ch.dgradMs : ch.backwardMs;
+  BlockKind kind = slot == kF        ? BlockKind::F
+                   : slot == kW      ? BlockKind::W
+                   : p.splitBackward ? BlockKind::D
+                                     : BlockKind::B;
+  return wholeBlockMs(p, c, kind);
 }
 
 Hop Sequencer::hopBetween(int from, int to, uint64_t bytes) const {
@@ -159,18 +158,27 @@ void Sequencer::setUp() {
   std::vector<uint64_t> earlier(p.numDevices(), 0);
   for (int c = 0; c < chunks; ++c) {
     ChunkMemory mem = chunkMemory(p, c);
+    // What the microbatch certainly holds of chunk c from F(c)'s start to
+    // the end of D(c) (B), and to the end of W(c). A recompute chunk holds
+    // only its checkpoint before D and what W keeps after it; whole blocks
+    // allocate at their start and free at their end, but sub-blocks of D
+    // trade slices of the two in uneven steps, so then nothing is certain.
+    uint64_t own = mem.activationBytes / n, ownW = mem.wgradBytes / n;
+    if (mem.recomputeBytes() > 0) {
+      own = n == 1 ? mem.keptBytes : 0;
+      ownW = n == 1 ? std::min(mem.keptBytes, mem.wgradBytes) : 0;
+    }
     // Until its release every microbatch keeps a slice of what it frees.
     bool byW = p.splitBackward && mem.wgradBytes > 0;
-    addRecycling(c, byW ? kW : kBack,
-                 dur(c, kBack) + (byW ? dur(c, kW) : 0),
-                 (byW ? mem.wgradBytes : mem.activationBytes) / n);
+    addRecycling(c, byW ? kW : kBack, dur(c, kBack) + (byW ? dur(c, kW) : 0),
+                 byW ? ownW : own);
     // From F(c) to the end of D(c) (B) it also keeps every earlier chunk
-    // of its device whole: their F's ended, their D's wait for D(c).
+    // of its device whole (what their F's kept): their F's ended, their
+    // D's wait for D(c).
     uint64_t &before = earlier[p.chunks[c].device];
     if (before > 0)
-      addRecycling(c, kBack, dur(c, kBack),
-                   before + mem.activationBytes / n);
-    before += mem.activationBytes;
+      addRecycling(c, kBack, dur(c, kBack), before + own);
+    before += mem.keptBytes;
   }
 }
 

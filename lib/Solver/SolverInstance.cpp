@@ -319,7 +319,9 @@ void Builder::addFifoPairs(const std::map<int, std::vector<int>> &streams) {
 /// microbatch, so each chunk may keep at least one activation. Memory is
 /// BlockGraph.h's chunkMemory: a microbatch holds the activation a from its
 /// F's start to its backward's (B or D) end, and what W needs, h, on to W's
-/// end.
+/// end. A recomputing chunk holds only its checkpoint until the backward
+/// starts and the whole activation while it runs: always the shared
+/// budget, whose pieces follow that exactly.
 void Builder::addMemory() {
   int m = inst.numMicrobatches, back = 1;
   int wSlot = BlockGraph::slotOf(BlockKind::W);
@@ -329,12 +331,26 @@ void Builder::addMemory() {
       continue;
     std::vector<int> held;
     uint64_t worst = 0;
-    bool partial = false;
+    bool partial = false, recomputes = false;
     for (int c : p.chunksOnDevice(d)) {
       ChunkMemory mem = chunkMemory(p, c);
       uint64_t a = mem.activationBytes, h = mem.wgradBytes;
       if (a == 0)
         continue;
+      if (mem.recomputeBytes() > 0) {
+        // Each microbatch between F and the backward's end holds at least
+        // the checkpoint, so at most limit / kept of them are; the rest is
+        // the shared budget's.
+        if (uint64_t kept = mem.keptBytes) {
+          uint64_t k = limit / kept;
+          for (int mb = 0; mb + k < uint64_t(m); ++mb)
+            arc(inst.taskOf(c, mb, back), inst.taskOf(c, mb + int(k), 0),
+                slotDuration(c, back));
+        }
+        recomputes = true;
+        held.push_back(c);
+        continue;
+      }
       // At most k = limit / a microbatches of this chunk alone are between
       // F and the end of the backward (each holds a there): F(c, mb + k)
       // waits for that end of (c, mb); likewise for what W keeps until W's
@@ -356,9 +372,9 @@ void Builder::addMemory() {
       }
       held.push_back(c);
     }
-    if (!partial && (held.size() < 2 || worst <= limit))
+    if (!recomputes && !partial && (held.size() < 2 || worst <= limit))
       continue;
-    if (worst <= limit)
+    if (!recomputes && worst <= limit)
       continue;
     addSharedBudget(d, limit, held);
   }
@@ -371,23 +387,44 @@ void Builder::addSharedBudget(int device, uint64_t limit,
                               const std::vector<int> &held) {
   int m = inst.numMicrobatches, back = 1;
   int wSlot = BlockGraph::slotOf(BlockKind::W);
-  // (height, slot that ends it) per chunk: the whole activation to the
-  // release, or the part W does not need to the backward and the rest to W.
+  // (height, slot that starts it, slot that ends it) per chunk, those that
+  // start at one slot together: the whole activation from F to the
+  // release, or the part W does not need to the backward and the rest to
+  // W. Recomputing, the checkpoint from F (as much of it as W keeps to W,
+  // the rest to the backward's end), and from the backward's start what W
+  // keeps beyond it to W and the rest of the activation to the backward's
+  // end: the checkpoint until the backward, all of the activation during
+  // it, what W keeps after it.
+  struct Piece {
+    uint64_t bytes;
+    int from, until;
+  };
   auto pieces = [&](int c) {
     ChunkMemory mem = chunkMemory(p, c);
-    std::vector<std::pair<uint64_t, int>> out;
-    if (mem.wgradBytes == mem.activationBytes || mem.wgradBytes == 0) {
-      out.push_back({mem.activationBytes, mem.wgradBytes ? wSlot : back});
+    std::vector<Piece> out;
+    if (mem.recomputeBytes() > 0) {
+      uint64_t kept = mem.keptBytes, h = mem.wgradBytes;
+      uint64_t both = std::min(kept, h);
+      for (Piece piece :
+           {Piece{both, 0, wSlot}, Piece{kept - both, 0, back},
+            Piece{h - both, back, wSlot},
+            Piece{mem.activationBytes - std::max(kept, h), back, back}})
+        if (piece.bytes > 0)
+          out.push_back(piece);
       return out;
     }
-    out.push_back({mem.backwardFreeBytes(), back});
-    out.push_back({mem.wgradBytes, wSlot});
+    if (mem.wgradBytes == mem.activationBytes || mem.wgradBytes == 0) {
+      out.push_back({mem.activationBytes, 0, mem.wgradBytes ? wSlot : back});
+      return out;
+    }
+    out.push_back({mem.backwardFreeBytes(), 0, back});
+    out.push_back({mem.wgradBytes, 0, wSlot});
     return out;
   };
   uint64_t g = limit;
   for (int c : held)
-    for (auto [bytes, slot] : pieces(c))
-      g = std::gcd(g, bytes);
+    for (const Piece &piece : pieces(c))
+      g = std::gcd(g, piece.bytes);
   uint64_t scale = g, largest = limit / g;
   if (largest > (uint64_t(1) << 24))
     scale = g * ((largest >> 24) + 1);
@@ -396,10 +433,10 @@ void Builder::addSharedBudget(int device, uint64_t limit,
   group.capacity = int(limit / scale);
   for (int c : held)
     for (int mb = 0; mb < m; ++mb)
-      for (auto [bytes, slot] : pieces(c)) {
-        group.first.push_back(inst.taskOf(c, mb, 0));
-        group.last.push_back(inst.taskOf(c, mb, slot));
-        group.height.push_back(int((bytes + scale - 1) / scale));
+      for (const Piece &piece : pieces(c)) {
+        group.first.push_back(inst.taskOf(c, mb, piece.from));
+        group.last.push_back(inst.taskOf(c, mb, piece.until));
+        group.height.push_back(int((piece.bytes + scale - 1) / scale));
       }
   inst.memory.push_back(std::move(group));
 }

@@ -171,7 +171,8 @@ void forbidCycle(const Term &a, const Term &b, const Term &c,
 /// At the start of F(x) the activations held are those whose F ran first
 /// and whose release did not end before it. An F may start several holding
 /// intervals (the part of the activation its D frees, and what its W
-/// keeps): one check per F, with all of them as its own need.
+/// keeps): one check per F, with all of them as its own need. A recomputing
+/// backward starts intervals too and is checked the same way.
 template <typename Before>
 void addMemoryChecks(const MemoryGroup &g, Before before, Instance &inst) {
   size_t n = g.first.size();
@@ -186,7 +187,13 @@ void addMemoryChecks(const MemoryGroup &g, Before before, Instance &inst) {
       if (g.first[j] == g.first[i])
         continue;
       Term started = before(g.first[j], g.first[i]);
-      Term released = before(g.last[j], g.first[i]);
+      // A piece released by the block that starts here (what a recomputing
+      // backward holds from F) is held at its start.
+      Term released;
+      if (g.last[j] == g.first[i])
+        released.fixedFalse = true;
+      else
+        released = before(g.last[j], g.first[i]);
       if (started.fixedFalse || released.fixedTrue)
         continue;
       MemoryTerm term;

@@ -255,6 +255,23 @@ crosspipe.pipeline @p on @net microbatches 1 placement unidirectional memory [4 
 
 // -----
 
+// Recomputing, each of the two stages on device 0 keeps 1 MiB (the first
+// its checkpoint, the second the 1 MiB message it receives) and one of them
+// re-creates 3 MiB while its backward runs: 5 MiB, not the 8 MiB of both
+// activations.
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  crosspipe.link @east -> @east latency 1 ms bandwidth 1 Gbps
+}
+// expected-error @+1 {{memory limit of device 0 (4 MiB) cannot hold one microbatch, whose activations on it need 5 MiB}}
+crosspipe.pipeline @p on @net microbatches 1 placement interleaved memory [4 MiB] {
+  // expected-note @+1 {{first stage on device 0}}
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 4 MiB recompute checkpoint 1 MiB message 1 MiB gradient 0 B
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 4 MiB recompute message 0 B gradient 0 B
+}
+
+// -----
+
 crosspipe.cluster @net {
   crosspipe.datacenter @east devices 2
   crosspipe.link @east -> @east latency 1 ms bandwidth 1 Gbps
@@ -774,6 +791,28 @@ crosspipe.cluster @net {
 crosspipe.pipeline @p on @net microbatches 1 placement unidirectional split_backward {
   // expected-error @+1 {{expects 'wgrad_activation' (2 MiB) to be at most its 'activation' (1 MiB)}}
   crosspipe.stage device 0 forward 1 ms dgrad 1 ms wgrad 1 ms activation 1 MiB wgrad_activation 2 MiB message 0 B gradient 0 B
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  crosspipe.link @east -> @east latency 0 ms bandwidth 1 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional split_backward {
+  // expected-error @+1 {{expects 'checkpoint' (2 MiB) to be at most its 'activation' (1 MiB)}}
+  crosspipe.stage device 0 forward 1 ms dgrad 1 ms wgrad 1 ms activation 1 MiB recompute checkpoint 2 MiB message 0 B gradient 0 B
+}
+
+// -----
+
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  crosspipe.link @east -> @east latency 0 ms bandwidth 1 Gbps
+}
+crosspipe.pipeline @p on @net microbatches 1 placement unidirectional {
+  // expected-error @+1 {{has a 'checkpoint' but does not 'recompute' (the forward keeps the whole activation)}}
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 1 MiB message 0 B gradient 0 B {checkpoint = #crosspipe.bytes<1 KiB>}
 }
 
 // -----

@@ -92,6 +92,24 @@ crosspipe.pipeline @held on @pairs microbatches 4 placement custom split_backwar
   crosspipe.stage device 2 forward 1 ms dgrad 1 ms wgrad 1 ms activation 2 GiB message 0 B gradient 0 B
 }
 
+// Recomputation: with a checkpoint, with what W keeps, and with the
+// default checkpoint (none printed).
+// CHECK-LABEL: crosspipe.pipeline @recompute on @pairs microbatches 4 placement custom split_backward {
+// CHECK-NEXT:    crosspipe.stage device 1 forward 1 ms dgrad 1 ms wgrad 1 ms activation 2 GiB recompute checkpoint 64 MiB message 1 MiB gradient 0 B
+// CHECK-NEXT:    crosspipe.stage device 2 forward 1 ms dgrad 1 ms wgrad 1 ms activation 2 GiB wgrad_activation 512 MiB recompute message 0 B gradient 0 B
+crosspipe.pipeline @recompute on @pairs microbatches 4 placement custom split_backward {
+  crosspipe.stage device 1 forward 1 ms dgrad 1 ms wgrad 1 ms activation 2 GiB recompute checkpoint 0.0625 GiB message 1 MiB gradient 0 B
+  crosspipe.stage device 2 forward 1 ms dgrad 1 ms wgrad 1 ms activation 2 GiB wgrad_activation 512 MiB recompute message 0 B gradient 0 B
+}
+
+// Two recomputing stages on device 0 need 1 + 1 + 3 = 5 MiB of it (see
+// invalid.mlir), less than their 8 MiB of activations.
+// CHECK-LABEL: crosspipe.pipeline @recompute_budget on @pairs microbatches 2 placement custom memory [5 MiB, 5 MiB, 5 MiB, 5 MiB] {
+crosspipe.pipeline @recompute_budget on @pairs microbatches 2 placement custom memory [5 MiB, 5 MiB, 5 MiB, 5 MiB] {
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 4 MiB recompute checkpoint 1 MiB message 1 MiB gradient 0 B
+  crosspipe.stage device 0 forward 1 ms backward 1 ms activation 4 MiB recompute message 0 B gradient 0 B
+}
+
 // A budget derived from device memory: limit + weights + gradients +
 // optimizer states + reserve = 80 GiB on every device.
 // CHECK-LABEL: crosspipe.pipeline @hardware on @pairs microbatches 4 placement custom split_backward memory [60 GiB, 60 GiB, 60 GiB, 60 GiB] device_memory weights [2 GiB, 2 GiB, 2 GiB, 2 GiB] gradients [2 GiB, 2 GiB, 2 GiB, 2 GiB] optimizer [12 GiB, 12 GiB, 12 GiB, 12 GiB] reserved 4 GiB {

@@ -604,3 +604,27 @@ crosspipe.schedule @parts for @one algorithm "manual" {
     crosspipe.compute W chunk 0 mb 1 part 1 of 2
   }
 }
+
+// -----
+
+// Recomputation: each F keeps only its 10 MiB checkpoint (20 MiB for two),
+// and the first D re-creates the other 90 MiB of its activation when it
+// starts: 110 MiB, one over a 109 MiB budget.
+crosspipe.cluster @net {
+  crosspipe.datacenter @east devices 1
+  crosspipe.link @east -> @east latency 0 ms bandwidth 100 Gbps
+}
+crosspipe.pipeline @one on @net microbatches 2 placement unidirectional split_backward memory [109 MiB] {
+  crosspipe.stage device 0 forward 1 ms dgrad 1 ms wgrad 1 ms activation 100 MiB wgrad_activation 40 MiB recompute checkpoint 10 MiB message 0 B gradient 0 B
+}
+crosspipe.schedule @recompute for @one algorithm "manual" {
+  crosspipe.program device 0 {
+    crosspipe.compute F chunk 0 mb 0
+    crosspipe.compute F chunk 0 mb 1
+    // expected-error @+1 {{raises the activation memory of device 0 to 110 MiB, above its budget of 109 MiB}}
+    crosspipe.compute D chunk 0 mb 0
+    crosspipe.compute W chunk 0 mb 0
+    crosspipe.compute D chunk 0 mb 1
+    crosspipe.compute W chunk 0 mb 1
+  }
+}

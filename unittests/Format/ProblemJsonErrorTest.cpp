@@ -409,6 +409,37 @@ TEST(ProblemJsonStages, WgradActivation) {
       "/stages/1/wgrad_activation_mib", "5000");
 }
 
+// Recomputation: read per stage, the checkpoint defaulting to the message
+// the stage receives; a checkpoint above the activation, a recompute that
+// is not a Boolean, and a checkpoint without recompute are refused at the
+// field.
+TEST(ProblemJsonStages, Recompute) {
+  const std::string act = "\"activation_mib\": 4096,";
+  sched::Problem given = parseOk(
+      edit(act, act + " \"recompute\": true, \"checkpoint_mib\": 32,", 1));
+  EXPECT_FALSE(given.chunks[0].recompute);
+  EXPECT_TRUE(given.chunks[1].recompute);
+  EXPECT_EQ(given.chunks[1].checkpointBytes, 32 * sched::kMiB);
+  sched::Problem byDefault =
+      parseOk(edit(act, act + " \"recompute\": true,", 2));
+  EXPECT_TRUE(byDefault.chunks[2].recompute);
+  EXPECT_FALSE(byDefault.chunks[2].checkpointBytes.has_value());
+  EXPECT_EQ(byDefault.checkpointBytes(2), 64 * sched::kMiB);
+  expectError(
+      edit(act, act + " \"recompute\": true, \"checkpoint_mib\": 5000,", 1),
+      "stages[1].checkpoint_mib: the checkpoint (5000 MiB) cannot exceed the "
+      "stage's activation_mib (4096 MiB)",
+      "/stages/1/checkpoint_mib", "5000");
+  expectError(edit(act, act + " \"recompute\": \"yes\",", 1),
+              "stages[1].recompute: expected true or false, got \"yes\"",
+              "/stages/1/recompute", "\"yes\"");
+  expectError(edit(act, act + " \"checkpoint_mib\": 61,", 1),
+              "stages[1].checkpoint_mib: a checkpoint needs \"recompute\": "
+              "true (without recomputation the forward keeps the whole "
+              "activation)",
+              "/stages/1/checkpoint_mib", "61");
+}
+
 // A device pair's own link: well formed, once, a separate path only between
 // datacenters.
 TEST(ProblemJsonLinks, DeviceLinks) {

@@ -184,6 +184,26 @@ TEST(ProblemModel, DataParallelReplicasShareTheLinks) {
   EXPECT_EQ(apart.chunks[0].messageBytes, 64 * kMiB);
 }
 
+// "recompute" in the model: every chunk keeps the hidden states it
+// receives, b * s * d = 4096 x 8192 bf16 = 64 MiB, also when four replicas
+// share the links (which scales only the message).
+TEST(ProblemModel, RecomputeKeepsTheInputHiddenStates) {
+  Problem p = parseOk(modelDoc("unidirectional", R"(, "recompute": true)"));
+  for (const Chunk &chunk : p.chunks) {
+    EXPECT_TRUE(chunk.recompute);
+    ASSERT_TRUE(chunk.checkpointBytes.has_value());
+    EXPECT_EQ(*chunk.checkpointBytes, 64 * kMiB);
+  }
+  Problem shared =
+      parseOk(replaceNth(modelDoc("unidirectional", R"(, "recompute": true)"),
+                         "\"degree\": 1", "\"degree\": 4"));
+  EXPECT_EQ(shared.chunks[0].messageBytes, 4 * 64 * kMiB);
+  EXPECT_EQ(*shared.chunks[0].checkpointBytes, 64 * kMiB);
+  Problem plain = parseOk(modelDoc());
+  EXPECT_FALSE(plain.chunks[0].recompute);
+  EXPECT_FALSE(plain.chunks[0].checkpointBytes.has_value());
+}
+
 TEST(ProblemModel, DeviceMemoryFillsDatacentersWithoutTheirOwn) {
   std::string text = replaceNth(
       replaceNth(modelDoc(), "\"tensor_parallel\": 4",

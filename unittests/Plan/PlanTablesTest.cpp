@@ -335,6 +335,29 @@ TEST(PlanTablesTest, GreedyPlansKeepThePromises) {
   EXPECT_EQ(entries, pl.actions.size() + waits);
 }
 
+// A recomputing stage's backward re-runs its forward: the chunk table
+// carries the schedule's block times (B = 2 + 1 ms, D = 1 + 1 ms), and
+// the plan of a greedy schedule keeps every promise.
+TEST(PlanTablesTest, RecomputeCarriesTheLongerBackward) {
+  Problem p = makeUniform(2, 1, 4, true, 1, 1, 1, 0, 0);
+  for (Chunk &c : p.chunks) {
+    c.recompute = true;
+    c.backwardMs = 2;
+  }
+  p.memoryLimitBytes.assign(2, kMiB + kMiB / 2);
+  GreedyResult g = scheduleGreedy(p);
+  ASSERT_TRUE(g.ok) << g.error;
+  plan::Plan pl = planOf(p, g.schedule);
+  plan::PlanTables t;
+  ASSERT_EQ(plan::buildTables(p, pl, inputNamed("recompute"), t), "");
+  expectPromisesHold(p, pl, t);
+  const crosspipe_plan &h = t.plan();
+  EXPECT_EQ(h.chunk_table[0].forward_ms, 1);
+  EXPECT_EQ(h.chunk_table[0].backward_ms, 3);
+  EXPECT_EQ(h.chunk_table[0].dgrad_ms, 2);
+  EXPECT_EQ(h.chunk_table[0].wgrad_ms, 1);
+}
+
 // What the tables cannot say is refused, naming the action: a wait on
 // another device, an input read from another buffer than the one the
 // runtime derives, two buffers of one (device, role, chunk).

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "BruteForce.h"
+#include "crosspipe/Schedule/BlockGraph.h"
 #include "crosspipe/Schedule/Greedy.h"
 #include "crosspipe/Schedule/LowerBound.h"
 #include "crosspipe/Solver/OptimalSolver.h"
@@ -141,6 +142,46 @@ TEST(SolverOptimum, WavePartialReleaseSharedBudget) {
   expectOptimum(p);
 }
 
+// Recomputation: each microbatch keeps 1 MiB of its 4 MiB until its
+// backward, which re-runs F and holds all 4 MiB while it runs; with split
+// backward W keeps 2 MiB (more than the checkpoint) after D.
+TEST(SolverOptimum, RecomputeFused) {
+  Problem p = makeUniform(2, 2, 3, false, 1, 2, 0, 1, 1);
+  for (Chunk &c : p.chunks) {
+    c.activationBytes = 4 * kMiB;
+    c.recompute = true;
+    c.checkpointBytes = kMiB;
+  }
+  p.memoryLimitBytes = {6 * kMiB, 5 * kMiB};
+  expectOptimum(p);
+}
+
+TEST(SolverOptimum, RecomputeSplit) {
+  Problem p = makeUniform(2, 2, 2, true, 1, 1, 1, 2, 1);
+  for (Chunk &c : p.chunks) {
+    c.activationBytes = 4 * kMiB;
+    c.wgradActivationBytes = 2 * kMiB;
+    c.recompute = true;
+    c.checkpointBytes = kMiB;
+  }
+  p.memoryLimitBytes = {7 * kMiB, 6 * kMiB};
+  expectOptimum(p);
+}
+
+// Both chunks of a one-device V recompute and share the budget.
+TEST(SolverOptimum, RecomputeWaveSharedBudget) {
+  Problem p = makeUniform(1, 1, 2, true, 1, 1, 1, 0, 0, Placement::Wave);
+  for (Chunk &c : p.chunks) {
+    c.activationBytes = 3 * kMiB;
+    c.wgradActivationBytes = kMiB / 2;
+    c.recompute = true;
+    c.checkpointBytes = kMiB;
+  }
+  p.chunks[1].recompute = false;
+  p.memoryLimitBytes.assign(1, 6 * kMiB);
+  expectOptimum(p);
+}
+
 TEST(SolverOptimum, BucketsAndZeroOne) {
   Problem p = makeUniform(2, 2, 2, true, 1, 1, 2, 1, 1);
   withDp(p, /*buckets=*/2, /*zero1=*/true);
@@ -187,6 +228,39 @@ TEST(SolverOptimum, RandomTinyProblems) {
   }
   // Some of them are beyond the greedy, so the search itself is checked.
   EXPECT_GT(improved, 0);
+}
+
+// Tiny problems whose chunks recompute (or not) at random, keeping a
+// quarter of the activation, under budgets from one microbatch up.
+TEST(SolverOptimum, RandomTinyRecomputeProblems) {
+  std::mt19937 rng(20261202);
+  auto pick = [&](int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng);
+  };
+  int checked = 0;
+  for (int i = 0; checked < 16; ++i) {
+    bool split = pick(0, 1);
+    Problem p =
+        makeUniform(2, pick(1, 2), split ? 2 : pick(2, 3), split, pick(1, 3),
+                    pick(1, 3), pick(1, 2), pick(0, 3), pick(0, 2));
+    for (Chunk &c : p.chunks) {
+      c.forwardMs = pick(1, 3);
+      c.activationBytes = 4 * kMiB;
+      if (split && pick(0, 1))
+        c.wgradActivationBytes = kMiB * uint64_t(pick(0, 4));
+      c.recompute = pick(0, 2) > 0;
+      c.checkpointBytes = kMiB * uint64_t(pick(0, 2));
+    }
+    for (int d = 0; d < 2; ++d)
+      p.memoryLimitBytes.push_back(oneMicrobatchBytes(p, d) +
+                                   kMiB * uint64_t(pick(0, 4)));
+    if (bruteForceSize(p) > 20000)
+      continue;
+    ++checked;
+    SCOPED_TRACE("random problem " + std::to_string(i));
+    expectOptimum(p);
+    expectOptimum(p, randomSeed(p, unsigned(i)));
+  }
 }
 
 TEST(SolverOptimum, AnalyticBoundNeverAboveProvenOptima) {

@@ -120,6 +120,26 @@ TEST(SolverResult, RejectsASeedOverTheBudget) {
   EXPECT_EQ(r.error, "the seed schedule exceeds the memory budget of device 0");
 }
 
+// Recomputation: the budget holds one whole activation beside the
+// checkpoints, so all four microbatches fit; without a limit the solver
+// solves with the longer backward (B = 2 + F = 3 ms): device 1 runs
+// 1 + 4 x (1 + 3) ms, then device 0's last B, 20 ms either way.
+TEST(SolverResult, RecomputeWithAndWithoutALimit) {
+  Problem p = makeUniform(2, 1, 4, false, 1, 2, 0, 0, 0);
+  for (Chunk &c : p.chunks) {
+    c.recompute = true;
+    c.checkpointBytes = kMiB / 4;
+  }
+  p.memoryLimitBytes.assign(2, kMiB + kMiB / 2);
+  SolverResult limited = solveWithin(p, 100000);
+  expectSound(p, limited);
+  EXPECT_DOUBLE_EQ(limited.makespanMs, 20);
+  p.memoryLimitBytes.clear();
+  SolverResult free = solveWithin(p, 100000);
+  expectSound(p, free);
+  EXPECT_DOUBLE_EQ(free.makespanMs, 20);
+}
+
 TEST(SolverResult, ReportsWhatTheGreedyCannotSchedule) {
   Problem p = makeUniform(2, 1, 4, false, 1, 2, 0, 0, 0);
   p.memoryLimitBytes.assign(2, kMiB / 2);

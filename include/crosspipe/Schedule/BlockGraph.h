@@ -145,25 +145,49 @@ private:
 };
 
 /// How one microbatch of a chunk holds activation memory, the paper's M_F,
-/// M_D and M_W: F allocates `activationBytes`; the backward block (B, or D
-/// when split) releases all of it but `wgradBytes`, which W releases. Fused
-/// backward has no W, so `wgradBytes` is 0 there.
+/// M_D and M_W: F allocates `keptBytes`, the activation, or with
+/// recomputation only the checkpoint; a recompute chunk's backward block (B,
+/// or D when split) allocates the rest when it starts, so that it holds the
+/// whole activation while it runs; the backward block releases all of it
+/// but `wgradBytes`, which W releases. Fused backward has no W, so
+/// `wgradBytes` is 0 there.
 struct ChunkMemory {
   uint64_t activationBytes = 0;
   uint64_t wgradBytes = 0;
+  /// What F allocates and keeps until the backward block starts.
+  uint64_t keptBytes = 0;
+  /// What the backward block allocates when it starts (0 unless the chunk
+  /// recomputes).
+  uint64_t recomputeBytes() const { return activationBytes - keptBytes; }
   /// What the backward block (B or D) releases.
   uint64_t backwardFreeBytes() const { return activationBytes - wgradBytes; }
+  /// The most a microbatch holds outside its backward block: from F to the
+  /// backward, then from the backward to W.
+  uint64_t outsideBackwardBytes() const {
+    return std::max(keptBytes, wgradBytes);
+  }
 };
-ChunkMemory chunkMemory(const Problem &problem, int chunk);
+/// Inline, with oneMicrobatchBytes, so that the dialect's verifier checks
+/// budgets by the same rule without linking the scheduling library.
+inline ChunkMemory chunkMemory(const Problem &problem, int chunk) {
+  const Chunk &ch = problem.chunks[chunk];
+  ChunkMemory mem;
+  mem.activationBytes = ch.activationBytes;
+  mem.wgradBytes = problem.splitBackward ? ch.heldForWgradBytes() : 0;
+  mem.keptBytes =
+      ch.recompute ? problem.checkpointBytes(chunk) : ch.activationBytes;
+  return mem;
+}
 
 /// The activation memory a (sub-)block takes when it starts and gives back
 /// when it ends. A sub-block is a slice of the chunk's layers: F part i
-/// allocates slice i of the activation, and the backward parts run the
-/// layers in reverse, so part j of B, D and W releases its share of slice
-/// parts - 1 - j (D the slice's activation less what W still needs, W
-/// that). Slices split a size as evenly as bytes allow (sliceBytes), so the
-/// parts of a block always add up to the whole. Frees at an instant come
-/// before allocations at the same instant.
+/// allocates slice i of what F keeps, and the backward parts run the layers
+/// in reverse, so part j of B, D and W works on slice parts - 1 - j: B and
+/// D allocate at their start that slice of what recomputation re-creates
+/// and release the slice's activation (D less what W still needs), W that.
+/// Slices split a size as evenly as bytes allow (sliceBytes), so the parts
+/// of a block always add up to the whole. Frees at an instant come before
+/// allocations at the same instant.
 struct MemoryEffect {
   uint64_t allocBytes = 0;
   uint64_t freeBytes = 0;
@@ -183,8 +207,29 @@ inline uint64_t sliceBytes(uint64_t bytes, int parts, int slice) {
 }
 
 /// The activations one microbatch keeps on a device at once in the worst
-/// case: every chunk of the device holds its activation.
-uint64_t oneMicrobatchBytes(const Problem &problem, int device);
+/// case: every chunk of the device holds what it holds outside its backward
+/// block (ChunkMemory::outsideBackwardBytes; the activation unless it
+/// recomputes) and one chunk, the one in its backward block, the rest of
+/// its activation. What a device needs for a schedule to always exist.
+/// Saturates at kUnlimited (sizes from the IR reach 2^63 - 1).
+inline uint64_t oneMicrobatchBytes(const Problem &problem, int device) {
+  uint64_t total = 0, transient = 0;
+  for (int c = 0, e = problem.numChunks(); c < e; ++c) {
+    if (problem.chunks[c].device != device)
+      continue;
+    ChunkMemory mem = chunkMemory(problem, c);
+    uint64_t outside = mem.outsideBackwardBytes();
+    total = total > kUnlimited - outside ? kUnlimited : total + outside;
+    transient = std::max(transient, mem.activationBytes - outside);
+  }
+  return total > kUnlimited - transient ? kUnlimited : total + transient;
+}
+
+/// The activations one microbatch holds on a device at once in every
+/// schedule: when the backward of the device's last chunk starts, each of
+/// its chunks keeps what its F allocated (ChunkMemory::keptBytes). Equals
+/// oneMicrobatchBytes unless a chunk of the device recomputes.
+uint64_t leastMicrobatchBytes(const Problem &problem, int device);
 
 /// The most whole blocks (chunks x microbatches x kinds) a problem may have:
 /// the simulator and schedulers index blocks and their parts with `int`.

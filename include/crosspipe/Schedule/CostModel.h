@@ -84,6 +84,9 @@ struct ChunkCost {
   double wgradMs = 0;
   uint64_t activationBytes = 0;
   uint64_t wgradActivationBytes = 0;
+  /// The hidden states one microbatch brings into the chunk, what a
+  /// recomputing chunk keeps as its checkpoint.
+  uint64_t inputBytes = 0;
   uint64_t messageBytes = 0;
   uint64_t gradientBytes = 0;
 };

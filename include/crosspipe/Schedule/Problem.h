@@ -102,6 +102,14 @@ struct Chunk {
   }
   uint64_t messageBytes = 0;    ///< Activation sent to chunk+1 (and gradient back).
   uint64_t gradientBytes = 0;   ///< Parameter gradient all-reduced across DP.
+  /// Activation recomputation: F keeps only a checkpoint (the stage's
+  /// input) until the backward, and the backward block (B, or D when split)
+  /// first re-runs the forward, taking forwardMs longer and allocating the
+  /// rest of the activation when it starts (BlockGraph.h, memoryEffect).
+  bool recompute = false;
+  /// What F keeps with `recompute`; nullopt means the activation the stage
+  /// received (Problem::checkpointBytes). At most activationBytes.
+  std::optional<uint64_t> checkpointBytes;
   SourceLoc loc;
 };
 
@@ -203,8 +211,18 @@ struct Problem {
   uint64_t memoryLimit(int device) const;
   /// Chunks placed on a device, in model order.
   std::vector<int> chunksOnDevice(int device) const;
-  /// Duration of the backward work of a chunk (B, or D + W when split).
+  /// Duration of the backward work of a chunk (B, or D + W when split),
+  /// with the forward a recompute chunk re-runs (sched::wholeBlockMs).
   double backwardTotalMs(int chunk) const;
+  /// What F of a recompute chunk keeps: its checkpointBytes, or else the
+  /// activation it received (the previous chunk's messageBytes; the first
+  /// chunk's own messageBytes), at most its activation.
+  uint64_t checkpointBytes(int chunk) const {
+    const Chunk &c = chunks[chunk];
+    uint64_t received =
+        chunk > 0 ? chunks[chunk - 1].messageBytes : c.messageBytes;
+    return std::min(c.checkpointBytes.value_or(received), c.activationBytes);
+  }
   /// Ring all-reduce time of a chunk's gradient across the DP group;
   /// 0 when dpDegree == 1.
   double allreduceMs(int chunk) const;

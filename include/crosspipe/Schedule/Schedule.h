@@ -39,7 +39,13 @@ struct Block {
   }
 };
 
-/// Duration of a (sub-)block under a problem.
+/// Duration of a whole block of `kind` of a chunk: its Chunk time, and for
+/// the backward block (B, or D when split) of a recompute chunk also the
+/// forward it re-runs first. The one home of block durations: every
+/// simulator, scheduler and bound reads them here.
+double wholeBlockMs(const Problem &problem, int chunk, BlockKind kind);
+
+/// Duration of a (sub-)block under a problem: its share of wholeBlockMs.
 double blockDurationMs(const Problem &problem, const Block &block);
 
 struct Schedule {
