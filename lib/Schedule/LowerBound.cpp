@@ -234,7 +234,7 @@ double BoundBuilder::memoryBound(int d, bool &feasible) const {
 }
 
 /// Two consecutive chunks c and c' = c + 1 on device d (the turn of a wave),
-/// whole blocks, activations a and a', of which h and h' stay until the
+/// whole blocks, no recomputation, activations a and a', of which h and h' stay until the
 /// releases (W's with split backward; B's, which free all, fused). Number
 /// the microbatches by the start of their F(c') on d: m_0, m_1, ....
 /// - When limit < a + a' + min(h, h'): F(c', m_i+1) finds its own chunk-c
@@ -256,7 +256,10 @@ double BoundBuilder::turnBound(int d) const {
   double best = 0;
   for (int c : onDevice[d]) {
     int c1 = c + 1;
-    if (c1 >= numChunks || p.chunks[c1].device != d)
+    // With recomputation F keeps only a checkpoint and the backward block
+    // allocates the rest: the argument below counts whole activations.
+    if (c1 >= numChunks || p.chunks[c1].device != d ||
+        p.chunks[c].recompute || p.chunks[c1].recompute)
       continue;
     ChunkMemory mem = chunkMemory(p, c), mem1 = chunkMemory(p, c1);
     uint64_t a = mem.activationBytes, a1 = mem1.activationBytes;
