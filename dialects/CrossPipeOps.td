@@ -253,6 +253,10 @@ def CrossPipe_StageOp : CrossPipe_Op<"stage", [HasParent<"PipelineOp">]> {
   let extraClassDeclaration = [{
     /// Position of this stage in model order.
     int64_t getIndex();
+    /// Sets the activation-memory fields of `chunk` (activation, what W
+    /// keeps, recomputation and checkpoint, message) from this stage, as
+    /// the schedulers read them.
+    void copyMemoryTo(::crosspipe::sched::Chunk &chunk);
   }];
 }
 

@@ -46,6 +46,16 @@ int64_t StageOp::getIndex() {
   return index;
 }
 
+void StageOp::copyMemoryTo(sched::Chunk &chunk) {
+  chunk.activationBytes = getActivation().getBytes();
+  if (BytesAttr held = getWgradActivationAttr())
+    chunk.wgradActivationBytes = held.getBytes();
+  chunk.recompute = getRecompute();
+  if (BytesAttr kept = getCheckpointAttr())
+    chunk.checkpointBytes = kept.getBytes();
+  chunk.messageBytes = getMessage().getBytes();
+}
+
 LogicalResult PipelineOp::verify() {
   if (getMicrobatches() < 1)
     return emitOpError("expects at least one microbatch, got ")
@@ -282,13 +292,7 @@ static LogicalResult verifyMemory(PipelineOp pipeline, ClusterOp cluster,
     sched::Chunk c;
     int64_t device = stage.getDevice();
     c.device = device >= 0 && device < p ? int(device) : -1;
-    c.activationBytes = stage.getActivation().getBytes();
-    if (BytesAttr held = stage.getWgradActivationAttr())
-      c.wgradActivationBytes = held.getBytes();
-    c.recompute = stage.getRecompute();
-    if (BytesAttr kept = stage.getCheckpointAttr())
-      c.checkpointBytes = kept.getBytes();
-    c.messageBytes = stage.getMessage().getBytes();
+    stage.copyMemoryTo(c);
     memory.chunks.push_back(c);
   }
   for (int64_t d = 0; d < p; ++d) {

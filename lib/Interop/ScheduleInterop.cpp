@@ -123,13 +123,7 @@ FailureOr<sched::Problem> crosspipe::buildProblem(PipelineOp pipeline) {
       c.dgradMs = d.getMs();
     if (auto w = stage.getWgradAttr())
       c.wgradMs = w.getMs();
-    c.activationBytes = stage.getActivation().getBytes();
-    if (BytesAttr held = stage.getWgradActivationAttr())
-      c.wgradActivationBytes = held.getBytes();
-    c.recompute = stage.getRecompute();
-    if (BytesAttr kept = stage.getCheckpointAttr())
-      c.checkpointBytes = kept.getBytes();
-    c.messageBytes = stage.getMessage().getBytes();
+    stage.copyMemoryTo(c);
     c.gradientBytes = stage.getGradient().getBytes();
     problem.chunks.push_back(c);
   }

@@ -16,6 +16,7 @@
 #include "crosspipe/Schedule/ScheduleCheck.h"
 #include "crosspipe/Schedule/Simulator.h"
 
+#include "MemoryTestUtil.h"
 #include "TestProblems.h"
 
 #include <gtest/gtest.h>
@@ -27,38 +28,11 @@ using namespace crosspipe::sched::test;
 
 namespace {
 
-/// One device, one chunk, F = D = W = 1 ms (B = 1 ms fused): orders on it
-/// are free of communication, so a peak depends on the order alone.
-Problem single(bool split, int microbatches, uint64_t activation,
-               std::optional<uint64_t> held) {
-  Problem p = makeUniform(1, 1, microbatches, split, 1, 1, split ? 1 : 0, 0, 0);
-  p.chunks[0].activationBytes = activation;
-  p.chunks[0].wgradActivationBytes = held;
-  return p;
-}
-
-struct Effect {
-  uint64_t alloc, free;
-};
-
-Effect effect(const Problem &p, BlockKind kind, int part, int parts) {
-  MemoryEffect e = memoryEffect(p, blk(kind, 0, 0, part, parts));
-  return {e.allocBytes, e.freeBytes};
-}
-
-uint64_t peakOf(const Problem &p, const std::vector<Block> &order) {
-  Schedule s;
-  s.order = {order};
-  SimResult r = simulate(p, s);
-  EXPECT_TRUE(r.ok) << r.error;
-  return r.ok ? r.peakMemoryBytes[0] : 0;
-}
-
 // 11 bytes of activation, 5 of them for W, in 3 slices: activation slices
 // 4, 4, 3 and W slices 2, 2, 1. F part i allocates slice i; backward part j
 // ends slice 2 - j.
 TEST(MemoryModel, EffectPerKindAndPart) {
-  Problem split = single(true, 1, 11, 5);
+  Problem split = singleChunk(true, 1, 11, 5);
   for (int part = 0; part < 3; ++part) {
     const uint64_t f[] = {4, 4, 3}, d[] = {2, 2, 2}, w[] = {1, 2, 2};
     EXPECT_EQ(effect(split, BlockKind::F, part, 3).alloc, f[part]);
@@ -72,7 +46,7 @@ TEST(MemoryModel, EffectPerKindAndPart) {
   EXPECT_EQ(effect(split, BlockKind::D, 0, 1).free, 6u);
   EXPECT_EQ(effect(split, BlockKind::W, 0, 1).free, 5u);
   // Without wgrad_activation W keeps all of it (today's inputs).
-  Problem whole = single(true, 1, 11, std::nullopt);
+  Problem whole = singleChunk(true, 1, 11, std::nullopt);
   EXPECT_EQ(effect(whole, BlockKind::D, 0, 1).free, 0u);
   EXPECT_EQ(effect(whole, BlockKind::W, 0, 1).free, 11u);
   for (int part = 0; part < 3; ++part) {
@@ -81,14 +55,14 @@ TEST(MemoryModel, EffectPerKindAndPart) {
     EXPECT_EQ(effect(whole, BlockKind::W, part, 3).free, w[part]);
   }
   // Fused: B gives everything back, slice by slice.
-  Problem fused = single(false, 1, 11, std::nullopt);
+  Problem fused = singleChunk(false, 1, 11, std::nullopt);
   EXPECT_EQ(effect(fused, BlockKind::B, 0, 1).free, 11u);
   for (int part = 0; part < 3; ++part) {
     const uint64_t b[] = {3, 4, 4};
     EXPECT_EQ(effect(fused, BlockKind::B, part, 3).free, b[part]);
   }
   // W keeping nothing: D frees it all.
-  Problem none = single(true, 1, 11, 0);
+  Problem none = singleChunk(true, 1, 11, 0);
   EXPECT_EQ(effect(none, BlockKind::D, 0, 1).free, 11u);
   EXPECT_EQ(effect(none, BlockKind::W, 0, 1).free, 0u);
 }
@@ -98,7 +72,7 @@ TEST(MemoryModel, PartsAddUpToTheWhole) {
   for (uint64_t a : {uint64_t(0), uint64_t(1), uint64_t(7), uint64_t(1000003)})
     for (uint64_t h : {uint64_t(0), uint64_t(1), a / 3, a})
       for (int parts = 1; parts <= 7; ++parts) {
-        Problem p = single(true, 1, a, std::min(h, a));
+        Problem p = singleChunk(true, 1, a, std::min(h, a));
         uint64_t f = 0, d = 0, w = 0;
         for (int part = 0; part < parts; ++part) {
           f += effect(p, BlockKind::F, part, parts).alloc;
@@ -114,7 +88,7 @@ TEST(MemoryModel, PartsAddUpToTheWhole) {
 // 100 bytes of activation, 40 of which W needs, two microbatches.
 TEST(MemoryModel, PeaksOfHandOrdersWholeBlocks) {
   using K = BlockKind;
-  Problem p = single(true, 2, 100, 40);
+  Problem p = singleChunk(true, 2, 100, 40);
   // Both F first: 100 + 100.
   EXPECT_EQ(peakOf(p, {blk(K::F, 0, 0), blk(K::F, 0, 1), blk(K::D, 0, 0),
                        blk(K::W, 0, 0), blk(K::D, 0, 1), blk(K::W, 0, 1)}),
@@ -125,13 +99,13 @@ TEST(MemoryModel, PeaksOfHandOrdersWholeBlocks) {
                                blk(K::D, 0, 1), blk(K::W, 0, 1)};
   EXPECT_EQ(peakOf(p, deferW), 140u);
   // Today's meaning (W keeps all): the deferred W holds 100.
-  EXPECT_EQ(peakOf(single(true, 2, 100, std::nullopt), deferW), 200u);
+  EXPECT_EQ(peakOf(singleChunk(true, 2, 100, std::nullopt), deferW), 200u);
   // W before the next F: one activation at a time.
   EXPECT_EQ(peakOf(p, {blk(K::F, 0, 0), blk(K::D, 0, 0), blk(K::W, 0, 0),
                        blk(K::F, 0, 1), blk(K::D, 0, 1), blk(K::W, 0, 1)}),
             100u);
   // Fused: B frees all of it.
-  Problem fused = single(false, 2, 100, std::nullopt);
+  Problem fused = singleChunk(false, 2, 100, std::nullopt);
   EXPECT_EQ(peakOf(fused, {blk(K::F, 0, 0), blk(K::B, 0, 0), blk(K::F, 0, 1),
                            blk(K::B, 0, 1)}),
             100u);
@@ -143,7 +117,7 @@ TEST(MemoryModel, PeaksOfHandOrdersWholeBlocks) {
 // Two parts: slices of 50 (W's share 20 each).
 TEST(MemoryModel, PeaksOfHandOrdersSubBlocks) {
   using K = BlockKind;
-  Problem p = single(true, 2, 100, 40);
+  Problem p = singleChunk(true, 2, 100, 40);
   auto b = [](K k, int mb, int part) { return blk(k, 0, mb, part, 2); };
   // F0 (100), D0 frees 30 + 30 (40), W0.0 frees 20 (20), F1.0 (70), W0.1
   // frees 20 (50), F1.1 (100), ...: the peak stays at one activation, where
@@ -154,7 +128,7 @@ TEST(MemoryModel, PeaksOfHandOrdersSubBlocks) {
                  b(K::D, 1, 0), b(K::D, 1, 1), b(K::W, 1, 0), b(K::W, 1, 1)}),
       100u);
   // Fused: F0, then half of F1 (150) before B0 frees its slices.
-  Problem fused = single(false, 2, 100, std::nullopt);
+  Problem fused = singleChunk(false, 2, 100, std::nullopt);
   std::vector<Block> order = {b(K::F, 0, 0), b(K::F, 0, 1), b(K::F, 1, 0),
                               b(K::B, 0, 0), b(K::B, 0, 1), b(K::F, 1, 1),
                               b(K::B, 1, 0), b(K::B, 1, 1)};

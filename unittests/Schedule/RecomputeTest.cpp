@@ -16,6 +16,7 @@
 #include "crosspipe/Schedule/ScheduleCheck.h"
 #include "crosspipe/Schedule/Simulator.h"
 
+#include "MemoryTestUtil.h"
 #include "TestProblems.h"
 
 #include <gtest/gtest.h>
@@ -30,31 +31,10 @@ namespace {
 /// One device, one recomputing chunk, F = D = W = 1 ms (B = 1 ms fused).
 Problem single(bool split, int microbatches, uint64_t activation,
                std::optional<uint64_t> held, uint64_t checkpoint) {
-  Problem p = makeUniform(1, 1, microbatches, split, 1, 1, split ? 1 : 0, 0, 0);
-  p.chunks[0].activationBytes = activation;
-  p.chunks[0].wgradActivationBytes = held;
+  Problem p = singleChunk(split, microbatches, activation, held);
   p.chunks[0].recompute = true;
   p.chunks[0].checkpointBytes = checkpoint;
   return p;
-}
-
-struct Effect {
-  uint64_t alloc, free;
-};
-
-Effect effect(const Problem &p, BlockKind kind, int part, int parts) {
-  MemoryEffect e = memoryEffect(p, blk(kind, 0, 0, part, parts));
-  return {e.allocBytes, e.freeBytes};
-}
-
-/// The simulator's peak, which must be peakMemory's.
-uint64_t peakOf(const Problem &p, const std::vector<Block> &order) {
-  Schedule s;
-  s.order = {order};
-  SimResult r = simulate(p, s);
-  EXPECT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.ok ? r.peakMemoryBytes[0] : 0, peakMemory(p, order));
-  return r.ok ? r.peakMemoryBytes[0] : 0;
 }
 
 // 11 bytes of activation, 5 for W, a checkpoint of 3: F keeps 3, D

@@ -45,6 +45,10 @@ public:
   }
 };
 
+namespace sched {
+struct Chunk;
+} // namespace sched
+
 class ClusterOp;
 class DatacenterOp;
 class LinkOp;
