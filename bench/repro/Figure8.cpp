@@ -31,29 +31,8 @@ constexpr double kTf = 1; // ms; every ratio is relative to it.
 constexpr uint64_t kMessage = kMiB;
 
 Problem unidirectional() {
-  Problem p;
-  p.name = "figure8";
-  p.numMicrobatches = kMicrobatches;
-  p.splitBackward = true;
-  for (const char *name : {"dc0", "dc1"}) {
-    Datacenter dc;
-    dc.name = name;
-    dc.numDevices = kDevices / 2;
-    p.datacenters.push_back(dc);
-  }
-  // Inside a datacenter messages are free (bandwidth 0 = no cost).
-  for (int a = 0; a < 2; ++a)
-    for (int b = 0; b < 2; ++b)
-      p.links.push_back(DcLink{a, b, LinkCost{}, SourceLoc{}});
-  for (int c = 0; c < kDevices; ++c) {
-    Chunk chunk;
-    chunk.device = c;
-    chunk.forwardMs = chunk.dgradMs = chunk.wgradMs = kTf;
-    chunk.backwardMs = 2 * kTf;
-    chunk.activationBytes = kMiB;
-    chunk.messageBytes = c + 1 < kDevices ? kMessage : 0;
-    p.chunks.push_back(chunk);
-  }
+  Problem p = twoDatacenterStages("figure8", kDevices, kMicrobatches, kTf,
+                                  kMiB, kMessage);
   // The paper authors' code's budget: P stage activations on every device,
   // plus 2% (which holds no fifth one here).
   p.memoryRelativeTo1F1BPeak = 1.02;

@@ -38,6 +38,37 @@ bool fits(const Problem &problem, const SimResult &result) {
 
 } // namespace
 
+Problem crosspipe::repro::twoDatacenterStages(const std::string &name,
+                                              int devices, int microbatches,
+                                              double f,
+                                              uint64_t activationBytes,
+                                              uint64_t messageBytes) {
+  Problem p;
+  p.name = name;
+  p.numMicrobatches = microbatches;
+  p.splitBackward = true;
+  for (int i = 0; i < 2; ++i) {
+    Datacenter dc;
+    dc.name = "dc" + std::to_string(i);
+    dc.numDevices = i ? devices - devices / 2 : devices / 2;
+    p.datacenters.push_back(dc);
+  }
+  // Bandwidth 0 = no cost, until setCrossLinks.
+  for (int a = 0; a < 2; ++a)
+    for (int b = 0; b < 2; ++b)
+      p.links.push_back(DcLink{a, b, LinkCost{}, SourceLoc{}});
+  for (int c = 0; c < devices; ++c) {
+    Chunk chunk;
+    chunk.device = c;
+    chunk.forwardMs = chunk.dgradMs = chunk.wgradMs = f;
+    chunk.backwardMs = 2 * f;
+    chunk.activationBytes = activationBytes;
+    chunk.messageBytes = c + 1 < devices ? messageBytes : 0;
+    p.chunks.push_back(chunk);
+  }
+  return p;
+}
+
 void crosspipe::repro::setCrossLinks(Problem &problem, double latencyMs,
                                      double msPerMessage,
                                      uint64_t messageBytes) {

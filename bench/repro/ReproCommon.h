@@ -57,6 +57,15 @@ struct Run {
   sched::Schedule schedule;
 };
 
+/// `devices` devices in two datacenters (the first gets devices / 2, the
+/// second the rest), one stage per device with F = D = W = `f` ms (B =
+/// 2f), `activationBytes` of activation and `messageBytes` to the next
+/// stage; messages are free on every link until set, no memory limit.
+sched::Problem twoDatacenterStages(const std::string &name, int devices,
+                                   int microbatches, double f,
+                                   uint64_t activationBytes,
+                                   uint64_t messageBytes);
+
 /// Sets every cross-datacenter link: latency `latencyMs` and a bandwidth at
 /// which one `messageBytes` message takes `msPerMessage` (0: no bandwidth
 /// cost). Links inside datacenters are left alone.

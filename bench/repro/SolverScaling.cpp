@@ -24,28 +24,8 @@ using namespace crosspipe::sched;
 namespace {
 
 Problem uniform(int devices) {
-  Problem p;
-  p.name = "scaling-" + std::to_string(devices);
-  p.numMicrobatches = 2 * devices;
-  p.splitBackward = true;
-  for (const char *name : {"dc0", "dc1"}) {
-    Datacenter dc;
-    dc.name = name;
-    dc.numDevices = devices / 2;
-    p.datacenters.push_back(dc);
-  }
-  for (int a = 0; a < 2; ++a)
-    for (int b = 0; b < 2; ++b)
-      p.links.push_back(DcLink{a, b, LinkCost{}, SourceLoc{}});
-  for (int c = 0; c < devices; ++c) {
-    Chunk chunk;
-    chunk.device = c;
-    chunk.forwardMs = chunk.dgradMs = chunk.wgradMs = 1;
-    chunk.backwardMs = 2;
-    chunk.activationBytes = kMiB;
-    chunk.messageBytes = c + 1 < devices ? kMiB : 0;
-    p.chunks.push_back(chunk);
-  }
+  Problem p = twoDatacenterStages("scaling-" + std::to_string(devices),
+                                  devices, 2 * devices, 1, kMiB, kMiB);
   // T_lat = T_bw = T_F.
   setCrossLinks(p, 1, 1, kMiB);
   p.memoryRelativeTo1F1B = 1.0;

@@ -23,29 +23,8 @@ const char *crosspipe::repro::budgetName(Budget budget) {
 
 Problem crosspipe::repro::targetStages(int devices, int microbatches,
                                        double f) {
-  Problem p;
-  p.name = "targets";
-  p.numMicrobatches = microbatches;
-  p.splitBackward = true;
-  for (int i = 0; i < 2; ++i) {
-    Datacenter dc;
-    dc.name = i ? "west" : "east";
-    dc.numDevices = i ? devices - devices / 2 : devices / 2;
-    p.datacenters.push_back(dc);
-  }
-  for (int a = 0; a < 2; ++a)
-    for (int b = 0; b < 2; ++b)
-      p.links.push_back(DcLink{a, b, LinkCost{}, SourceLoc{}});
-  for (int c = 0; c < devices; ++c) {
-    Chunk chunk;
-    chunk.device = c;
-    chunk.forwardMs = chunk.dgradMs = chunk.wgradMs = f;
-    chunk.backwardMs = 2 * f;
-    chunk.activationBytes = kStageActivation;
-    chunk.messageBytes = c + 1 < devices ? kMessage : 0;
-    p.chunks.push_back(chunk);
-  }
-  return p;
+  return twoDatacenterStages("targets", devices, microbatches, f,
+                             kStageActivation, kMessage);
 }
 
 Problem crosspipe::repro::targetM70(Placement placement, int microbatches,
