@@ -64,20 +64,6 @@ double blocksPerRun(const Problem &problem, int parts) {
          BlockGraph(problem).kindsPerChunk() * parts;
 }
 
-bool tolerantLess(double a, double b) {
-  return a < b - 1e-9 * std::max(1.0, std::fabs(b));
-}
-
-/// Lexicographic (makespan, sum of block end times), with a relative
-/// tolerance so that rounding differences never count as progress.
-bool better(double makespan, double sumEnd, double bestMakespan,
-            double bestSumEnd) {
-  if (tolerantLess(makespan, bestMakespan))
-    return true;
-  return !tolerantLess(bestMakespan, makespan) &&
-         tolerantLess(sumEnd, bestSumEnd);
-}
-
 /// A (rule, sub-block count) run: where the improvement loop may start.
 struct Start {
   int rule = -1;

@@ -17,6 +17,8 @@
 #include "crosspipe/Schedule/Problem.h"
 #include "crosspipe/Schedule/Schedule.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -411,6 +413,25 @@ private:
 /// (GreedyLocal.cpp).
 int searchOrders(GreedyEngine &engine, const Problem &problem,
                  EngineResult &best, int maxEvaluations);
+
+/// a < b by more than a relative 1e-9, so that rounding differences never
+/// count as progress.
+inline bool tolerantLess(double a, double b) {
+  return a < b - 1e-9 * std::max(1.0, std::fabs(b));
+}
+
+/// Whether a schedule of (makespan, sum of block end times) beats the best
+/// one: lexicographically, with tolerantLess. Every search of the greedy
+/// keeps a candidate by this rule.
+inline bool better(double makespan, double sumEnd, double bestMakespan,
+                   double bestSumEnd) {
+  return tolerantLess(makespan, bestMakespan) ||
+         (!tolerantLess(bestMakespan, makespan) &&
+          tolerantLess(sumEnd, bestSumEnd));
+}
+inline bool better(const EngineResult &a, const EngineResult &b) {
+  return better(a.makespanMs, a.sumEndMs, b.makespanMs, b.sumEndMs);
+}
 
 /// The pilot method over `rule` (GreedyPilot.cpp): fixes each device's
 /// blocks in start order, each the candidate whose completion by the rule

@@ -27,10 +27,6 @@ namespace {
 /// How far (in positions) one move may carry a block.
 constexpr int kMaxShift = 4;
 
-bool tolerantLess(double a, double b) {
-  return a < b - 1e-9 * std::max(1.0, std::fabs(b));
-}
-
 /// Peak activation memory of one device's order stays within its limit.
 bool deviceFits(const Problem &problem, int d, const std::vector<Block> &order) {
   uint64_t cap = problem.memoryLimit(d);
@@ -101,9 +97,7 @@ private:
       // A move can only win with a makespan no larger than the best one's.
       double cutoff = best.makespanMs * (1 + 1e-9) + 1e-9;
       EngineResult r = engine.replay(std::move(best.schedule), cutoff);
-      bool win = r.ok && (tolerantLess(r.makespanMs, best.makespanMs) ||
-                          (!tolerantLess(best.makespanMs, r.makespanMs) &&
-                           tolerantLess(r.sumEndMs, best.sumEndMs)));
+      bool win = r.ok && better(r, best);
       if (win) {
         best = std::move(r);
         ++kept;

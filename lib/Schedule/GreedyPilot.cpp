@@ -24,22 +24,11 @@
 #include "crosspipe/Schedule/Simulator.h"
 
 #include <algorithm>
-#include <cmath>
 
 using namespace crosspipe::sched;
 using namespace crosspipe::sched::detail;
 
 namespace {
-
-bool tolerantLess(double a, double b) {
-  return a < b - 1e-9 * std::max(1.0, std::fabs(b));
-}
-
-bool better(const EngineResult &a, const EngineResult &b) {
-  return tolerantLess(a.makespanMs, b.makespanMs) ||
-         (!tolerantLess(b.makespanMs, a.makespanMs) &&
-          tolerantLess(a.sumEndMs, b.sumEndMs));
-}
 
 class Pilot {
 public:
