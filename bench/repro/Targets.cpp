@@ -63,19 +63,21 @@ std::string m70Table(const Config &config, std::string &headline) {
       for (Budget budget : {Budget::PerDevice, Budget::Uniform})
         for (auto [lat, bw] : delays) {
           int m = kase == 1 ? 16 : 32;
-          Problem p = targetM70(placement, m, kase == 1 ? 1.0 : 2.0, budget, lat, bw);
+          Problem p =
+              targetM70(placement, m, kase == 1 ? 1.0 : 2.0, budget, lat, bw);
           Run g = runGreedy(p);
           double their = theirs(placement, m, budget, lat, bw);
           if (their > 0) {
             ++quoted;
             met += g.ok && g.makespanMs <= their + 1e-6;
           }
-          table.addRow(
-              {placement == Placement::Wave ? "wave" : "UD",
-               std::to_string(kase), budgetName(budget), fixed(lat, 2),
-               fixed(bw, 2), g.ok ? ms(g.makespanMs) : g.note, g.rule,
-               fixed(g.seconds * 1e3, 1), ms(their), their > 0 ? fixed(g.makespanMs / their, 3) : "-",
-               ms(g.lowerBoundMs), fixed(g.makespanMs / g.lowerBoundMs, 3)});
+          table.addRow({placement == Placement::Wave ? "wave" : "UD",
+                        std::to_string(kase), budgetName(budget), fixed(lat, 2),
+                        fixed(bw, 2), g.ok ? ms(g.makespanMs) : g.note, g.rule,
+                        fixed(g.seconds * 1e3, 1), ms(their),
+                        their > 0 ? fixed(g.makespanMs / their, 3) : "-",
+                        ms(g.lowerBoundMs),
+                        fixed(g.makespanMs / g.lowerBoundMs, 3)});
           if (config.quick && placement == Placement::Unidirectional)
             break;
         }

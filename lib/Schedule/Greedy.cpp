@@ -432,8 +432,8 @@ void Portfolio::tryMoreParts(GreedyResult &result) {
   // as the rules' (none on the largest problems).
   Best cut;
   double blocks = blocksPerRun(problem, kAutoParts);
-  int runs = int(std::min(double(improveIterations),
-                          kImproveBlockBudget / blocks));
+  int runs =
+      int(std::min(double(improveIterations), kImproveBlockBudget / blocks));
   if (runs > 0) {
     Start start;
     start.rule = best.rule;
@@ -472,8 +472,7 @@ void preferBaselines(const Problem &problem, GreedyResult &result) {
         engine.replay(std::move(b.schedule), result.makespanMs);
     b.schedule = std::move(replayed.schedule);
     if (replayed.error == "cut off" ||
-        (replayed.ok &&
-         !tolerantLess(replayed.makespanMs, result.makespanMs)))
+        (replayed.ok && !tolerantLess(replayed.makespanMs, result.makespanMs)))
       continue;
     SimResult bs = simulate(problem, b.schedule);
     if (!bs.ok || !tolerantLess(bs.makespanMs, result.makespanMs))

@@ -135,8 +135,8 @@ inline bool GreedyEngine::slotCand(int d, int c, int k, Cand &out) {
           Predicted && ready == kInf ? std::max(x.fPred, gatherEnd[c]) : ready;
       if (pred != kInf && !replaying(d) && !fFeasible(d, c, m))
         ready = pred = kInf;
-      if (window_ > 0 && !replaying(d) && c + 1 < numChunks &&
-          fwdBw[c] > 0 && m - nextMb[devChunks[d].back() * 3 + KD] >= window_)
+      if (window_ > 0 && !replaying(d) && c + 1 < numChunks && fwdBw[c] > 0 &&
+          m - nextMb[devChunks[d].back() * 3 + KD] >= window_)
         ready = pred = kInf;
     } else if (k == KD) {
       ready = std::max(x.fEnd, x.bArr);

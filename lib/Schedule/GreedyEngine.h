@@ -151,15 +151,17 @@ public:
   /// the engine's speed and without its memory checks; not ok if the orders
   /// deadlock or break that form. The schedule is moved in and handed back
   /// in the result.
-  EngineResult replay(Schedule schedule,
-                      double cutoffMs = std::numeric_limits<double>::infinity());
+  EngineResult
+  replay(Schedule schedule,
+         double cutoffMs = std::numeric_limits<double>::infinity());
   /// Runs `rule` after a prefix: each device first runs the blocks
   /// `prefix` lists for it, in that order and without the rule's memory
   /// checks (as replay()), then what the rule picks. Not ok if the prefix
   /// deadlocks or breaks replay()'s form; the result may exceed the budget
   /// where the prefix does (callers check it). Cut off as run().
-  EngineResult runFrom(const GreedyRule &rule, const Schedule &prefix,
-                       double cutoffMs = std::numeric_limits<double>::infinity());
+  EngineResult
+  runFrom(const GreedyRule &rule, const Schedule &prefix,
+          double cutoffMs = std::numeric_limits<double>::infinity());
   /// The logical blocks, as (chunk * M + mb) * 3 + kind, on the critical
   /// path of `last` (the schedule the last run returned) that started later
   /// than their inputs allowed because their device was busy, latest first.

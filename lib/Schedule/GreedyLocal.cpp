@@ -28,7 +28,8 @@ namespace {
 constexpr int kMaxShift = 4;
 
 /// Peak activation memory of one device's order stays within its limit.
-bool deviceFits(const Problem &problem, int d, const std::vector<Block> &order) {
+bool deviceFits(const Problem &problem, int d,
+                const std::vector<Block> &order) {
   uint64_t cap = problem.memoryLimit(d);
   return cap == kUnlimited || peakMemory(problem, order) <= cap;
 }

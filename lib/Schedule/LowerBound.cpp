@@ -234,9 +234,9 @@ double BoundBuilder::memoryBound(int d, bool &feasible) const {
 }
 
 /// Two consecutive chunks c and c' = c + 1 on device d (the turn of a wave),
-/// whole blocks, no recomputation, activations a and a', of which h and h' stay until the
-/// releases (W's with split backward; B's, which free all, fused). Number
-/// the microbatches by the start of their F(c') on d: m_0, m_1, ....
+/// whole blocks, no recomputation, activations a and a', of which h and h' stay
+/// until the releases (W's with split backward; B's, which free all, fused).
+/// Number the microbatches by the start of their F(c') on d: m_0, m_1, ....
 /// - When limit < a + a' + min(h, h'): F(c', m_i+1) finds its own chunk-c
 ///   activation held, allocates a', and m_i still holds at least min(h, h')
 ///   until both its releases end; so D and release of c' and of c for m_i
@@ -258,8 +258,8 @@ double BoundBuilder::turnBound(int d) const {
     int c1 = c + 1;
     // With recomputation F keeps only a checkpoint and the backward block
     // allocates the rest: the argument below counts whole activations.
-    if (c1 >= numChunks || p.chunks[c1].device != d ||
-        p.chunks[c].recompute || p.chunks[c1].recompute)
+    if (c1 >= numChunks || p.chunks[c1].device != d || p.chunks[c].recompute ||
+        p.chunks[c1].recompute)
       continue;
     ChunkMemory mem = chunkMemory(p, c), mem1 = chunkMemory(p, c1);
     uint64_t a = mem.activationBytes, a1 = mem1.activationBytes;
@@ -274,8 +274,8 @@ double BoundBuilder::turnBound(int d) const {
     double local = beta(c1) + w(c1) + beta(c) + w(c);
     double window = local + (limit < a + h + h1 ? p.chunks[c].forwardMs : 0);
     double lastF = headF[c1] + (m - 1) * (f1 + rt + window);
-    best = std::max(best, lastF + f1 + rt +
-                              std::max(beta(c1) + tail[c1], local));
+    best =
+        std::max(best, lastF + f1 + rt + std::max(beta(c1) + tail[c1], local));
   }
   return best;
 }
@@ -311,8 +311,7 @@ LowerBound BoundBuilder::compute() {
   // device 0 must still do afterwards is a valid bound.
   bool shifted = p.chunks[0].device != 0 && !onDevice[0].empty();
   for (int d = 0; d < numDevices; ++d) {
-    double memory =
-        std::max(memoryBound(d, lb.memoryFeasible), turnBound(d));
+    double memory = std::max(memoryBound(d, lb.memoryFeasible), turnBound(d));
     if (shifted)
       continue;
     lb.deviceBoundMs = std::max(lb.deviceBoundMs, deviceBound(d, false));
@@ -366,9 +365,8 @@ LowerBound crosspipe::sched::computeLowerBound(const Problem &problem,
   return builder.compute();
 }
 
-OrderStatistics
-crosspipe::sched::computeOrderStatistics(const Problem &problem,
-                                         int maxParts) {
+OrderStatistics crosspipe::sched::computeOrderStatistics(const Problem &problem,
+                                                         int maxParts) {
   // As computeLowerBound(): buckets and ZeRO-1 are bounded without DP.
   if (bucketedDp(problem))
     return computeOrderStatistics(withoutDp(problem), maxParts);

@@ -530,8 +530,8 @@ TEST(Greedy, InterleavedMemorySharesNearOptimum) {
 // microbatches, 8 chunks of F = D = W = 19 ms, 8 chunk activations per
 // device, a link that carries one message in `msPerMessage`.
 Problem figure8Wave(double msPerMessage) {
-  Problem p = makeUniform(4, 2, 8, /*split=*/true, 19, 19, 19, 0,
-                          msPerMessage, Placement::Wave);
+  Problem p = makeUniform(4, 2, 8, /*split=*/true, 19, 19, 19, 0, msPerMessage,
+                          Placement::Wave);
   p.memoryLimitBytes.assign(4, 8 * kMiB);
   return p;
 }

@@ -296,15 +296,14 @@ TEST(LowerBoundTest, TurnBoundIsExactOnATightWaveTurn) {
   for (bool split : {true, false})
     for (double lat : {0.0, 1.0, 2.5})
       for (int m : {2, 3, 5}) {
-        Problem p = makeUniform(2, 2, m, split, 1, 1, 1, lat, 0.5,
-                                Placement::Wave);
+        Problem p =
+            makeUniform(2, 2, m, split, 1, 1, 1, lat, 0.5, Placement::Wave);
         p.memoryLimitBytes = {kUnlimited, 2 * kMiB};
         double hop = lat + 0.5;
         double exact = split ? 9 + 4 * hop + (m - 1) * (8 + 2 * hop)
                              : 8 + 4 * hop + (m - 1) * (6 + 2 * hop);
-        std::string what = std::string(split ? "split" : "fused") +
-                           " lat " + std::to_string(lat) + " m " +
-                           std::to_string(m);
+        std::string what = std::string(split ? "split" : "fused") + " lat " +
+                           std::to_string(lat) + " m " + std::to_string(m);
         LowerBound lb = computeLowerBound(p);
         EXPECT_NEAR(lb.memoryBoundMs, exact, kEps) << what;
         EXPECT_NEAR(lb.makespanMs, exact, kEps) << what;
@@ -416,8 +415,7 @@ TEST(LowerBoundTest, BelowEveryBaselineUnderDelays) {
   for (BaselineKind kind : allBaselineKinds())
     for (int seed = 0; seed < 20; ++seed) {
       std::mt19937 rng(seed);
-      bool wave =
-          kind == BaselineKind::ZBV || kind == BaselineKind::DualPipeV;
+      bool wave = kind == BaselineKind::ZBV || kind == BaselineKind::DualPipeV;
       Placement pl = wave ? Placement::Wave
                      : kind == BaselineKind::Interleaved
                          ? Placement::Interleaved
@@ -425,8 +423,8 @@ TEST(LowerBoundTest, BelowEveryBaselineUnderDelays) {
       int devices = 4 + seed % 3, m = 3 + seed % 9;
       if (kind == BaselineKind::DualPipeV)
         m = std::max(m, 2 * devices);
-      Problem p = makeUniform(devices, 2 + seed % 2, m, true, 1, 1, 1, 0, 0,
-                              pl, 2);
+      Problem p =
+          makeUniform(devices, 2 + seed % 2, m, true, 1, 1, 1, 0, 0, pl, 2);
       randomize(p, rng);
       p.memoryLimitBytes.clear();
       BaselineResult b = buildBaseline(p, kind);

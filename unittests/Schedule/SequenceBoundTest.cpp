@@ -58,8 +58,7 @@ TEST(SequenceBoundTest, WaveSharesTheLinkBetweenTwoBoundaries) {
   // (152), boundary 3's gradient (76 + 76), D3..D0 (76) and W0 (19): 475.
   // Hence 76 + 2432 + 475 = 2983; the device bound gives 19 * 3 * 32 plus
   // device 7's head of 7 * 19 + 152: 2109.
-  Problem p =
-      makeUniform(8, 2, 16, true, 19, 19, 19, 76, 76, Placement::Wave);
+  Problem p = makeUniform(8, 2, 16, true, 19, 19, 19, 76, 76, Placement::Wave);
   LowerBound lb = computeLowerBound(p);
   EXPECT_NEAR(lb.linkBoundMs, 2983, kEps);
   EXPECT_NEAR(lb.makespanMs, 2983, kEps);
@@ -151,10 +150,9 @@ TEST(SequenceBoundTest, NeverAboveTheGreedyOnRandomProblems) {
     ASSERT_TRUE(fitsBudget(p, r)) << "seed " << seed;
     LowerBound lb = computeLowerBound(p, maxPartsOf(g.schedule));
     ++checked;
-    raised += lb.makespanMs >
-              std::max({lb.deviceBoundMs, lb.roundTripBoundMs,
-                        lb.memoryBoundMs, lb.dpTailBoundMs}) +
-                  kEps;
+    raised += lb.makespanMs > std::max({lb.deviceBoundMs, lb.roundTripBoundMs,
+                                        lb.memoryBoundMs, lb.dpTailBoundMs}) +
+                                  kEps;
     EXPECT_LE(lb.makespanMs, r.makespanMs + kEps) << "seed " << seed;
   }
   EXPECT_GT(checked, 300);

@@ -297,8 +297,8 @@ TEST(SolverOptimum, ProvesThePilotsWaveScheduleOptimal) {
   // The Figure 8 wave setting at T_bw/T_F = 1.5 (Greedy,
   // PilotReachesTheWaveOptimumBehindSlowerLinks): the greedy's 1235 ms is
   // the optimum; the solver, seeded with it, proves that.
-  Problem p = makeUniform(4, 2, 8, /*split=*/true, 19, 19, 19, 0, 57,
-                          Placement::Wave);
+  Problem p =
+      makeUniform(4, 2, 8, /*split=*/true, 19, 19, 19, 0, 57, Placement::Wave);
   p.memoryLimitBytes.assign(4, 8 * kMiB);
   SolverResult r = solveOptimal(p, budgeted());
   ASSERT_TRUE(r.ok) << r.error;
