@@ -156,7 +156,7 @@ TEST(HostExecutor, ReorderedReceivesAreAChannelMismatch) {
     TestPlan plan = buildPlan(spec);
     int a = plan.find(2, CROSSPIPE_OP_RECV_ACT, 1, 0);
     int b = plan.find(2, CROSSPIPE_OP_RECV_ACT, 1, 1);
-    std::swap(plan.programs[2][a].mb, plan.programs[2][b].mb);
+    std::swap(plan.actionTables[2][a].mb, plan.actionTables[2][b].mb);
     crosspipe_run_options o = fastOptions();
     o.structure_only = 1;
     std::string failure = run(plan.get(), o);
@@ -208,7 +208,7 @@ TEST(HostExecutor, WaitCycleIsRefusedOrReported) {
   spec.microbatches = 2;
   TestPlan plan = buildPlan(spec);
   // F chunk 0 mb 0 waits for the gradient of mb 0, which needs it.
-  std::vector<crosspipe_action> &prog = plan.programs[0];
+  std::vector<crosspipe_action> &prog = plan.actionTables[0];
   int f = plan.find(0, CROSSPIPE_OP_F, 0, 0);
   int recv = plan.find(0, CROSSPIPE_OP_RECV_GRAD, 0, 0);
   ASSERT_LT(recv, f);
@@ -325,7 +325,7 @@ TEST(HostExecutor, WritesTraceProfileAndSummary) {
             std::string::npos);
   // Rows of steps 1 to 3, one per non-wait action.
   int64_t actions = 0;
-  for (const auto &program : plan.programs)
+  for (const auto &program : plan.actionTables)
     for (const crosspipe_action &a : program)
       actions += a.op != CROSSPIPE_OP_WAIT;
   int64_t rows = 0;

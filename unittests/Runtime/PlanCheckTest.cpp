@@ -79,10 +79,10 @@ TEST(RuntimePlanCheck, Header) {
       spec, [](TestPlan &p) { p.header.version = 2; },
       "plan: plan version 2, this runtime runs version 1");
   expectFault(
-      spec, [](TestPlan &p) { p.name = "a b"; },
+      spec, [](TestPlan &p) { p.nameText = "a b"; },
       "plan: name 'a b' must be 1 to 256 bytes");
   expectFault(
-      spec, [](TestPlan &p) { p.name.assign(300, 'a'); }, "name 'aaaa");
+      spec, [](TestPlan &p) { p.nameText.assign(300, 'a'); }, "name 'aaaa");
   expectFault(
       spec, [](TestPlan &p) { p.header.arrangement = 5; },
       "arrangement 5 must be 0 (nccl) or 1 (emulate)");
@@ -97,24 +97,24 @@ TEST(RuntimePlanCheck, Header) {
 TEST(RuntimePlanCheck, Tables) {
   PlanSpec spec;
   expectFault(
-      spec, [](TestPlan &p) { p.chunks[1].device = 9; },
+      spec, [](TestPlan &p) { p.chunkTable[1].device = 9; },
       "chunk 1: device 9 is out of range [0, 2]");
   expectFault(
-      spec, [](TestPlan &p) { p.chunks[1].wgrad_ms = -1; },
+      spec, [](TestPlan &p) { p.chunkTable[1].wgrad_ms = -1; },
       "chunk 1: wgrad_ms must be a finite time");
   expectFault(
-      spec, [](TestPlan &p) { p.chunks[0].forward_ms = INFINITY; },
+      spec, [](TestPlan &p) { p.chunkTable[0].forward_ms = INFINITY; },
       "chunk 0: forward_ms must be a finite time");
   expectFault(
-      spec, [](TestPlan &p) { p.buffers[2].slots = 0; },
+      spec, [](TestPlan &p) { p.bufferTable[2].slots = 0; },
       "buffer 2: slots 0 is out of range [1, 65536]");
   expectFault(
-      spec, [](TestPlan &p) { p.buffers[2].device = 0; },
+      spec, [](TestPlan &p) { p.bufferTable[2].device = 0; },
       "buffer 2: chunk 1 runs on device 1, not 0");
   expectFault(
       spec,
       [](TestPlan &p) {
-        p.buffers.push_back(p.buffers[0]);
+        p.bufferTable.push_back(p.bufferTable[0]);
         p.bufferNames.push_back("copy");
       },
       "a second stash buffer of chunk 0 on device 0");
@@ -125,19 +125,19 @@ TEST(RuntimePlanCheck, Tables) {
       spec, [](TestPlan &p) { p.linkNames[0] = "a b"; },
       "link 0: name 'a b' must be 1 to 256 bytes of [A-Za-z0-9_.>-]");
   expectFault(
-      spec, [](TestPlan &p) { p.channels[0].dst = 0; },
+      spec, [](TestPlan &p) { p.channelTable[0].dst = 0; },
       "channel 0: src and dst are both device 0");
   expectFault(
-      spec, [](TestPlan &p) { p.channels[0].link = 7; },
+      spec, [](TestPlan &p) { p.channelTable[0].link = 7; },
       "channel 0: link 7 is out of range");
   expectFault(
-      spec, [](TestPlan &p) { p.channels[0].gbps = -1; },
+      spec, [](TestPlan &p) { p.channelTable[0].gbps = -1; },
       "channel 0: gbps must be 0 (free) or in [1e-6, 1e9]");
   expectFault(
-      spec, [](TestPlan &p) { p.channels[1] = p.channels[0]; },
+      spec, [](TestPlan &p) { p.channelTable[1] = p.channelTable[0]; },
       "channel 1: a second act channel from device 0 to 1");
   expectFault(
-      spec, [](TestPlan &p) { p.channels.erase(p.channels.begin()); },
+      spec, [](TestPlan &p) { p.channelTable.erase(p.channelTable.begin()); },
       "no act channel from device 0 to 1");
 }
 
@@ -146,7 +146,7 @@ TEST(RuntimePlanCheck, Waits) {
   expectFault(
       spec,
       [](TestPlan &p) {
-        p.programs[1].insert(p.programs[1].begin() + 2, {CROSSPIPE_OP_WAIT, 5});
+        p.actionTables[1].insert(p.actionTables[1].begin() + 2, {CROSSPIPE_OP_WAIT, 5});
       },
       "device 1 action 2 (WAIT for action 5): a wait must name an "
       "earlier action of its program, in [0, 1]");
@@ -155,7 +155,7 @@ TEST(RuntimePlanCheck, Waits) {
       [](TestPlan &p) {
         int w = p.find(1, CROSSPIPE_OP_WAIT, 0, 0) == -1 ? 0 : 0;
         (void)w;
-        std::vector<crosspipe_action> &prog = p.programs[1];
+        std::vector<crosspipe_action> &prog = p.actionTables[1];
         for (size_t i = 0; i < prog.size(); ++i)
           if (prog[i].op == CROSSPIPE_OP_WAIT) {
             prog.insert(prog.begin() + i + 1, {CROSSPIPE_OP_WAIT, int32_t(i)});
@@ -164,58 +164,58 @@ TEST(RuntimePlanCheck, Waits) {
       },
       "is a wait, which never completes anything");
   expectFault(
-      spec, [](TestPlan &p) { p.programs[0].push_back({CROSSPIPE_OP_WAIT}); },
+      spec, [](TestPlan &p) { p.actionTables[0].push_back({CROSSPIPE_OP_WAIT}); },
       "the program ends with a wait");
 }
 
 TEST(RuntimePlanCheck, ActionsAndTheirBuffers) {
   PlanSpec spec;
   expectFault(
-      spec, [](TestPlan &p) { p.programs[0][0].op = 99; },
+      spec, [](TestPlan &p) { p.actionTables[0][0].op = 99; },
       "device 0 action 0 (op 99 chunk 0 mb 0): op 99 must be 0 to 11");
   expectFault(
       spec,
       [](TestPlan &p) {
-        p.programs[1][p.find(1, CROSSPIPE_OP_F, 1, 0)].slot = 2;
+        p.actionTables[1][p.find(1, CROSSPIPE_OP_F, 1, 0)].slot = 2;
       },
       "(F chunk 1 mb 0): slot 2 is out of range: buffer act0_d1 has "
       "2 slots");
   expectFault(
       spec,
       [](TestPlan &p) {
-        p.programs[0][p.find(0, CROSSPIPE_OP_F, 0, 0)].slot = 1;
+        p.actionTables[0][p.find(0, CROSSPIPE_OP_F, 0, 0)].slot = 1;
       },
       "(F chunk 0 mb 0): slot must be 0 (no input message), got 1");
   expectFault(
       spec,
       [](TestPlan &p) {
-        p.programs[1][p.find(1, CROSSPIPE_OP_F, 1, 0)].stash = 7;
+        p.actionTables[1][p.find(1, CROSSPIPE_OP_F, 1, 0)].stash = 7;
       },
       "stash 7 is out of range: buffer stash1 has 2 slots");
   expectFault(
       spec,
       [](TestPlan &p) {
-        p.programs[1][p.find(1, CROSSPIPE_OP_F, 1, 0)].chunk = 0;
+        p.actionTables[1][p.find(1, CROSSPIPE_OP_F, 1, 0)].chunk = 0;
       },
       "chunk 0 runs on device 0");
   expectFault(
       spec,
       [](TestPlan &p) {
-        p.programs[0][p.find(0, CROSSPIPE_OP_SEND_ACT, 0, 0)].stash = 1;
+        p.actionTables[0][p.find(0, CROSSPIPE_OP_SEND_ACT, 0, 0)].stash = 1;
       },
       "(SEND_ACT boundary 0 mb 0): stash must be 0 for this op, got 1");
   expectFault(
       spec,
       [](TestPlan &p) {
-        p.programs[1][p.find(1, CROSSPIPE_OP_SEND_ACT, 1, 0)].chunk = 0;
+        p.actionTables[1][p.find(1, CROSSPIPE_OP_SEND_ACT, 1, 0)].chunk = 0;
       },
       "boundary 0 sends from device 0, not 1");
   expectFault(
       spec,
       [](TestPlan &p) {
-        for (size_t i = 0; i < p.buffers.size(); ++i)
+        for (size_t i = 0; i < p.bufferTable.size(); ++i)
           if (p.bufferNames[i] == "act0_d1") {
-            p.buffers.erase(p.buffers.begin() + i);
+            p.bufferTable.erase(p.bufferTable.begin() + i);
             p.bufferNames.erase(p.bufferNames.begin() + i);
           }
       },
@@ -223,9 +223,9 @@ TEST(RuntimePlanCheck, ActionsAndTheirBuffers) {
   expectFault(
       spec,
       [](TestPlan &p) {
-        for (size_t i = 0; i < p.buffers.size(); ++i)
+        for (size_t i = 0; i < p.bufferTable.size(); ++i)
           if (p.bufferNames[i] == "act0_d1")
-            p.buffers[i].bytes += 1;
+            p.bufferTable[i].bytes += 1;
       },
       "buffer act0_d0 has 1048576 bytes but its peer act0_d1 has "
       "1048577");
@@ -233,11 +233,11 @@ TEST(RuntimePlanCheck, ActionsAndTheirBuffers) {
   expectFault(
       spec,
       [](TestPlan &p) {
-        p.chunks[2].device = 1;
-        for (size_t i = p.buffers.size(); i-- > 0;) {
-          crosspipe_buffer &b = p.buffers[i];
+        p.chunkTable[2].device = 1;
+        for (size_t i = p.bufferTable.size(); i-- > 0;) {
+          crosspipe_buffer &b = p.bufferTable[i];
           if (b.device == 2 && b.chunk == 1) {
-            p.buffers.erase(p.buffers.begin() + i);
+            p.bufferTable.erase(p.bufferTable.begin() + i);
             p.bufferNames.erase(p.bufferNames.begin() + i);
           } else if (b.device == 2) {
             b.device = 1;
@@ -257,7 +257,7 @@ TEST(RuntimePlanCheck, Channels) {
       [](TestPlan &p) {
         int a = p.find(1, CROSSPIPE_OP_RECV_ACT, 0, 0);
         int b = p.find(1, CROSSPIPE_OP_RECV_ACT, 0, 1);
-        std::swap(p.programs[1][a].mb, p.programs[1][b].mb);
+        std::swap(p.actionTables[1][a].mb, p.actionTables[1][b].mb);
       },
       "receive 0 on channel 0 (act 0 -> 1) expects boundary 0 mb 1, "
       "but send 0 (device 0 action");
@@ -279,7 +279,7 @@ TEST(RuntimePlanCheck, Channels) {
   expectFault(
       spec,
       [](TestPlan &p) {
-        std::vector<crosspipe_action> &prog = p.programs[0];
+        std::vector<crosspipe_action> &prog = p.actionTables[0];
         prog.push_back(prog[p.find(0, CROSSPIPE_OP_SEND_ACT, 0, 1)]);
       },
       "the message is sent twice");
@@ -305,20 +305,20 @@ TEST(RuntimePlanCheck, Blocks) {
       spec,
       [](TestPlan &p) {
         int f = p.find(1, CROSSPIPE_OP_F, 1, 2);
-        std::swap(p.programs[1][f].part, p.programs[1][f + 1].part);
+        std::swap(p.actionTables[1][f].part, p.actionTables[1][f + 1].part);
       },
       "part 1 out of order: part 0 comes first");
   expectFault(
       spec,
       [](TestPlan &p) {
         int f = p.find(3, CROSSPIPE_OP_F, 3, 0);
-        p.programs[3][f + 1].parts = 3;
+        p.actionTables[3][f + 1].parts = 3;
       },
       "parts 3 differs from the block's earlier parts 2");
   expectFault(
       spec,
       [](TestPlan &p) {
-        std::vector<crosspipe_action> &prog = p.programs[3];
+        std::vector<crosspipe_action> &prog = p.actionTables[3];
         int d = p.find(3, CROSSPIPE_OP_D, 3, 0);
         int f = p.find(3, CROSSPIPE_OP_F, 3, 0);
         std::swap(prog[d], prog[f]);
@@ -329,7 +329,7 @@ TEST(RuntimePlanCheck, Blocks) {
   expectFault(
       spec,
       [](TestPlan &p) {
-        std::vector<crosspipe_action> &prog = p.programs[3];
+        std::vector<crosspipe_action> &prog = p.actionTables[3];
         int w = p.find(3, CROSSPIPE_OP_W, 3, 1);
         prog[w].op = prog[w + 1].op = CROSSPIPE_OP_B;
       },
@@ -337,7 +337,7 @@ TEST(RuntimePlanCheck, Blocks) {
   expectFault(
       spec,
       [](TestPlan &p) {
-        p.programs[2][p.find(2, CROSSPIPE_OP_W, 2, 0)].slot = 1;
+        p.actionTables[2][p.find(2, CROSSPIPE_OP_W, 2, 0)].slot = 1;
       },
       "(W chunk 2 mb 0 part 0 of 2): slot must be 0 (no input "
       "message), got 1");
@@ -349,7 +349,7 @@ TEST(RuntimePlanCheck, Collectives) {
       spec,
       [](TestPlan &p) {
         int a = p.find(1, CROSSPIPE_OP_ALLREDUCE, 1, 2);
-        p.programs[1][a].mb = 0;
+        p.actionTables[1][a].mb = 0;
       },
       "(ALLREDUCE chunk 1 bucket 0 of 3): the bucket occurs twice");
   expectFault(
@@ -363,13 +363,13 @@ TEST(RuntimePlanCheck, Collectives) {
   expectFault(
       spec,
       [](TestPlan &p) {
-        p.programs[1][p.find(1, CROSSPIPE_OP_ALLREDUCE, 1, 2)].slot = 4;
+        p.actionTables[1][p.find(1, CROSSPIPE_OP_ALLREDUCE, 1, 2)].slot = 4;
       },
       "bucket count 4 differs from the chunk's earlier 3");
   expectFault(
       spec,
       [](TestPlan &p) {
-        p.programs[1][p.find(1, CROSSPIPE_OP_ALLREDUCE, 1, 2)].mb = 3;
+        p.actionTables[1][p.find(1, CROSSPIPE_OP_ALLREDUCE, 1, 2)].mb = 3;
       },
       "bucket 3 is out of range [0, 2]");
 }
@@ -382,16 +382,16 @@ TEST(RuntimePlanCheck, Limits) {
   expectFault(
       spec,
       [](TestPlan &p) {
-        p.buffers[0].bytes = CROSSPIPE_PLAN_MAX_SLOT_BYTES + 1;
+        p.bufferTable[0].bytes = CROSSPIPE_PLAN_MAX_SLOT_BYTES + 1;
       },
       "exceeds the limit of 2^40 per slot");
   expectFault(
-      spec, [](TestPlan &p) { p.buffers[0].slots = 70000; },
+      spec, [](TestPlan &p) { p.bufferTable[0].slots = 70000; },
       "slots 70000 is out of range [1, 65536]");
   expectFault(
       spec,
       [](TestPlan &p) {
-        p.programs[0][p.find(0, CROSSPIPE_OP_F, 0, 1)].parts = 2000;
+        p.actionTables[0][p.find(0, CROSSPIPE_OP_F, 0, 1)].parts = 2000;
       },
       "parts 2000 is out of range [0, 1024]");
   // The header promises more blocks than the programs hold.

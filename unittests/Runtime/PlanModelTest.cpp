@@ -123,11 +123,11 @@ TEST(PlanModelTest, LinksWithSeveralSenders) {
   // Device 0's activations and device 2's gradients now also cross on
   // east->west (the link of channel 1 -> 2).
   int eastWest = -1;
-  for (const crosspipe_channel &ch : plan.channels)
+  for (const crosspipe_channel &ch : plan.channelTable)
     if (ch.src == 1 && ch.dst == 2)
       eastWest = ch.link;
   ASSERT_GE(eastWest, 0);
-  for (crosspipe_channel &ch : plan.channels)
+  for (crosspipe_channel &ch : plan.channelTable)
     if ((ch.src == 0 && ch.dst == 1) || (ch.src == 2 && ch.dst == 1))
       ch.link = eastWest;
   EXPECT_EQ(linksWithSeveralSenders(*plan.get()),

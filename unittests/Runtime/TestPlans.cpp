@@ -142,7 +142,7 @@ private:
 
 void addBuffer(TestPlan &t, int device, int role, int chunk, int slots,
                uint64_t bytes, const std::string &name) {
-  t.buffers.push_back({device, role, chunk, slots, bytes, nullptr});
+  t.bufferTable.push_back({device, role, chunk, slots, bytes, nullptr});
   t.bufferNames.push_back(name);
 }
 
@@ -151,8 +151,8 @@ void addTables(TestPlan &t, const PlanSpec &spec) {
   int firstDc = spec.firstDc >= 0 ? spec.firstDc : P / 2;
   auto dc = [&](int d) { return d < firstDc ? 0 : 1; };
   for (int d = 0; d < P; ++d)
-    t.chunks.push_back({d, spec.forwardMs, spec.backwardMs, spec.dgradMs,
-                        spec.wgradMs, spec.allreduceMs});
+    t.chunkTable.push_back({d, spec.forwardMs, spec.backwardMs, spec.dgradMs,
+                            spec.wgradMs, spec.allreduceMs});
   for (int d = 0; d < P; ++d) {
     std::string s = std::to_string(d);
     int stash = spec.schedule == PlanSpec::GPipe ? M : std::min(M, P - d);
@@ -183,18 +183,19 @@ void addTables(TestPlan &t, const PlanSpec &spec) {
         dc(src) == dc(dst)
             ? "dev" + std::to_string(src) + "->dev" + std::to_string(dst)
             : std::string(dc(src) ? "west->east" : "east->west");
-    t.links.push_back({nullptr});
+    t.linkTable.push_back({nullptr});
     t.linkNames.push_back(name);
-    return linkOf[key] = int(t.links.size()) - 1;
+    return linkOf[key] = int(t.linkTable.size()) - 1;
   };
   for (int b = 0; b + 1 < P; ++b)
     for (int role : {CROSSPIPE_ACT, CROSSPIPE_GRAD}) {
       int src = role == CROSSPIPE_ACT ? b : b + 1;
       int dst = role == CROSSPIPE_ACT ? b + 1 : b;
       bool cross = dc(src) != dc(dst);
-      t.channels.push_back({src, dst, role, link(src, dst),
-                            cross ? spec.crossLatencyMs : spec.intraLatencyMs,
-                            cross ? spec.crossGbps : spec.intraGbps});
+      t.channelTable.push_back(
+          {src, dst, role, link(src, dst),
+           cross ? spec.crossLatencyMs : spec.intraLatencyMs,
+           cross ? spec.crossGbps : spec.intraGbps});
     }
 }
 
@@ -202,30 +203,16 @@ void addTables(TestPlan &t, const PlanSpec &spec) {
 
 const crosspipe_plan *TestPlan::get() {
   plan = header;
-  plan.name = name.c_str();
-  plan.algorithm = algorithm.c_str();
-  plan.chunks = int32_t(chunks.size());
-  plan.chunk_table = chunks.data();
-  for (size_t i = 0; i < buffers.size(); ++i)
-    buffers[i].name = bufferNames[i].c_str();
-  plan.num_buffers = int32_t(buffers.size());
-  plan.buffers = buffers.data();
-  plan.num_channels = int32_t(channels.size());
-  plan.channels = channels.data();
-  for (size_t i = 0; i < links.size(); ++i)
-    links[i].name = linkNames[i].c_str();
-  plan.num_links = int32_t(links.size());
-  plan.links = links.data();
-  programTable.clear();
-  for (size_t d = 0; d < programs.size(); ++d)
-    programTable.push_back(
-        {int32_t(d), int32_t(programs[d].size()), programs[d].data()});
-  plan.programs = programTable.data();
+  plan.chunks = int32_t(chunkTable.size());
+  programTable.resize(actionTables.size());
+  for (size_t d = 0; d < actionTables.size(); ++d)
+    programTable[d].device = int32_t(d);
+  link(plan);
   return &plan;
 }
 
 int TestPlan::find(int device, int op, int chunk, int mb) const {
-  const std::vector<crosspipe_action> &p = programs.at(device);
+  const std::vector<crosspipe_action> &p = actionTables.at(device);
   for (size_t i = 0; i < p.size(); ++i)
     if (p[i].op == op && p[i].chunk == chunk && p[i].mb == mb)
       return int(i);
@@ -233,7 +220,7 @@ int TestPlan::find(int device, int op, int chunk, int mb) const {
 }
 
 void TestPlan::erase(int device, int index) {
-  std::vector<crosspipe_action> &p = programs.at(device);
+  std::vector<crosspipe_action> &p = actionTables.at(device);
   std::vector<crosspipe_action> kept;
   std::vector<int> newIndex(p.size(), -1);
   for (size_t i = 0; i < p.size(); ++i) {
@@ -253,8 +240,8 @@ void TestPlan::erase(int device, int index) {
 
 TestPlan crosspipe::rt::test::buildPlan(const PlanSpec &spec) {
   TestPlan t;
-  t.name = spec.name;
-  t.algorithm = spec.schedule == PlanSpec::GPipe ? "gpipe" : "1f1b";
+  t.nameText = spec.name;
+  t.algorithmText = spec.schedule == PlanSpec::GPipe ? "gpipe" : "1f1b";
   crosspipe_plan &h = t.header;
   h.version = CROSSPIPE_PLAN_VERSION;
   h.arrangement = spec.arrangement;
@@ -264,9 +251,9 @@ TestPlan crosspipe::rt::test::buildPlan(const PlanSpec &spec) {
   h.makespan_ms = 0;
   h.lower_bound_ms = 0;
   addTables(t, spec);
-  t.programs.resize(spec.devices);
+  t.actionTables.resize(spec.devices);
   for (int d = 0; d < spec.devices; ++d)
-    ProgramBuilder(spec, d, t.programs[d]).build();
+    ProgramBuilder(spec, d, t.actionTables[d]).build();
   t.get();
   return t;
 }

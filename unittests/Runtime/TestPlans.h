@@ -14,6 +14,7 @@
 #define CROSSPIPE_UNITTESTS_RUNTIME_TESTPLANS_H
 
 #include "crosspipe/Runtime/Plan.h"
+#include "crosspipe/Runtime/PlanStorage.h"
 
 #include <cstdint>
 #include <string>
@@ -45,20 +46,13 @@ struct PlanSpec {
   std::string name = "test_plan";
 };
 
-/// A plan and the storage behind its pointers.
-struct TestPlan {
-  std::string name, algorithm;
+/// A plan and the storage behind its pointers (PlanStorage's tables:
+/// actionTables[d] is device d's program).
+struct TestPlan : PlanStorage {
+  /// The plan's scalar fields (version, devices, microbatches, ...).
   crosspipe_plan header{};
-  std::vector<crosspipe_chunk> chunks;
-  std::vector<crosspipe_buffer> buffers;
-  std::vector<std::string> bufferNames;
-  std::vector<crosspipe_channel> channels;
-  std::vector<crosspipe_link> links;
-  std::vector<std::string> linkNames;
-  std::vector<std::vector<crosspipe_action>> programs;
-  std::vector<crosspipe_program> programTable;
 
-  /// The plan, its pointers refreshed after any edit of the vectors.
+  /// The plan, its pointers refreshed after any edit of the tables.
   const crosspipe_plan *get();
   crosspipe_plan plan;
 
