@@ -231,6 +231,13 @@ void crosspipe::printByteSize(llvm::raw_ostream &os, uint64_t bytes) {
   os << value << " " << units[unit];
 }
 
+std::string crosspipe::byteSizeText(uint64_t bytes) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  printByteSize(os, bytes);
+  return text;
+}
+
 ParseResult crosspipe::parseBandwidthGbps(AsmParser &parser, double &gbps) {
   static const Unit units[] = {{"Mbps", 1e-3}, {"Gbps", 1.0}, {"Tbps", 1e3}};
   return parseScaled(parser, units, "bandwidth", gbps);

@@ -22,13 +22,6 @@
 using namespace mlir;
 using namespace crosspipe;
 
-static std::string bytesText(uint64_t bytes) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  printByteSize(os, bytes);
-  return text;
-}
-
 //===----------------------------------------------------------------------===//
 // Pipeline
 //===----------------------------------------------------------------------===//
@@ -139,26 +132,30 @@ LogicalResult StageOp::verify() {
       failed(checkPositive(*this, "dgrad", getDgradAttr())) ||
       failed(checkPositive(*this, "wgrad", getWgradAttr())))
     return failure();
+  // A part of the activation ('wgrad_activation', 'checkpoint') fits in it.
+  auto atMostActivation = [&](StringRef field,
+                              BytesAttr part) -> LogicalResult {
+    if (part.getBytes() <= getActivation().getBytes())
+      return success();
+    return emitOpError("expects '")
+           << field << "' (" << byteSizeText(part.getBytes())
+           << ") to be at most its 'activation' ("
+           << byteSizeText(getActivation().getBytes()) << ")";
+  };
   if (BytesAttr held = getWgradActivationAttr()) {
     if (!split)
       return emitOpError("has 'wgrad_activation' but the pipeline does not "
                          "have split_backward (B releases the whole "
                          "activation)");
-    if (held.getBytes() > getActivation().getBytes())
-      return emitOpError("expects 'wgrad_activation' (")
-             << bytesText(held.getBytes())
-             << ") to be at most its 'activation' ("
-             << bytesText(getActivation().getBytes()) << ")";
+    if (failed(atMostActivation("wgrad_activation", held)))
+      return failure();
   }
   if (BytesAttr kept = getCheckpointAttr()) {
     if (!getRecompute())
       return emitOpError("has a 'checkpoint' but does not 'recompute' (the "
                          "forward keeps the whole activation)");
-    if (kept.getBytes() > getActivation().getBytes())
-      return emitOpError("expects 'checkpoint' (")
-             << bytesText(kept.getBytes())
-             << ") to be at most its 'activation' ("
-             << bytesText(getActivation().getBytes()) << ")";
+    if (failed(atMostActivation("checkpoint", kept)))
+      return failure();
   }
   return success();
 }
@@ -260,9 +257,9 @@ static LogicalResult verifyDeviceMemory(PipelineOp pipeline, ClusterOp cluster,
     return success();
   InFlightDiagnostic diag =
       pipeline.emitOpError("memory limit of device ")
-      << d << " (" << bytesText(limit)
+      << d << " (" << byteSizeText(limit)
       << ") plus its weights, gradients, optimizer states and reserve come to "
-      << bytesText(total) << ", not the " << bytesText(memory.getBytes())
+      << byteSizeText(total) << ", not the " << byteSizeText(memory.getBytes())
       << " of datacenter @" << dc.getSymName();
   diag.attachNote(dc.getLoc()) << "datacenter defined here";
   return diag;
@@ -307,9 +304,9 @@ static LogicalResult verifyMemory(PipelineOp pipeline, ClusterOp cluster,
     if (need > limit) {
       InFlightDiagnostic diag =
           pipeline.emitOpError("memory limit of device ")
-          << d << " (" << bytesText(limit)
+          << d << " (" << byteSizeText(limit)
           << ") cannot hold one microbatch, whose activations on it need "
-          << bytesText(need);
+          << byteSizeText(need);
       diag.attachNote(first.getLoc()) << "first stage on device " << d;
       return diag;
     }

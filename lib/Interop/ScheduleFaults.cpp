@@ -92,13 +92,6 @@ static const char *collectiveName(sched::CollectiveKind kind) {
   return "all_reduce";
 }
 
-static std::string bytesText(uint64_t bytes) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  printByteSize(os, bytes);
-  return text;
-}
-
 std::vector<sched::TransferNote>
 crosspipe::readTransfers(ScheduleOp op, SmallVectorImpl<TransferOp> &ops) {
   std::vector<sched::TransferNote> notes;
@@ -177,8 +170,8 @@ LogicalResult FaultReporter::report(const F &f) {
            << f.device;
   case F::OverBudget:
     return opAt(f.at).emitOpError("raises the activation memory of device ")
-           << f.device << " to " << bytesText(f.bytes)
-           << ", above its budget of " << bytesText(f.limit);
+           << f.device << " to " << byteSizeText(f.bytes)
+           << ", above its budget of " << byteSizeText(f.limit);
   case F::MissingCollective: {
     InFlightDiagnostic diag = op.emitOpError("misses the ")
                               << collectiveName(f.collectiveKind)
@@ -300,8 +293,8 @@ LogicalResult FaultReporter::programClaimFault(const F &f) {
   if (f.claim == F::Bubble)
     return diag << "a bubble of " << formatNumber(f.startMs)
                 << ", but the simulation gives " << formatNumber(f.readyMs);
-  return diag << "a peak memory of " << bytesText(f.bytes)
-              << ", but the simulation gives " << bytesText(f.limit);
+  return diag << "a peak memory of " << byteSizeText(f.bytes)
+              << ", but the simulation gives " << byteSizeText(f.limit);
 }
 
 LogicalResult FaultReporter::transferFault(const F &f) {

@@ -30,13 +30,6 @@ struct Row {
 };
 } // namespace
 
-static std::string bytes(uint64_t value) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  printByteSize(os, value);
-  return text;
-}
-
 /// The device-memory budget of a pipeline, devices with the same numbers
 /// merged into one row.
 static void printMemoryBreakdown(StringRef pipeline,
@@ -65,7 +58,7 @@ static void printMemoryBreakdown(StringRef pipeline,
     if (last > first)
       os << "-" << last;
     for (uint64_t value : row(first))
-      os << " | " << bytes(value);
+      os << " | " << byteSizeText(value);
     os << " |\n";
     first = last + 1;
   }

@@ -31,13 +31,6 @@ namespace crosspipe {
 using namespace mlir;
 using namespace crosspipe;
 
-static std::string bytesText(uint64_t bytes) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  printByteSize(os, bytes);
-  return text;
-}
-
 namespace {
 /// A schedule, and what the optimal solver proved about it.
 struct Scheduled {
@@ -210,8 +203,8 @@ LogicalResult SchedulePass::overrideMemory(PipelineOp pipeline,
     uint64_t need = sched::oneMicrobatchBytes(problem, d);
     if (need > problem.memoryLimitBytes[d])
       return pipeline.emitOpError("memory budget override leaves device ")
-             << d << " " << bytesText(problem.memoryLimitBytes[d])
-             << ", less than the " << bytesText(need)
+             << d << " " << byteSizeText(problem.memoryLimitBytes[d])
+             << ", less than the " << byteSizeText(need)
              << " one microbatch needs";
   }
   // Write the budget back so later passes check against the same one.
@@ -276,9 +269,9 @@ FailureOr<Scheduled> SchedulePass::baseline(PipelineOp pipeline,
     if (sim.peakMemoryBytes[d] <= limit)
       continue;
     return pipeline.emitOpError("cannot be scheduled by ")
-           << name << ": it needs " << bytesText(sim.peakMemoryBytes[d])
+           << name << ": it needs " << byteSizeText(sim.peakMemoryBytes[d])
            << " of activations on device " << d << ", above its budget of "
-           << bytesText(limit)
+           << byteSizeText(limit)
            << " (use the greedy, or raise the budget with memory-relative)";
   }
   result.schedule.algorithm = name.str();

@@ -34,6 +34,8 @@ mlir::ParseResult parseTimeMs(mlir::AsmParser &parser, double &ms);
 void printTimeMs(llvm::raw_ostream &os, double ms);
 mlir::ParseResult parseByteSize(mlir::AsmParser &parser, uint64_t &bytes);
 void printByteSize(llvm::raw_ostream &os, uint64_t bytes);
+/// printByteSize's text ("64 MiB"), for diagnostics and reports.
+std::string byteSizeText(uint64_t bytes);
 mlir::ParseResult parseBandwidthGbps(mlir::AsmParser &parser, double &gbps);
 void printBandwidthGbps(llvm::raw_ostream &os, double gbps);
 
