@@ -8,7 +8,8 @@
 // the hardware queues leave room for, the others waiting their latency on
 // the link lane), the stream count checked against the hardware queues,
 // buffer slots with their tags, two events per action, the communicators,
-// and the host issue order of a step. Nothing is allocated during a step.
+// and the host issue order of a step (CudaIssueOrder.cpp). Nothing is
+// allocated during a step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,11 +19,11 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <tuple>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <tuple>
 
 using namespace crosspipe::rt;
 using namespace crosspipe::rt::cuda;
@@ -78,8 +79,8 @@ std::string CudaExecutor::streamSummary() const {
                 "%d streams (%d compute, %d transfer, %d DP, %d link lanes, "
                 "%d delay lanes; %d links wait their latency on the link "
                 "lane) for %d hardware queues (CUDA_DEVICE_MAX_CONNECTIONS%s)",
-                int(streams.size()), computeStreams, transferStreams,
-                dpStreams, linkLanes, delayLanes, inlineLatencies, queues,
+                int(streams.size()), computeStreams, transferStreams, dpStreams,
+                linkLanes, delayLanes, inlineLatencies, queues,
                 queuesFromUser ? ", set by the user" : "");
   return line;
 }
@@ -134,8 +135,10 @@ bool CudaExecutor::load(const PlanIndex &index, const ExecutorConfig &runConfig,
     if (size % p.devices != 0 || (size == 1 && p.devices > 1)) {
       error = "the plan has " + std::to_string(p.devices) +
               " devices; launch one process per device (mpirun -np " +
-              std::to_string(p.devices) + ", or a multiple for DP replicas), "
-              "not " + std::to_string(size);
+              std::to_string(p.devices) +
+              ", or a multiple for DP replicas), "
+              "not " +
+              std::to_string(size);
       return false;
     }
     myDevice = rank % p.devices;
@@ -223,18 +226,31 @@ bool CudaExecutor::createPlanResources(const PlanIndex &index,
                                        std::string &error) {
   if (!planStreams(index, false, error) || !checkQueues(error))
     return false;
-  return createBuffersAndEvents(index, error);
+  return createBuffers(index, error) && createEvents(index, error) &&
+         planIssueOrder(index, error);
 }
 
 bool CudaExecutor::planStreams(const PlanIndex &index, bool dry,
                                std::string &error) {
-  const crosspipe_plan &p = index.plan();
-  auto owns = [&](int d) { return emulate || d == myDevice; };
+  // A dry run only counts (newStream creates nothing, so cannot fail).
   dryStreams = dry;
-
-  // Streams: only those the plan uses.
   computeStreams = transferStreams = dpStreams = linkLanes = delayLanes =
       inlineLatencies = 0;
+  lanes.assign(index.plan().num_links, Lane());
+  bool ok = createDeviceStreams(index, error);
+  if (ok && emulate)
+    ok = createEmulateLanes(index, error);
+  else if (ok && options.emulateWan && config.linkDelays)
+    ok = createWanDelayLanes(index, error);
+  dryStreams = false;
+  return ok;
+}
+
+bool CudaExecutor::createDeviceStreams(const PlanIndex &index,
+                                       std::string &error) {
+  // Streams: only those the plan uses.
+  const crosspipe_plan &p = index.plan();
+  auto owns = [&](int d) { return emulate || d == myDevice; };
   deviceStreams.assign(p.devices, std::vector<cudaStream_t>(kNumStreams));
   for (int d = 0; d < p.devices; ++d) {
     if (!owns(d))
@@ -252,67 +268,72 @@ bool CudaExecutor::planStreams(const PlanIndex &index, bool dry,
                            : transferStreams)++;
     }
   }
-  // EMULATE lanes: one per link that carries messages; a delay lane per
-  // link whose latency exceeds 1 us while the hardware queues allow.
-  lanes.assign(p.num_links, Lane());
-  if (emulate) {
-    std::vector<bool> used(p.num_links, false);
-    for (int c = 0; c < p.num_channels; ++c)
-      if (index.channelMessages(c) > 0) {
-        int l = p.channels[c].link;
-        used[l] = true;
-        lanes[l].latencyMs = std::max(lanes[l].latencyMs,
-                                      p.channels[c].latency_ms);
-      }
-    for (int l = 0; l < p.num_links; ++l)
-      if (used[l]) {
-        if (!(lanes[l].link = newStream("link lane", error)))
-          return false;
-        ++linkLanes;
-      }
-    const char *v = std::getenv("CUDA_DEVICE_MAX_CONNECTIONS");
-    int budget = (v && *v ? std::min(32, std::atoi(v)) : 8) -
-                 int(streams.size());
-    std::vector<int> slow;
-    for (int l = 0; l < p.num_links; ++l)
-      if (used[l] && config.linkDelays &&
-          lanes[l].latencyMs * config.timeScale > kLaneLatencyMs)
-        slow.push_back(l);
-    std::stable_sort(slow.begin(), slow.end(), [&](int a, int b) {
-      return lanes[a].latencyMs > lanes[b].latencyMs;
-    });
-    for (int l : slow) {
-      if (budget <= 0) {
-        ++inlineLatencies;
-        continue;
-      }
-      if (!(lanes[l].delay = newStream("delay lane", error)))
-        return false;
-      ++delayLanes;
-      --budget;
-    }
-  } else if (options.emulateWan && config.linkDelays) {
-    // NCCL + --emulate-wan: the bandwidth window is spun on the send stream
-    // (this device's queue on the link: exact when every channel on a link
-    // starts on one device); a receive's latency on a delay lane.
-    for (int c = 0; c < p.num_channels; ++c) {
-      const crosspipe_channel &ch = p.channels[c];
-      int l = ch.link;
-      if (ch.dst != myDevice || lanes[l].delay ||
-          ch.latency_ms * config.timeScale <= kLaneLatencyMs)
-        continue;
-      lanes[l].latencyMs = ch.latency_ms;
-      if (!(lanes[l].delay = newStream("delay lane", error)))
-        return false;
-      ++delayLanes;
-    }
-  }
-  dryStreams = false;
   return true;
 }
 
-bool CudaExecutor::createBuffersAndEvents(const PlanIndex &index,
-                                          std::string &error) {
+bool CudaExecutor::createEmulateLanes(const PlanIndex &index,
+                                      std::string &error) {
+  // EMULATE lanes: one per link that carries messages; a delay lane per
+  // link whose latency exceeds 1 us while the hardware queues allow.
+  const crosspipe_plan &p = index.plan();
+  std::vector<bool> used(p.num_links, false);
+  for (int c = 0; c < p.num_channels; ++c)
+    if (index.channelMessages(c) > 0) {
+      int l = p.channels[c].link;
+      used[l] = true;
+      lanes[l].latencyMs =
+          std::max(lanes[l].latencyMs, p.channels[c].latency_ms);
+    }
+  for (int l = 0; l < p.num_links; ++l)
+    if (used[l]) {
+      if (!(lanes[l].link = newStream("link lane", error)))
+        return false;
+      ++linkLanes;
+    }
+  const char *v = std::getenv("CUDA_DEVICE_MAX_CONNECTIONS");
+  int budget = (v && *v ? std::min(32, std::atoi(v)) : 8) - int(streams.size());
+  std::vector<int> slow;
+  for (int l = 0; l < p.num_links; ++l)
+    if (used[l] && config.linkDelays &&
+        lanes[l].latencyMs * config.timeScale > kLaneLatencyMs)
+      slow.push_back(l);
+  std::stable_sort(slow.begin(), slow.end(), [&](int a, int b) {
+    return lanes[a].latencyMs > lanes[b].latencyMs;
+  });
+  for (int l : slow) {
+    if (budget <= 0) {
+      ++inlineLatencies;
+      continue;
+    }
+    if (!(lanes[l].delay = newStream("delay lane", error)))
+      return false;
+    ++delayLanes;
+    --budget;
+  }
+  return true;
+}
+
+bool CudaExecutor::createWanDelayLanes(const PlanIndex &index,
+                                       std::string &error) {
+  // NCCL + --emulate-wan: the bandwidth window is spun on the send stream
+  // (this device's queue on the link: exact when every channel on a link
+  // starts on one device); a receive's latency on a delay lane.
+  const crosspipe_plan &p = index.plan();
+  for (int c = 0; c < p.num_channels; ++c) {
+    const crosspipe_channel &ch = p.channels[c];
+    int l = ch.link;
+    if (ch.dst != myDevice || lanes[l].delay ||
+        ch.latency_ms * config.timeScale <= kLaneLatencyMs)
+      continue;
+    lanes[l].latencyMs = ch.latency_ms;
+    if (!(lanes[l].delay = newStream("delay lane", error)))
+      return false;
+    ++delayLanes;
+  }
+  return true;
+}
+
+bool CudaExecutor::createBuffers(const PlanIndex &index, std::string &error) {
   const crosspipe_plan &p = index.plan();
   auto owns = [&](int d) { return emulate || d == myDevice; };
   // Buffers: payload (none for stash slots under --tag-buffers; message and
@@ -333,8 +354,7 @@ bool CudaExecutor::createBuffersAndEvents(const PlanIndex &index,
     total += mine.stride * size_t(buf.slots);
   }
   size_t freeBytes = 0, totalBytes = 0;
-  if (!cudaOk(cudaMemGetInfo(&freeBytes, &totalBytes), "cudaMemGetInfo",
-              error))
+  if (!cudaOk(cudaMemGetInfo(&freeBytes, &totalBytes), "cudaMemGetInfo", error))
     return false;
   if (total > freeBytes) {
     char text[256];
@@ -364,7 +384,12 @@ bool CudaExecutor::createBuffersAndEvents(const PlanIndex &index,
                 "cudaMemset2D (tags)", error))
       return false;
   }
+  return true;
+}
 
+bool CudaExecutor::createEvents(const PlanIndex &index, std::string &error) {
+  const crosspipe_plan &p = index.plan();
+  auto owns = [&](int d) { return emulate || d == myDevice; };
   // Events: a start and an end per non-wait action; stamps: two per action.
   startEv.assign(p.devices, {});
   endEv.assign(p.devices, {});
@@ -390,9 +415,9 @@ bool CudaExecutor::createBuffersAndEvents(const PlanIndex &index,
       }
       const ActionInfo &a = index.info(d, i);
       if (!emulate && isRecv(a.op) && lanes[a.link].delay) {
-        if (!cudaOk(cudaEventCreateWithFlags(&midEv[d][i],
-                                             cudaEventDisableTiming),
-                    "cudaEventCreate", error))
+        if (!cudaOk(
+                cudaEventCreateWithFlags(&midEv[d][i], cudaEventDisableTiming),
+                "cudaEventCreate", error))
           return false;
         events.push_back(midEv[d][i]);
       }
@@ -408,125 +433,14 @@ bool CudaExecutor::createBuffersAndEvents(const PlanIndex &index,
     return false;
   allocations.push_back(ptr);
   stamps = static_cast<uint64_t *>(ptr);
-  tagError = reinterpret_cast<TagError *>(stamps + std::max<size_t>(stampCount, 1));
-  if (!cudaOk(cudaMemset(ptr, 0, std::max<size_t>(stampCount, 1) * 8 +
-                                      sizeof(TagError)),
-              "cudaMemset", error))
+  tagError =
+      reinterpret_cast<TagError *>(stamps + std::max<size_t>(stampCount, 1));
+  if (!cudaOk(
+          cudaMemset(ptr, 0,
+                     std::max<size_t>(stampCount, 1) * 8 + sizeof(TagError)),
+          "cudaMemset", error))
     return false;
-  if (!cudaOk(cudaDeviceSynchronize(), "cudaDeviceSynchronize", error))
-    return false;
-  return planIssueOrder(index, error);
-}
-
-bool CudaExecutor::planIssueOrder(const PlanIndex &index, std::string &error) {
-  const crosspipe_plan &p = index.plan();
-  order.clear();
-  partnerOf.assign(p.devices, {});
-  if (!emulate) {
-    // One device: program order (every wait names an earlier action).
-    for (int i = 0; i < p.programs[myDevice].count; ++i)
-      if (index.info(myDevice, i).op != CROSSPIPE_OP_WAIT)
-        order.push_back({myDevice, i, -1});
-    return true;
-  }
-  // EMULATE: every event a step waits for must have been recorded (issued)
-  // before the wait is issued, across devices. Streams advance in program
-  // order; a send goes out together with its receive (one unit on the
-  // link's lane) once both head their streams and everything either waits
-  // for is issued; among the ready heads the earliest in the model goes
-  // first, so the lanes see messages in the model's order.
-  std::vector<std::vector<std::pair<int, int>>> recvOf(p.num_channels);
-  for (int c = 0; c < p.num_channels; ++c)
-    recvOf[c].assign(index.channelMessages(c), {-1, -1});
-  for (int d = 0; d < p.devices; ++d) {
-    partnerOf[d].assign(p.programs[d].count, -1);
-    for (int i = 0; i < p.programs[d].count; ++i) {
-      const ActionInfo &a = index.info(d, i);
-      if (isRecv(a.op) && a.seq >= 0 && a.seq < int(recvOf[a.channel].size()))
-        recvOf[a.channel][a.seq] = {d, i};
-    }
-  }
-  std::vector<std::vector<char>> issued(p.devices);
-  std::vector<std::array<size_t, kNumStreams>> cursor(p.devices);
-  for (int d = 0; d < p.devices; ++d) {
-    issued[d].assign(p.programs[d].count, 0);
-    cursor[d].fill(0);
-  }
-  auto waitsIssued = [&](int d, int i) {
-    const ActionInfo &a = index.info(d, i);
-    const DeviceIndex &dev = index.device(d);
-    for (int k = 0; k < a.numWaits; ++k)
-      if (!issued[d][dev.waits[a.firstWait + k]])
-        return false;
-    return true;
-  };
-  auto head = [&](int d, int k) -> int {
-    const std::vector<int32_t> &s = index.device(d).streams[k];
-    return cursor[d][k] < s.size() ? s[cursor[d][k]] : -1;
-  };
-  int64_t remaining = 0;
-  for (int d = 0; d < p.devices; ++d)
-    for (int k = 0; k < kNumStreams; ++k)
-      remaining += index.device(d).streams[k].size();
-  const ModelTimeline &model = index.model();
-  while (remaining > 0) {
-    int bestD = -1, bestI = -1, bestRd = -1, bestRi = -1;
-    double bestAt = 0;
-    for (int d = 0; d < p.devices; ++d)
-      for (int k = 0; k < kNumStreams; ++k) {
-        int i = head(d, k);
-        if (i < 0)
-          continue;
-        const ActionInfo &a = index.info(d, i);
-        if (isRecv(a.op) || !waitsIssued(d, i))
-          continue;
-        int rd = -1, ri = -1;
-        if (isSend(a.op)) {
-          std::pair<int, int> r = a.seq >= 0 &&
-                                          a.seq < int(recvOf[a.channel].size())
-                                      ? recvOf[a.channel][a.seq]
-                                      : std::make_pair(-1, -1);
-          rd = r.first;
-          ri = r.second;
-          if (rd < 0) {
-            error = "cannot emulate the plan: " + index.where(d, i) +
-                    " has no matching receive";
-            return false;
-          }
-          if (head(rd, index.info(rd, ri).stream) != ri || !waitsIssued(rd, ri))
-            continue;
-        }
-        double at = model.ok && d < int(model.start.size()) &&
-                            i < int(model.start[d].size())
-                        ? model.start[d][i]
-                        : 0;
-        if (bestD < 0 || at < bestAt) {
-          bestD = d, bestI = i, bestRd = rd, bestRi = ri, bestAt = at;
-        }
-      }
-    if (bestD < 0) {
-      std::string heads;
-      for (int d = 0; d < p.devices && heads.size() < 400; ++d)
-        for (int k = 0; k < kNumStreams; ++k)
-          if (head(d, k) >= 0)
-            heads += (heads.empty() ? "" : "; ") + index.where(d, head(d, k));
-      error = "cannot order the plan's actions for one process (a wait "
-              "cycle, or a send whose receive never heads its stream): "
-              "waiting are " + heads;
-      return false;
-    }
-    order.push_back({bestD, bestI, bestRi});
-    if (bestRd >= 0) {
-      partnerOf[bestD][bestI] = bestRd; // device of the receive
-      issued[bestRd][bestRi] = 1;
-      ++cursor[bestRd][index.info(bestRd, bestRi).stream];
-      --remaining;
-    }
-    issued[bestD][bestI] = 1;
-    ++cursor[bestD][index.info(bestD, bestI).stream];
-    --remaining;
-  }
-  return true;
+  return cudaOk(cudaDeviceSynchronize(), "cudaDeviceSynchronize", error);
 }
 
 void CudaExecutor::destroyPlanResources() {
@@ -576,9 +490,10 @@ bool CudaExecutor::swap(const PlanIndex &next, std::string &kept,
   plan = &next;
   if (!createPlanResources(next, error))
     return false;
-  kept = std::to_string(reused) + " communicators kept; streams, events "
-         "and buffers re-created (" + std::to_string(streams.size()) +
-         " streams)";
+  kept = std::to_string(reused) +
+         " communicators kept; streams, events "
+         "and buffers re-created (" +
+         std::to_string(streams.size()) + " streams)";
   return true;
 }
 

@@ -47,12 +47,12 @@ namespace cuda {
 
 /// What the CUDA runner adds to the core's options.
 struct CudaOptions {
-  bool tagBuffers = false; ///< stash slots carry only their tag
-  bool emulateWan = false; ///< NCCL arrangement: spin link windows too
+  bool tagBuffers = false;     ///< stash slots carry only their tag
+  bool emulateWan = false;     ///< NCCL arrangement: spin link windows too
   bool allowFewQueues = false; ///< warn instead of refusing
   int maxCtas = 4;             ///< per channel communicator
   std::string report;          ///< JSON file: streams, queues, issue time
-  bool dryRun = false; ///< plan and report the streams, touch no GPU
+  bool dryRun = false;         ///< plan and report the streams, touch no GPU
 };
 
 /// Where an action's work goes.
@@ -111,8 +111,15 @@ private:
   // Set-up (CudaExecutor.cpp).
   bool checkQueues(std::string &error);
   bool createPlanResources(const PlanIndex &index, std::string &error);
+  /// Streams and lanes the plan uses (only counted when `dry`).
   bool planStreams(const PlanIndex &index, bool dry, std::string &error);
-  bool createBuffersAndEvents(const PlanIndex &index, std::string &error);
+  bool createDeviceStreams(const PlanIndex &index, std::string &error);
+  bool createEmulateLanes(const PlanIndex &index, std::string &error);
+  bool createWanDelayLanes(const PlanIndex &index, std::string &error);
+  /// Slot payloads and tags of the buffers this process owns.
+  bool createBuffers(const PlanIndex &index, std::string &error);
+  /// Action events, the origin and the stamp array.
+  bool createEvents(const PlanIndex &index, std::string &error);
   void destroyPlanResources();
   bool planIssueOrder(const PlanIndex &index, std::string &error);
   cudaStream_t newStream(const char *what, std::string &error);
@@ -181,10 +188,10 @@ private:
   std::vector<std::vector<cudaEvent_t>> midEv;
   std::vector<cudaEvent_t> events; ///< every event, for close
   cudaEvent_t origin = nullptr;
-  uint64_t *stamps = nullptr;         ///< two per action of owned devices
-  std::vector<size_t> stampBase;      ///< [device]
-  TagError *tagError = nullptr;       ///< device memory
-  std::vector<Issue> order;           ///< the host issue order of a step
+  uint64_t *stamps = nullptr;    ///< two per action of owned devices
+  std::vector<size_t> stampBase; ///< [device]
+  TagError *tagError = nullptr;  ///< device memory
+  std::vector<Issue> order;      ///< the host issue order of a step
   std::vector<std::vector<int32_t>> partnerOf; ///< EMULATE: [device][send]
 
   // NCCL.
