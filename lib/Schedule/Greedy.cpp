@@ -113,15 +113,20 @@ struct Best {
 
 } // namespace
 
+bool detail::deviceFitsBudget(const Problem &problem, int d,
+                              const std::vector<Block> &order) {
+  uint64_t cap = problem.memoryLimit(d);
+  return cap == kUnlimited || peakMemory(problem, order) <= cap;
+}
+
 bool detail::fitsBudget(const Problem &problem, const Schedule &schedule) {
   for (int d = 0, e = int(schedule.order.size()); d < e; ++d) {
-    uint64_t cap = problem.memoryLimit(d);
-    if (cap == kUnlimited)
+    if (problem.memoryLimit(d) == kUnlimited)
       continue;
     for (const Block &b : schedule.order[d])
       if (b.chunk < 0 || b.chunk >= problem.numChunks())
         return false;
-    if (peakMemory(problem, schedule.order[d]) > cap)
+    if (!deviceFitsBudget(problem, d, schedule.order[d]))
       return false;
   }
   return true;

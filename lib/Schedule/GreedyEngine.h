@@ -449,6 +449,9 @@ int pilotSearch(GreedyEngine &engine, const Problem &problem,
 /// device's order with sched::memoryEffect: exact, and much cheaper than
 /// simulating a schedule that cannot be used anyway).
 bool fitsBudget(const Problem &problem, const Schedule &schedule);
+/// The same for device d's order alone (its chunks in range).
+bool deviceFitsBudget(const Problem &problem, int d,
+                      const std::vector<Block> &order);
 
 } // namespace detail
 } // namespace sched

@@ -17,7 +17,6 @@
 #include "GreedyEngine.h"
 
 #include <algorithm>
-#include <cmath>
 
 using namespace crosspipe::sched;
 using namespace crosspipe::sched::detail;
@@ -26,13 +25,6 @@ namespace {
 
 /// How far (in positions) one move may carry a block.
 constexpr int kMaxShift = 4;
-
-/// Peak activation memory of one device's order stays within its limit.
-bool deviceFits(const Problem &problem, int d,
-                const std::vector<Block> &order) {
-  uint64_t cap = problem.memoryLimit(d);
-  return cap == kUnlimited || peakMemory(problem, order) <= cap;
-}
 
 /// True if `a` and `b` must keep their relative order on a device.
 bool tied(const Block &a, const Block &b) {
@@ -93,7 +85,7 @@ private:
         std::rotate(o.begin() + lo, o.begin() + hi, o.begin() + hi + 1);
     };
     rotate(forward);
-    if (deviceFits(problem, d, best.schedule.order[d])) {
+    if (deviceFitsBudget(problem, d, best.schedule.order[d])) {
       --budget;
       // A move can only win with a makespan no larger than the best one's.
       double cutoff = best.makespanMs * (1 + 1e-9) + 1e-9;
