@@ -166,6 +166,9 @@ public:
   /// path of `last` (the schedule the last run returned) that started later
   /// than their inputs allowed because their device was busy, latest first.
   void delayedCriticalBlocks(const Schedule &last, std::vector<int> &out) const;
+  /// Start of each block of the last run, [d][i] for its order[d][i]: the
+  /// simulator's times (before the makespan's origin is subtracted).
+  const std::vector<std::vector<double>> &lastStarts() const { return starts; }
   /// Promotions per logical block, indexed as above (empty = none): each
   /// one lifts a block past every rule class, and a promoted block is worth
   /// waiting for.

@@ -21,7 +21,6 @@
 #include "GreedyEngine.h"
 
 #include "crosspipe/Schedule/BlockGraph.h"
-#include "crosspipe/Schedule/Simulator.h"
 
 #include <algorithm>
 
@@ -48,6 +47,7 @@ public:
     current = engine.runFrom(rule, prefix);
     if (!current.ok)
       return -1;
+    startMs = engine.lastStarts();
     int changed = 0;
     for (size_t step = 0; step < total && budget > 0; ++step) {
       int d = nextDevice(current);
@@ -62,18 +62,15 @@ public:
 private:
   /// The device whose first block not yet fixed starts earliest in
   /// `current` (ties: the lower device), or -1 when all are fixed.
-  int nextDevice(const EngineResult &current) {
-    SimResult sim = simulate(problem, current.schedule);
-    budget -= double(total);
+  int nextDevice(const EngineResult &current) const {
     int best = -1;
     double bestStart = INFINITY;
     for (int d = 0, e = problem.numDevices(); d < e; ++d) {
       size_t i = prefix.order[d].size();
-      if (!sim.ok || i >= current.schedule.order[d].size())
+      if (i >= current.schedule.order[d].size())
         continue;
-      double start = sim.times[d][i].startMs;
-      if (start < bestStart) {
-        bestStart = start;
+      if (startMs[d][i] < bestStart) {
+        bestStart = startMs[d][i];
         best = d;
       }
     }
@@ -115,6 +112,7 @@ private:
         if (!r.ok || !better(r, current) || !fitsBudget(problem, r.schedule))
           continue;
         current = std::move(r);
+        startMs = engine.lastStarts();
         pick = b;
       }
     order.push_back(pick);
@@ -129,6 +127,8 @@ private:
   double &budget;
   size_t total = 0;
   Schedule prefix;
+  /// The engine's start times of `current`'s blocks ([d][i]).
+  std::vector<std::vector<double>> startMs;
   /// Blocks fixed per (chunk, slot): the next one's microbatch.
   std::vector<int> done;
 };
