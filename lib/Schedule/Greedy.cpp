@@ -337,7 +337,9 @@ bool Portfolio::provenOptimal() {
 }
 
 void Portfolio::searchPilot() {
-  if (provenOptimal())
+  // Whole-block runs only; the bound is computed once a pass fits.
+  double whole = blocksPerRun(problem, 1);
+  if (kPilotBlockBudget < whole * whole || provenOptimal())
     return;
   double budget = kPilotBlockBudget;
   size_t tried = 0;
@@ -359,11 +361,9 @@ void Portfolio::searchPilot() {
 }
 
 void Portfolio::searchLocally() {
-  if (provenOptimal())
-    return;
   double blocks = blocksPerRun(problem, partsList[best.engine]);
   int evaluations = int(kLocalBlockBudget / blocks);
-  if (evaluations < kLocalMinEvaluations)
+  if (evaluations < kLocalMinEvaluations || provenOptimal())
     return;
   EngineResult current;
   current.ok = true;
